@@ -1,0 +1,1 @@
+namespace Overparam.Verify.Cli.Tests;

@@ -1,0 +1,28 @@
+module Overparam.Verify.Theory.Tests.VerdictTests
+
+open Expecto
+open FsCheck
+open Overparam.Verify.Theory
+
+let tests =
+    testList
+        "Verdict"
+        [ testCase "exact value above threshold holds with its margin"
+          <| fun () ->
+              match Verdict.ofLowerBound NumberStatus.Exact 3.0 1.0 with
+              | Verdict.Holds m -> Expect.equal m 2.0 "margin is value − threshold"
+              | v -> failtestf "expected Holds, got %A" v
+
+          testCase "estimated value never establishes a bound"
+          <| fun () ->
+              let v = Verdict.ofLowerBound NumberStatus.Estimated 3.0 1.0
+              Expect.isFalse (Verdict.holds v) "a sampled estimate cannot certify"
+
+          testCase "NaN is inconclusive, never holds"
+          <| fun () ->
+              let v = Verdict.ofLowerBound NumberStatus.Exact nan 1.0
+              Expect.isFalse (Verdict.holds v) "NaN must not pass"
+
+          testProperty "holds exactly when a non-estimated value exceeds the threshold"
+          <| fun (NormalFloat value) (NormalFloat threshold) ->
+              Verdict.holds (Verdict.ofLowerBound NumberStatus.Certified value threshold) = (value > threshold) ]

@@ -1,0 +1,27 @@
+module Overparam.Verify.Theory.Tests.XunitBridge
+
+// `dotnet test` has no Expecto adapter on this feed, so each Expecto test case becomes one xunit theory case.
+
+open System
+open Expecto
+open Expecto.Impl
+open Xunit
+
+/// Flattened Expecto tests keyed by their full name.
+let private cases: Map<string, FlatTest> =
+    Test.toTestCodeList AllTests.all
+    |> Seq.map (fun t -> String.Join("/", t.name), t)
+    |> Map.ofSeq
+
+/// One row per Expecto test, so xunit reports each by name.
+let names () : seq<obj[]> = cases |> Map.keys |> Seq.map (fun n -> [| box n |])
+
+[<Theory>]
+[<MemberData(nameof names)>]
+let Expecto (name: string) =
+    let t = cases[name]
+    match t.test with
+    | Sync f -> f ()
+    | Async a -> Async.RunSynchronously a
+    | AsyncFsCheck(_, _, f) -> f FsCheckConfig.defaultConfig |> Async.RunSynchronously
+    | SyncWithCancel f -> f Threading.CancellationToken.None
