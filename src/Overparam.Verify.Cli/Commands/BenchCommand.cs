@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Overparam.Verify.Engine;
+using Overparam.Verify.Engine.LinearAlgebra;
+using Overparam.Verify.Engine.Random;
+
+namespace Overparam.Verify.Cli.Commands;
+
+/// <summary>One kernel's timing: median of repeats after a warm-up.</summary>
+/// <param name="Kernel">Kernel name as given on the command line.</param>
+/// <param name="Size">Problem size N (meaning per kernel, see <see cref="BenchCommand"/>).</param>
+/// <param name="Threads">Worker threads the kernels may use.</param>
+/// <param name="MedianSeconds">Median wall time of one call.</param>
+/// <param name="Gflops">Flop count / median time / 1e9, or null where no standard flop count applies.</param>
+public sealed record BenchResult(string Kernel, int Size, int Threads, double MedianSeconds, double? Gflops);
+
+/// <summary>
+/// <c>overparam bench</c>: quick in-process timings so users see this machine's rates. BenchmarkDotNet in
+/// benchmarks/ gives the careful figures; this is the one-minute version.
+/// Sizes: gemm N×N·N×N; gemv N×N; syrk N×4N; chol N×N; eig/eigpairs N×N; ntk n = N samples of a d=64, widths 512,512 tanh MLP.
+/// </summary>
+public static class BenchCommand
+{
+    /// <summary>Kernels accepted by the command.</summary>
+    public static readonly string[] Kernels = ["gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "all"];
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext ctx)
+    {
+        var kernel = new Argument<string>("kernel") { Description = "Kernel to time: " + string.Join("|", Kernels) };
+        kernel.AcceptOnlyFromAmong(Kernels);
+        var size = new Option<int?>("--size") { Description = "Problem size N (default per kernel)" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repetitions after one warm-up", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per kernel" };
+        var cmd = new Command("bench", "Time the engine's kernels on this machine (median of repeats).") { kernel, size, repeats, json };
+        cmd.SetAction(parse =>
+        {
+            var k = parse.GetRequiredValue(kernel);
+            var n = parse.GetValue(size);
+            var r = parse.GetValue(repeats);
+            if (n is <= 0) throw new InvalidInputException($"--size must be positive, got {n}");
+            if (r <= 0) throw new InvalidInputException($"--repeats must be positive, got {r}");
+            var names = k == "all" ? Kernels[..^1] : [k];
+            foreach (var name in names)
+            {
+                var result = Time(name, n, r);
+                if (parse.GetValue(json)) ctx.Out.WriteLine(ToJson(result));
+                else ctx.Out.WriteLine(ToText(result));
+            }
+            return CliApp.ExitOk;
+        });
+        return cmd;
+    }
+
+    /// <summary>Runs one kernel: builds inputs from a fixed seed, one warm-up call, then <paramref name="repeats"/> timed calls.</summary>
+    public static BenchResult Time(string kernel, int? sizeOrDefault, int repeats)
+    {
+        var rng = RandomStreams.For(0, "bench/" + kernel);
+        int n;
+        double? flops;
+        Action call;
+        switch (kernel)
+        {
+            case "gemm":
+            {
+                n = sizeOrDefault ?? 2048;
+                var a = Random(n, n, rng); var b = Random(n, n, rng); var c = new Matrix(n, n);
+                flops = 2.0 * n * n * n;
+                call = () => Blas.Gemm(Op.None, Op.None, n, n, n, 1.0, a.Data, b.Data, 0.0, c.Data);
+                break;
+            }
+            case "gemv":
+            {
+                n = sizeOrDefault ?? 4000;
+                var a = Random(n, n, rng); var x = new double[n]; rng.FillGaussian(x); var y = new double[n];
+                flops = 2.0 * n * n;
+                call = () => Blas.Gemv(Op.None, n, n, 1.0, a.Data, x, 0.0, y);
+                break;
+            }
+            case "syrk":
+            {
+                n = sizeOrDefault ?? 1000;
+                int k = 4 * n;
+                var a = Random(n, k, rng); var c = new Matrix(n, n);
+                flops = (double)n * n * k; // the symmetric half, counted as LAPACK does: n(n+1)k ≈ n²k
+                call = () => Blas.Syrk(n, k, 1.0, a.Data, 0.0, c.Data);
+                break;
+            }
+            case "chol":
+            {
+                n = sizeOrDefault ?? 1000;
+                var spd = SpdMatrix(n, rng);
+                flops = n * (double)n * n / 3.0;
+                call = () => { if (!Cholesky.Factor(spd).Success) throw new InvalidOperationException("benchmark matrix not SPD"); };
+                break;
+            }
+            case "eig":
+            case "eigpairs":
+            {
+                n = sizeOrDefault ?? 1000;
+                var s = SpdMatrix(n, rng);
+                flops = null; // iterative: no standard flop count
+                call = kernel == "eig" ? () => SymmetricEigen.Eigenvalues(s) : () => SymmetricEigen.Decompose(s);
+                break;
+            }
+            default:
+                return TimeModelKernel(kernel, sizeOrDefault, repeats, rng);
+        }
+
+        call(); // warm-up: JIT tiers, page faults, thread pool start
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            call();
+            times[i] = sw.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        double median = repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
+        return new BenchResult(kernel, n, Environment.ProcessorCount, median, flops is null ? null : flops / median / 1e9);
+    }
+
+    private static BenchResult TimeModelKernel(string kernel, int? sizeOrDefault, int repeats, RandomStream rng) =>
+        throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
+
+    private static Matrix Random(int rows, int cols, RandomStream rng)
+    {
+        var m = new Matrix(rows, cols);
+        rng.FillGaussian(m.Data);
+        return m;
+    }
+
+    private static Matrix SpdMatrix(int n, RandomStream rng)
+    {
+        var g = Random(n, n, rng);
+        var s = Blas.Gram(g);
+        for (int i = 0; i < n; i++) s[i, i] += n; // well conditioned: eigenvalues ≥ n
+        return s;
+    }
+
+    /// <summary>The JSON form promised by the issue: kernel, size, threads, medianSeconds, gflops (null where meaningless).</summary>
+    public static string ToJson(BenchResult r)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("kernel", r.Kernel);
+            w.WriteNumber("size", r.Size);
+            w.WriteNumber("threads", r.Threads);
+            w.WriteNumber("medianSeconds", r.MedianSeconds);
+            if (r.Gflops is double g) w.WriteNumber("gflops", g); else w.WriteNull("gflops");
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static string ToText(BenchResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Kernel,-9} N={r.Size,-6} threads={r.Threads}  median {r.MedianSeconds * 1e3,10:F3} ms" +
+        (r.Gflops is double g ? $"  {g,8:F1} GFLOP/s" : "  (no flop count)"));
+}
