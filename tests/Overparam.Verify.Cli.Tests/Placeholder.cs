@@ -1,1 +1,0 @@
-namespace Overparam.Verify.Cli.Tests;
