@@ -73,7 +73,10 @@ public static class CsvDataset
         }
         if (target < 0)
         {
-            string hint = seen.ContainsKey("Y") ? " (found 'Y'; the name is case-sensitive)" : "";
+            string hint = seen.ContainsKey("Y") ? " (found 'Y'; the name is case-sensitive)"
+                : header.All(h => double.TryParse(h, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    ? " (the first row looks like data; a header row is required)"
+                    : "";
             throw new InvalidInputException(
                 $"file {source}, row 1: no column named 'y' (the target){hint}; columns are {string.Join(", ", header)}");
         }

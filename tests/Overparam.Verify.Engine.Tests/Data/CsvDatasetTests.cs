@@ -85,6 +85,10 @@ public class CsvDatasetTests
     }
 
     [Fact]
+    public void Read_NoHeaderRow_ThrowsSayingAHeaderIsRequired() =>
+        Assert.Contains("a header row is required", ReadFails("1,2\n3,4\n").Message);
+
+    [Fact]
     public void Read_DuplicateColumnNames_Throws()
     {
         var e = ReadFails("x1,y,x1\n1,2,3\n");
