@@ -23,7 +23,7 @@ internal static class FullGradientLoop
 
         double loss = s.ValueAndGradient(theta, g);
         double gn2 = TrainingSession.SumOfSquares(g);
-        if (s.Check(loss, gn2, "loss", "at step 0 (the initial point)", out string? reason) == Health.NonFinite)
+        if (s.Check(loss, gn2, "loss", 0, double.NaN, out string? reason) == Health.NonFinite)
             return s.Finish(TrainStatus.Diverged, theta, 0, 0, reason);
         s.SetInitialLoss(loss);
 
@@ -67,7 +67,7 @@ internal static class FullGradientLoop
             {
                 loss = s.ValueAndGradient(theta, g);
                 gn2 = TrainingSession.SumOfSquares(g);
-                health = s.Check(loss, gn2, "loss", string.Create(CultureInfo.InvariantCulture, $"at step {k}"), out reason);
+                health = s.Check(loss, gn2, "loss", k, double.NaN, out reason);
             }
 
             if (health == Health.NonFinite)

@@ -64,7 +64,7 @@ public static class GradientFlow
         // The k_i hold GRADIENTS (the vector field is −∇L), so stages subtract.
         double loss = s.ValueAndGradient(y, k1);
         double gn2 = TrainingSession.SumOfSquares(k1);
-        if (s.Check(loss, gn2, "loss", "at t = 0 (the initial point)", out string? reason) == Health.NonFinite)
+        if (s.Check(loss, gn2, "loss", 0, double.NaN, out string? reason) == Health.NonFinite)
             return s.Finish(TrainStatus.Diverged, y, 0, 0, reason);
         s.SetInitialLoss(loss);
 
@@ -78,6 +78,12 @@ public static class GradientFlow
         double t = 0;
         bool justRejected = false;
         bool lastRejectionNonFinite = false;
+        void ReportProgress(bool final)
+        {
+            if (timeProgress) s.ReportProgress((long)Math.Floor(1000 * (t / endTime)), 1000, final);
+            else s.ReportProgress(accepted, maxSteps, final);
+        }
+
         while (true)
         {
             s.ObserveLoss(accepted, loss, y);
@@ -85,8 +91,7 @@ public static class GradientFlow
             bool cancelled = !converged && s.CancellationRequested;
             bool last = accepted == maxSteps || t >= endTime || converged || cancelled;
             if (last || s.IsLogStep(accepted)) s.Record(accepted, t, loss, gn2, y);
-            if (timeProgress) s.ReportProgress((long)Math.Floor(1000 * (t / endTime)), 1000, last);
-            else s.ReportProgress(accepted, maxSteps, last);
+            ReportProgress(last);
             if (last)
             {
                 var status = converged ? TrainStatus.Converged : cancelled ? TrainStatus.Cancelled : TrainStatus.Completed;
@@ -100,7 +105,7 @@ public static class GradientFlow
                 {
                     // The current point is finite and already checked; end here rather than mid-attempt.
                     if (s.LastRecordedStep != accepted) s.Record(accepted, t, loss, gn2, y);
-                    s.ReportProgress(accepted, maxSteps, final: true);
+                    ReportProgress(final: true);
                     return s.Finish(TrainStatus.Cancelled, y, accepted, t, null, rejected);
                 }
                 bool hitsEnd = false;
@@ -112,7 +117,8 @@ public static class GradientFlow
                 if (!double.IsFinite(t + h))
                 {
                     // Only reachable with EndTime = +∞ and a vanishing gradient: time itself has run out.
-                    s.Record(accepted, t, loss, gn2, y);
+                    if (s.LastRecordedStep != accepted) s.Record(accepted, t, loss, gn2, y);
+                    ReportProgress(final: true);
                     return s.Finish(TrainStatus.Completed, y, accepted, t, null, rejected);
                 }
 
@@ -127,12 +133,12 @@ public static class GradientFlow
                     (k1, k7) = (k7, k1);
                     loss = newLoss;
                     gn2 = newGn2;
-                    var health = s.Check(loss, gn2, "loss", Where(t, accepted), out reason);
+                    var health = s.Check(loss, gn2, "loss", accepted, t, out reason);
                     if (health == Health.BlownUp)
                     {
                         s.ObserveLoss(accepted, loss, y);
                         s.Record(accepted, t, loss, gn2, y);
-                        s.ReportProgress(accepted, maxSteps, final: true);
+                        ReportProgress(final: true);
                         return s.Finish(TrainStatus.Diverged, y, accepted, t, reason, rejected);
                     }
                     double factor = err == 0 ? MaxFactor : Math.Clamp(Safety * Math.Pow(err, -0.2), MinFactor, MaxFactor);
@@ -154,15 +160,12 @@ public static class GradientFlow
                         $"flow step size {h:G3} underflowed at t = {t:G6} (accepted step {accepted}) after ")
                         + (lastRejectionNonFinite ? "the objective returned a non-finite value" : "repeated error-control rejections");
                     if (s.LastRecordedStep != accepted) s.Record(accepted, t, loss, gn2, y);
-                    s.ReportProgress(accepted, maxSteps, final: true);
+                    ReportProgress(final: true);
                     return s.Finish(TrainStatus.Diverged, y, accepted, t, reason, rejected);
                 }
             }
         }
     }
-
-    private static string Where(double t, long accepted) =>
-        string.Create(CultureInfo.InvariantCulture, $"at t = {t:G6} (accepted step {accepted})");
 
     /// <summary>
     /// One Dormand–Prince step of size h from y with k1 = ∇L(y). Writes the 5th-order point to yNew and

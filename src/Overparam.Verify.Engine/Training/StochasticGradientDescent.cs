@@ -51,7 +51,7 @@ public static class StochasticGradientDescent
 
         double fullLoss = s.ValueAndGradient(theta, gFull);
         double fullGn2 = TrainingSession.SumOfSquares(gFull);
-        if (s.Check(fullLoss, fullGn2, "loss", "at step 0 (the initial point)", out string? reason) == Health.NonFinite)
+        if (s.Check(fullLoss, fullGn2, "loss", 0, double.NaN, out string? reason) == Health.NonFinite)
             return s.Finish(TrainStatus.Diverged, theta, 0, 0, reason);
         s.SetInitialLoss(fullLoss);
         bool haveFull = true; // fullLoss/gFull describe the current θ
@@ -67,7 +67,7 @@ public static class StochasticGradientDescent
                 fullLoss = s.ValueAndGradient(theta, gFull);
                 fullGn2 = TrainingSession.SumOfSquares(gFull);
                 haveFull = true;
-                var fullHealth = s.Check(fullLoss, fullGn2, "loss", At(k), out reason);
+                var fullHealth = s.Check(fullLoss, fullGn2, "loss", k, double.NaN, out reason);
                 if (fullHealth != Health.Ok) return Fail(s, fullHealth, reason, k, eta, theta, previous, maxSteps, fullLoss, fullGn2);
             }
             bool converged = false;
@@ -105,7 +105,7 @@ public static class StochasticGradientDescent
             }
             double batchGn2 = TrainingSession.SumOfSquares(g);
             string quantity = fullBatch ? "loss" : "mini-batch loss estimate";
-            var health = s.Check(fullBatch ? batchLoss : batchLoss * n / batchSize, batchGn2, quantity, At(k), out reason);
+            var health = s.Check(fullBatch ? batchLoss : batchLoss * n / batchSize, batchGn2, quantity, k, double.NaN, out reason);
             if (health != Health.Ok)
                 return Fail(s, health, reason, k, eta, theta, previous, maxSteps, haveFull ? fullLoss : double.NaN, haveFull ? fullGn2 : double.NaN);
             if (fullBatch)
@@ -132,8 +132,6 @@ public static class StochasticGradientDescent
             }
         }
     }
-
-    private static string At(long k) => string.Create(CultureInfo.InvariantCulture, $"at step {k}");
 
     /// <summary>
     /// Ends a diverged run. NaN/Inf at θ_k falls back to θ_{k−1} (θ₀ when k = 0); a blow-up keeps the finite θ_k.

@@ -83,31 +83,41 @@ internal sealed class TrainingSession
     }
 
     /// <summary>
-    /// Classifies a loss and its squared gradient norm. The reason names the quantity and <paramref name="where"/>
-    /// ("at step 37", "at t = 0.5 (accepted step 12)").
+    /// Classifies a loss and its squared gradient norm at step <paramref name="step"/> (and flow time
+    /// <paramref name="flowTime"/>; NaN for the discrete trainers). The reason string is built only on failure,
+    /// so the per-step check allocates nothing.
     /// </summary>
-    public Health Check(double loss, double gradNormSq, string quantity, string where, out string? reason)
+    public Health Check(double loss, double gradNormSq, string quantity, long step, double flowTime, out string? reason)
     {
         if (!double.IsFinite(loss))
         {
-            reason = $"{quantity} became {Describe(loss)} {where}";
+            reason = $"{quantity} became {Describe(loss)} {Where(step, flowTime)}";
             return Health.NonFinite;
         }
         if (!double.IsFinite(gradNormSq))
         {
             reason = double.IsNaN(gradNormSq)
-                ? $"gradient became NaN {where}"
-                : $"gradient norm overflowed (‖∇L‖² = {Describe(gradNormSq)}) {where}";
+                ? $"gradient became NaN {Where(step, flowTime)}"
+                : $"gradient norm overflowed (‖∇L‖² = {Describe(gradNormSq)}) {Where(step, flowTime)}";
             return Health.NonFinite;
         }
         if (loss > _blowUpThreshold)
         {
             reason = string.Create(CultureInfo.InvariantCulture,
-                $"{quantity} {loss:G4} exceeded {_options.BlowUpFactor:G4} × initial loss {_initialLoss:G4} {where}");
+                $"{quantity} {loss:G4} exceeded {_options.BlowUpFactor:G4} × initial loss {_initialLoss:G4} {Where(step, flowTime)}");
             return Health.BlownUp;
         }
         reason = null;
         return Health.Ok;
+    }
+
+    /// <summary>"at step 37", or for flow "at t = 0.5 (accepted step 12)"; step 0 is named as the initial point.</summary>
+    public static string Where(long step, double flowTime)
+    {
+        string initial = step == 0 ? " (the initial point)" : "";
+        return double.IsNaN(flowTime)
+            ? string.Create(CultureInfo.InvariantCulture, $"at step {step}{initial}")
+            : string.Create(CultureInfo.InvariantCulture, $"at t = {flowTime:G6} (accepted step {step})");
     }
 
     private static string Describe(double x) =>
