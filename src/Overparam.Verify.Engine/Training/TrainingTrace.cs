@@ -1,0 +1,143 @@
+using System.Globalization;
+
+namespace Overparam.Verify.Engine.Training;
+
+/// <summary>
+/// The records a training run logged, in step order, with column views for certificates and a CSV writer.
+/// </summary>
+public sealed class TrainingTrace
+{
+    /// <summary>The CSV header written by <see cref="WriteCsv"/>, in column order.</summary>
+    public const string CsvHeader = "step,time,loss,grad_norm_sq,dist_l2,dist_linf,lambda_min_ntk,wall_seconds";
+
+    private readonly List<TraceRecord> _records = new();
+
+    /// <summary>The records in the order they were added.</summary>
+    public IReadOnlyList<TraceRecord> Records => _records;
+
+    /// <summary>Number of records.</summary>
+    public int Count => _records.Count;
+
+    /// <summary>Appends <paramref name="record"/>.</summary>
+    public void Add(TraceRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _records.Add(record);
+    }
+
+    /// <summary>The step column (exact for steps below 2⁵³).</summary>
+    public double[] Steps() => Column(r => r.Step);
+
+    /// <summary>The time column.</summary>
+    public double[] Times() => Column(r => r.Time);
+
+    /// <summary>The loss column.</summary>
+    public double[] Losses() => Column(r => r.Loss);
+
+    /// <summary>The ‖∇L‖² column.</summary>
+    public double[] GradientNormsSquared() => Column(r => r.GradientNormSquared);
+
+    /// <summary>The ‖θ − θ₀‖₂ column.</summary>
+    public double[] DistancesL2() => Column(r => r.DistanceL2);
+
+    /// <summary>The ‖θ − θ₀‖∞ column.</summary>
+    public double[] DistancesLinf() => Column(r => r.DistanceLinf);
+
+    /// <summary>The λ_min(K) column (NaN where not probed).</summary>
+    public double[] LambdaMinNtk() => Column(r => r.LambdaMinNtk);
+
+    /// <summary>The wall-clock seconds column.</summary>
+    public double[] WallSeconds() => Column(r => r.WallSeconds);
+
+    private double[] Column(Func<TraceRecord, double> select)
+    {
+        var c = new double[_records.Count];
+        for (int i = 0; i < c.Length; i++) c[i] = select(_records[i]);
+        return c;
+    }
+
+    /// <summary>
+    /// Writes the header <see cref="CsvHeader"/> and one line per record, '\n'-terminated on every platform.
+    /// Numbers use the invariant culture and the shortest round-trip form ("R"), so parsing gives back the same
+    /// doubles bit for bit. NaN is written as an EMPTY field (read as missing by pandas, R and spreadsheets);
+    /// infinities as <c>inf</c> / <c>-inf</c>. Only λ_min can be NaN or infinite: losses, gradients and distances
+    /// in a trace are finite because a non-finite value ends the run as Diverged before it is logged.
+    /// </summary>
+    public void WriteCsv(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(CsvHeader);
+        writer.Write('\n');
+        foreach (var r in _records)
+        {
+            writer.Write(r.Step.ToString(CultureInfo.InvariantCulture));
+            writer.Write(',');
+            writer.Write(Format(r.Time));
+            writer.Write(',');
+            writer.Write(Format(r.Loss));
+            writer.Write(',');
+            writer.Write(Format(r.GradientNormSquared));
+            writer.Write(',');
+            writer.Write(Format(r.DistanceL2));
+            writer.Write(',');
+            writer.Write(Format(r.DistanceLinf));
+            writer.Write(',');
+            writer.Write(Format(r.LambdaMinNtk));
+            writer.Write(',');
+            writer.Write(Format(r.WallSeconds));
+            writer.Write('\n');
+        }
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteCsv"/> wrote (header required, empty field = NaN, <c>inf</c>/<c>-inf</c>).
+    /// Throws <see cref="InvalidInputException"/> naming the line and column of anything else.
+    /// </summary>
+    public static TrainingTrace ReadCsv(TextReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        string? header = reader.ReadLine();
+        if (header is null || header.TrimEnd('\r') != CsvHeader)
+            throw new InvalidInputException($"trace CSV line 1: expected header '{CsvHeader}', got '{header}'");
+        var trace = new TrainingTrace();
+        string? line;
+        int lineNo = 1;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            line = line.TrimEnd('\r');
+            if (line.Length == 0) continue;
+            var f = line.Split(',');
+            if (f.Length != 8)
+                throw new InvalidInputException($"trace CSV line {lineNo}: expected 8 fields, got {f.Length}");
+            if (!long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long step))
+                throw new InvalidInputException($"trace CSV line {lineNo}, column step: '{f[0]}' is not an integer");
+            trace.Add(new TraceRecord(
+                step,
+                Parse(f[1], lineNo, "time"),
+                Parse(f[2], lineNo, "loss"),
+                Parse(f[3], lineNo, "grad_norm_sq"),
+                Parse(f[4], lineNo, "dist_l2"),
+                Parse(f[5], lineNo, "dist_linf"),
+                Parse(f[6], lineNo, "lambda_min_ntk"),
+                Parse(f[7], lineNo, "wall_seconds")));
+        }
+        return trace;
+    }
+
+    private static string Format(double x) =>
+        double.IsNaN(x) ? ""
+        : double.IsPositiveInfinity(x) ? "inf"
+        : double.IsNegativeInfinity(x) ? "-inf"
+        : x.ToString("R", CultureInfo.InvariantCulture);
+
+    private static double Parse(string s, int lineNo, string column)
+    {
+        if (s.Length == 0) return double.NaN;
+        if (s == "inf") return double.PositiveInfinity;
+        if (s == "-inf") return double.NegativeInfinity;
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && double.IsFinite(x))
+            return x;
+        throw new InvalidInputException($"trace CSV line {lineNo}, column {column}: '{s}' is not a number");
+    }
+}
