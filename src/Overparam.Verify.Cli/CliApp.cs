@@ -32,7 +32,12 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             // One line naming the problem; System.CommandLine's default prints help and exits 1.
-            stderr.WriteLine($"overparam: {parse.Errors[0].Message}");
+            // The token the user mistyped says more than "required command was not provided", so it goes first.
+            var messages = parse.Errors.Select(e => e.Message)
+                .OrderBy(m => m.Contains("Unrecognized", StringComparison.Ordinal) ? 0 : 1)
+                .Distinct()
+                .Take(2);
+            stderr.WriteLine($"overparam: {string.Join("; ", messages)}");
             return ExitInputError;
         }
 
