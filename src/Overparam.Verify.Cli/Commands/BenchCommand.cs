@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Overparam.Verify.Engine;
+using Overparam.Verify.Engine.Kernels;
 using Overparam.Verify.Engine.LinearAlgebra;
+using Overparam.Verify.Engine.Models;
 using Overparam.Verify.Engine.Random;
 
 namespace Overparam.Verify.Cli.Commands;
@@ -109,6 +111,11 @@ public static class BenchCommand
                 return TimeModelKernel(kernel, sizeOrDefault, repeats, rng);
         }
 
+        return Measure(kernel, n, flops, call, repeats);
+    }
+
+    private static BenchResult Measure(string kernel, int n, double? flops, Action call, int repeats)
+    {
         call(); // warm-up: JIT tiers, page faults, thread pool start
         var times = new double[repeats];
         for (int i = 0; i < repeats; i++)
@@ -122,8 +129,22 @@ public static class BenchCommand
         return new BenchResult(kernel, n, Environment.ProcessorCount, median, flops is null ? null : flops / median / 1e9);
     }
 
-    private static BenchResult TimeModelKernel(string kernel, int? sizeOrDefault, int repeats, RandomStream rng) =>
-        throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
+    private static BenchResult TimeModelKernel(string kernel, int? sizeOrDefault, int repeats, RandomStream rng)
+    {
+        if (kernel != "ntk")
+            throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
+        int n = sizeOrDefault ?? 1000;
+        const int d = 64;
+        int[] hidden = [512, 512];
+        var model = Initializers.NtkParameterization(d, hidden, ActivationKind.Tanh, seed: 0);
+        var x = Random(n, d, rng);
+        // Flops of the structured path: forward and backward products 2n·in·out per layer and direction,
+        // plus the two Gram factors n²·in and n²·out per layer (SYRK counts), the Hadamard products being O(n²).
+        double flops = 0;
+        foreach (var l in model.Layers)
+            flops += 4.0 * n * l.InputSize * l.OutputSize + (double)n * n * (l.InputSize + l.OutputSize);
+        return Measure(kernel, n, flops, () => Ntk.Structured(model, x), repeats);
+    }
 
     private static Matrix Random(int rows, int cols, RandomStream rng)
     {
