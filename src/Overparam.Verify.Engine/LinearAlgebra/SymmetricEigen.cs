@@ -12,6 +12,9 @@ public static class SymmetricEigen
     public static EigenDecomposition Decompose(Matrix a) => throw new NotImplementedException();
 
     /// <summary>Spectrum (all eigenvalues plus min/max) of a symmetric matrix.</summary>
+    public static (double Min, double Max) ExtremeEigenvalues(Matrix a) => throw new NotImplementedException();
+
+    /// <summary>Spectrum (all eigenvalues plus min/max) of a symmetric matrix.</summary>
     public static Spectrum Spectrum(Matrix a)
     {
         var v = Eigenvalues(a);
