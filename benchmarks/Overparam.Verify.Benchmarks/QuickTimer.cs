@@ -26,6 +26,15 @@ public static class QuickTimer
             var a = Random(m * k, "a"); var b = Random(k * n, "b"); var c = new double[m * n];
             Time("GEMM 96×64×256 ×1000", 2000.0 * m * n * k, 5, () => { for (int i = 0; i < 1000; i++) Blas.Gemm(Op.None, Op.None, m, n, k, 1, a, b, 0, c); });
         }
+        if (which.Contains("mid"))
+        {
+            var a = Random(1000 * 1000, "a"); var b = Random(1000 * 1000, "b"); var c = Random(1000 * 1000, "c");
+            foreach (var (m, n, k) in new[] { (504, 248, 248), (504, 124, 124), (504, 56, 64), (256, 256, 256) })
+            {
+                Time($"GEMM NT {m}×{n}×{k} ld1000", 2.0 * m * n * k, 21, () => Blas.Gemm(Op.None, Op.Transpose, m, n, k, -1, a, 1000, b, 1000, 1, c, 1000));
+                Time($"GEMM NN {m}×{n}×{k} ld1000", 2.0 * m * n * k, 21, () => Blas.Gemm(Op.None, Op.None, m, n, k, -1, a, 1000, b, 1000, 1, c, 1000));
+            }
+        }
         if (All("syrk"))
         {
             int n = 1000, k = 4000;

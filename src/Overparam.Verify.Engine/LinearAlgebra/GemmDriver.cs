@@ -109,6 +109,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>One worker's share: rows [m0, m1) × columns [n0, n1) of C (clipped to j ≤ i when lower).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute(SimdPath path, Op opA, Op opB, int m0, int m1, int n0, int n1, int k, double alpha,
         double* a, int lda, double* b, int ldb, double beta, double* c, int ldc, bool lower)
     {
@@ -178,33 +179,47 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>Packs rows [ic, ic+mc) × depth [pc, pc+kc) of α·op(A) into MR-tall micro-panels (p-major inside).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(Op opA, double* a, int lda, int ic, int mc, int pc, int kc, int MR, double alpha, double* dst)
     {
-        for (int ir = 0; ir < mc; ir += MR)
+        if (opA == Op.None)
         {
-            int mr = Math.Min(MR, mc - ir);
-            double* d = dst + (long)ir * kc;
-            if (opA == Op.None)
+            double** rows = stackalloc double*[8];
+            for (int ir = 0; ir < mc; ir += MR)
             {
-                for (int r = 0; r < MR; r++)
+                int mr = Math.Min(MR, mc - ir);
+                double* d = dst + (long)ir * kc;
+                for (int r = 0; r < mr; r++) rows[r] = a + (long)(ic + ir + r) * lda + pc;
+                if (mr == 6 && MR == 6)
                 {
-                    if (r < mr)
+                    // The common 256-bit case: six read streams, one sequential write stream.
+                    double* r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5];
+                    for (int p = 0; p < kc; p++, d += 6)
                     {
-                        double* src = a + (long)(ic + ir + r) * lda + pc;
-                        for (int p = 0; p < kc; p++) d[p * MR + r] = alpha * src[p];
+                        d[0] = alpha * r0[p]; d[1] = alpha * r1[p]; d[2] = alpha * r2[p];
+                        d[3] = alpha * r3[p]; d[4] = alpha * r4[p]; d[5] = alpha * r5[p];
                     }
-                    else
-                        for (int p = 0; p < kc; p++) d[p * MR + r] = 0;
+                    continue;
+                }
+                for (int p = 0; p < kc; p++, d += MR)
+                {
+                    int r = 0;
+                    for (; r < mr; r++) d[r] = alpha * rows[r][p];
+                    for (; r < MR; r++) d[r] = 0;
                 }
             }
-            else
+        }
+        else
+        {
+            for (int p = 0; p < kc; p++)
             {
-                for (int p = 0; p < kc; p++)
+                double* src = a + (long)(pc + p) * lda + ic;
+                for (int ir = 0; ir < mc; ir += MR)
                 {
-                    double* src = a + (long)(pc + p) * lda + ic + ir;
-                    double* dp = d + p * MR;
+                    int mr = Math.Min(MR, mc - ir);
+                    double* dp = dst + (long)ir * kc + p * MR;
                     int r = 0;
-                    for (; r < mr; r++) dp[r] = alpha * src[r];
+                    for (; r < mr; r++) dp[r] = alpha * src[ir + r];
                     for (; r < MR; r++) dp[r] = 0;
                 }
             }
@@ -212,6 +227,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>Packs depth [pc, pc+kc) × columns [jc, jc+nc) of op(B) into NR-wide micro-panels (p-major inside).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(Op opB, double* b, int ldb, int pc, int kc, int jc, int nc, int NR, double* dst)
     {
         for (int jr = 0; jr < nc; jr += NR)
