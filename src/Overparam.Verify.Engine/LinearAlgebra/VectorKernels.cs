@@ -114,6 +114,56 @@ internal static class VectorKernels
                 + a2 * Unsafe.Add(ref x2, j) + a3 * Unsafe.Add(ref x3, j);
     }
 
+    /// <summary>
+    /// Returns Σⱼ row[j]·v[j] while doing y[j] += α·row[j], over row.Length entries: one pass over a row serves
+    /// both halves of a symmetric matrix-vector product stored as a lower triangle.
+    /// </summary>
+    internal static double DotAxpy(SimdPath path, ReadOnlySpan<double> row, ReadOnlySpan<double> v, double alpha, Span<double> y)
+    {
+        int n = row.Length, j = 0;
+        ref double rr = ref MemoryMarshal.GetReference(row);
+        ref double rv = ref MemoryMarshal.GetReference(v);
+        ref double ry = ref MemoryMarshal.GetReference(y);
+        double s = 0;
+        if (path == SimdPath.Vector512 && n >= 8)
+        {
+            var va = Vector512.Create(alpha);
+            Vector512<double> s0 = default, s1 = default;
+            for (; j <= n - 16; j += 16)
+            {
+                var a0 = Vector512.LoadUnsafe(ref rr, (nuint)j);
+                var a1 = Vector512.LoadUnsafe(ref rr, (nuint)j + 8);
+                s0 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref rv, (nuint)j), s0);
+                s1 = Vector512.FusedMultiplyAdd(a1, Vector512.LoadUnsafe(ref rv, (nuint)j + 8), s1);
+                Vector512.FusedMultiplyAdd(va, a0, Vector512.LoadUnsafe(ref ry, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+                Vector512.FusedMultiplyAdd(va, a1, Vector512.LoadUnsafe(ref ry, (nuint)j + 8)).StoreUnsafe(ref ry, (nuint)j + 8);
+            }
+            s = Vector512.Sum(s0 + s1);
+        }
+        else if (path != SimdPath.Scalar && n >= 4)
+        {
+            var va = Vector256.Create(alpha);
+            Vector256<double> s0 = default, s1 = default;
+            for (; j <= n - 8; j += 8)
+            {
+                var a0 = Vector256.LoadUnsafe(ref rr, (nuint)j);
+                var a1 = Vector256.LoadUnsafe(ref rr, (nuint)j + 4);
+                s0 = Vector256.FusedMultiplyAdd(a0, Vector256.LoadUnsafe(ref rv, (nuint)j), s0);
+                s1 = Vector256.FusedMultiplyAdd(a1, Vector256.LoadUnsafe(ref rv, (nuint)j + 4), s1);
+                Vector256.FusedMultiplyAdd(va, a0, Vector256.LoadUnsafe(ref ry, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+                Vector256.FusedMultiplyAdd(va, a1, Vector256.LoadUnsafe(ref ry, (nuint)j + 4)).StoreUnsafe(ref ry, (nuint)j + 4);
+            }
+            s = Vector256.Sum(s0 + s1);
+        }
+        for (; j < n; j++)
+        {
+            double a = Unsafe.Add(ref rr, j);
+            s += a * Unsafe.Add(ref rv, j);
+            Unsafe.Add(ref ry, j) += alpha * a;
+        }
+        return s;
+    }
+
     /// <summary>(x, y) ← (c·x − s·y, s·x + c·y) entrywise: a plane rotation applied to two rows.</summary>
     internal static void Rotate(SimdPath path, double c, double s, Span<double> x, Span<double> y)
     {
