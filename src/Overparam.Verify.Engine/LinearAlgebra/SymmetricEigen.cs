@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Overparam.Verify.Engine.LinearAlgebra;
 
 /// <summary>
@@ -24,7 +26,7 @@ public static class SymmetricEigen
 
     // Rotations recorded before they are applied to the eigenvector matrix, and the column strip they are applied on.
     private const int RotationBatch = 1 << 16;
-    private const int RotationStrip = 32;
+    private const int RotationStrip = 16;
 
     /// <summary>All eigenvalues of the symmetric matrix A, ascending. Only the lower triangle is read.</summary>
     /// <exception cref="ArgumentException">A is not square or its lower triangle holds NaN or ±∞.</exception>
@@ -52,7 +54,8 @@ public static class SymmetricEigen
         Tridiagonalize(work, n, d, e, tau);
         // Row j of qt is column j of Q; the QL rotations then turn rows into eigenvectors.
         var qt = FormQTransposed(work, n, tau);
-        Ql(d, e, n, new RotationBuffer(qt, n));
+        var rotated = new RotationBuffer(qt, n);
+        Ql(d, e, n, rotated);
 
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
@@ -61,8 +64,8 @@ public static class SymmetricEigen
         var vectors = new Matrix(n, n);
         for (int j = 0; j < n; j++)
         {
-            var src = qt.AsSpan(order[j] * n, n);
-            for (int i = 0; i < n; i++) vectors.Data[i * n + j] = src[i];
+            int row = order[j];
+            for (int i = 0; i < n; i++) vectors.Data[i * n + j] = rotated[row, i];
         }
         for (int i = 0; i < n; i++) keys[i] *= scale;
         return new EigenDecomposition(keys, vectors);
@@ -287,7 +290,7 @@ public static class SymmetricEigen
     /// applied in increasing order so X differs from the identity only in its leading r×r corner, which is all
     /// each GEMM touches.
     /// </summary>
-    private static double[] FormQTransposed(double[] a, int n, double[] tau)
+    internal static double[] FormQTransposed(double[] a, int n, double[] tau)
     {
         var x = new double[n * n];
         for (int i = 0; i < n; i++) x[i * n + i] = 1;
@@ -333,7 +336,7 @@ public static class SymmetricEigen
     /// Implicit QL with Wilkinson shifts on the tridiagonal (d, e) — EISPACK tql1/tql2 as in JAMA. Eigenvalues land
     /// in d unsorted. With <paramref name="rotations"/>, every plane rotation is recorded for the eigenvector rows.
     /// </summary>
-    private static void Ql(double[] d, double[] e, int n, RotationBuffer? rotations)
+    internal static void Ql(double[] d, double[] e, int n, RotationBuffer? rotations)
     {
         if (n == 0) return;
         double f = 0, tst1 = 0;
@@ -389,15 +392,32 @@ public static class SymmetricEigen
     }
 
     /// <summary>
-    /// Recorded QL rotations, applied to the rows of the eigenvector matrix in batches: each thread walks its own
-    /// column strips and replays the whole batch on a strip while it sits in cache.
+    /// Recorded QL rotations, applied to the rows of the eigenvector matrix in batches. The matrix is held
+    /// strip-major (16-column strips, each an n×16 contiguous block), so replaying a sweep walks memory
+    /// sequentially; each thread takes its own strips.
     /// </summary>
-    private sealed class RotationBuffer(double[] rows, int n)
+    internal sealed class RotationBuffer
     {
         private readonly int[] _index = new int[RotationBatch];
         private readonly double[] _c = new double[RotationBatch];
         private readonly double[] _s = new double[RotationBatch];
+        private readonly double[] _strips;
+        private readonly int _n;
         private int _count;
+
+        /// <summary>Takes a copy of the n×n row-major <paramref name="rows"/> in strip-major form.</summary>
+        public RotationBuffer(double[] rows, int n)
+        {
+            _n = n;
+            int strips = (n + RotationStrip - 1) / RotationStrip;
+            _strips = new double[strips * RotationStrip * n];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    _strips[((j / RotationStrip) * n + i) * RotationStrip + j % RotationStrip] = rows[i * n + j];
+        }
+
+        /// <summary>Entry (i, j) of the rotated matrix.</summary>
+        public double this[int i, int j] => _strips[((j / RotationStrip) * _n + i) * RotationStrip + j % RotationStrip];
 
         public void Add(int i, double c, double s)
         {
@@ -410,8 +430,8 @@ public static class SymmetricEigen
         public void Flush()
         {
             if (_count == 0) return;
-            int strips = (n + RotationStrip - 1) / RotationStrip;
-            int threads = (long)_count * n < (1L << 18) ? 1 : Math.Min(Blas.MaxThreads, strips);
+            int strips = (_n + RotationStrip - 1) / RotationStrip;
+            int threads = (long)_count * _n < (1L << 18) ? 1 : Math.Min(Blas.MaxThreads, strips);
             if (threads == 1) Apply(0, strips);
             else
                 Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
@@ -419,16 +439,74 @@ public static class SymmetricEigen
             _count = 0;
         }
 
-        private void Apply(int strip0, int strip1)
+        private unsafe void Apply(int strip0, int strip1)
         {
             var path = Simd.Best;
-            for (int st = strip0; st < strip1; st++)
+            fixed (double* pr = _strips, pc = _c, ps = _s)
+            fixed (int* pi = _index)
             {
-                int c0 = st * RotationStrip, w = Math.Min(RotationStrip, n - c0);
-                for (int k = 0; k < _count; k++)
+                for (int st = strip0; st < strip1; st++)
                 {
-                    int i = _index[k];
-                    VectorKernels.Rotate(path, _c[k], _s[k], rows.AsSpan(i * n + c0, w), rows.AsSpan((i + 1) * n + c0, w));
+                    double* strip = pr + (long)st * _n * RotationStrip;
+                    if (path != SimdPath.Scalar)
+                    {
+                        ApplyStrip16(strip, pi, pc, ps, _count);
+                        continue;
+                    }
+                    for (int k = 0; k < _count; k++)
+                    {
+                        double* x = strip + (long)pi[k] * RotationStrip;
+                        VectorKernels.Rotate(path, pc[k], ps[k], new Span<double>(x, RotationStrip), new Span<double>(x + RotationStrip, RotationStrip));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Replays rotations on one 16-column strip. A QL sweep rotates rows (i, i+1), then (i−1, i), ...: the
+        /// updated row i is kept in registers for the next rotation instead of going through memory, so each
+        /// rotation costs one row load and one row store.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void ApplyStrip16(double* strip, int* pi, double* pc, double* ps, int count)
+        {
+            int k = 0;
+            while (k < count)
+            {
+                int i = pi[k];
+                double* yr = strip + (long)(i + 1) * RotationStrip;
+                var y0 = Vector256.Load(yr);
+                var y1 = Vector256.Load(yr + 4);
+                var y2 = Vector256.Load(yr + 8);
+                var y3 = Vector256.Load(yr + 12);
+                while (true)
+                {
+                    double* xr = yr - RotationStrip;
+                    var vc = Vector256.Create(pc[k]);
+                    var vs = Vector256.Create(ps[k]);
+                    var x0 = Vector256.Load(xr);
+                    var x1 = Vector256.Load(xr + 4);
+                    var x2 = Vector256.Load(xr + 8);
+                    var x3 = Vector256.Load(xr + 12);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x0, vc * y0), yr);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x1, vc * y1), yr + 4);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x2, vc * y2), yr + 8);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x3, vc * y3), yr + 12);
+                    y0 = Vector256.FusedMultiplyAdd(vc, x0, -(vs * y0));
+                    y1 = Vector256.FusedMultiplyAdd(vc, x1, -(vs * y1));
+                    y2 = Vector256.FusedMultiplyAdd(vc, x2, -(vs * y2));
+                    y3 = Vector256.FusedMultiplyAdd(vc, x3, -(vs * y3));
+                    yr = xr;
+                    if (++k < count && pi[k] == i - 1)
+                    {
+                        i--;
+                        continue;
+                    }
+                    Vector256.Store(y0, yr);
+                    Vector256.Store(y1, yr + 4);
+                    Vector256.Store(y2, yr + 8);
+                    Vector256.Store(y3, yr + 12);
+                    break;
                 }
             }
         }
