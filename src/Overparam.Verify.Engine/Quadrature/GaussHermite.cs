@@ -44,13 +44,17 @@ public sealed record GaussHermiteRule(int Order, HermiteConvention Convention, I
 /// h₀ = π^{−1/4}, h_{j+1}(x) = x·√(2/(j+1))·h_j − √(j/(j+1))·h_{j−1} (the normalized recurrence never overflows), from
 /// the classical asymptotic starting guesses (Numerical Recipes' <c>gauher</c>); the physicists' weight of root x is
 /// 2/h′_m(x)² with h′_m = √(2m)·h_{m−1}. This route needs no eigensolver (Golub–Welsch is the test oracle).
-/// Orders 1..<see cref="MaxOrder"/>; beyond that the outer weights underflow.
+/// Orders 1..<see cref="MaxOrder"/>.
 /// </para>
 /// </summary>
 public static class GaussHermite
 {
-    /// <summary>The largest supported order: the outermost weights are then ~1e−280, still normal doubles.</summary>
-    public const int MaxOrder = 256;
+    /// <summary>
+    /// The largest supported order. The asymptotic starting guesses stop separating neighbouring roots near m ≈ 200
+    /// (Newton then lands two guesses on one root); every order up to this one is tested for distinct nodes and exact
+    /// low moments.
+    /// </summary>
+    public const int MaxOrder = 192;
 
     /// <summary>The node count per dimension that <see cref="Expectation(Func{double, double}, int)"/> uses by default.</summary>
     public const int DefaultOrder = 40;
