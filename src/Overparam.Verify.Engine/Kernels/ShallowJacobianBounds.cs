@@ -1,0 +1,174 @@
+using Overparam.Verify.Engine.LinearAlgebra;
+using Overparam.Verify.Engine.Models;
+
+namespace Overparam.Verify.Engine.Kernels;
+
+/// <summary>
+/// The P4.C4 meta-theorem ingredients for f(x) = vᵀφ(Wx) at one point W (papers.md §4.3).
+/// </summary>
+/// <param name="SigmaMin">σ_min(J(W)) = √λ_min(J Jᵀ) (P4.C1), <b>exact</b> up to round-off; 0 when n &gt; kd.</param>
+/// <param name="SigmaMax">‖J(W)‖ = √λ_max(J Jᵀ) at this W, <b>exact</b> up to round-off.</param>
+/// <param name="Beta">β with ‖J(W′)‖ ≤ β for <i>every</i> W′ (<see cref="ShallowJacobianBounds.Beta"/>), <b>certified</b>.</param>
+/// <param name="Lipschitz">L with ‖J(W₁) − J(W₂)‖ ≤ L‖W₁ − W₂‖_F for all W₁, W₂ (<see cref="ShallowJacobianBounds.Lipschitz"/>),
+/// <b>certified</b>; +∞ for relu.</param>
+/// <param name="LipschitzApplicable">False when φ′ is discontinuous (relu): J is then not Lipschitz and L = +∞.</param>
+/// <param name="XNorm">‖X‖ (spectral norm).</param>
+/// <param name="MaxRowNorm">maxᵢ ‖xᵢ‖.</param>
+/// <param name="DerivativeSup">B₁ = sup|φ′| (P4.C3).</param>
+/// <param name="SecondDerivativeSup">B₂ = sup|φ″| (P4.C3); +∞ for relu.</param>
+public sealed record ShallowJacobianBoundsResult(
+    double SigmaMin,
+    double SigmaMax,
+    double Beta,
+    double Lipschitz,
+    bool LipschitzApplicable,
+    double XNorm,
+    double MaxRowNorm,
+    double DerivativeSup,
+    double SecondDerivativeSup);
+
+/// <summary>
+/// P4.C1/P4.C3/P4.C4: σ_min(J) exactly, and analytic (certified) bounds β ≥ sup_W ‖J(W)‖ and a Jacobian-Lipschitz
+/// constant L for the shallow model f(x) = vᵀφ(Wx) with W ∈ ℝ^{k×d} trained and v fixed. Derivations (also in
+/// theory/P4-moderate.md):
+/// <para>
+/// <b>β.</b> Row i of J is (v∘φ′(Wxᵢ)) ⊗ xᵢ, so for a ∈ ℝⁿ, Jᵀa is the k × d matrix M with row ℓ equal to
+/// v_ℓ·Xᵀ(a∘φ′_ℓ), where φ′_ℓ = (φ′(w_ℓᵀxᵢ))ᵢ. Then
+/// ‖M‖_F² = Σ_ℓ v_ℓ²‖Xᵀ(a∘φ′_ℓ)‖² ≤ ‖X‖²·Σ_ℓ v_ℓ²‖a∘φ′_ℓ‖² ≤ ‖X‖²·B₁²·‖v‖₂²·‖a‖², hence
+/// <c>‖J(W)‖ ≤ β := B₁·‖v‖₂·‖X‖</c> for every W (with ‖v‖₂ = ν for P4's ±ν/√k layer: β = νB₁‖X‖).
+/// </para>
+/// <para>
+/// <b>L.</b> J(W₁) − J(W₂) has the same structure with φ′_ℓ replaced by Δ_ℓ, Δ_{iℓ} = φ′(w₁ℓᵀxᵢ) − φ′(w₂ℓᵀxᵢ), and
+/// |Δ_{iℓ}| ≤ B₂·|(w₁ℓ − w₂ℓ)ᵀxᵢ| by the mean value theorem. So
+/// ‖(J₁ − J₂)ᵀa‖_F² ≤ ‖X‖²·Σ_ℓ v_ℓ²·Σᵢ aᵢ²Δ_{iℓ}² ≤ ‖X‖²·‖v‖_∞²·B₂²·Σᵢ aᵢ²‖(W₁ − W₂)xᵢ‖²
+/// ≤ ‖X‖²·‖v‖_∞²·B₂²·maxᵢ‖xᵢ‖²·‖W₁ − W₂‖₂²·‖a‖², hence
+/// <c>‖J(W₁) − J(W₂)‖ ≤ L·‖W₁ − W₂‖_F, L := B₂·‖v‖_∞·‖X‖·maxᵢ‖xᵢ‖</c> (operator norm ‖·‖₂ ≤ ‖·‖_F; for P4's
+/// layer and unit rows L = (ν/√k)·B₂·‖X‖). For relu φ′ jumps, J(W) is discontinuous in W and no finite L exists.
+/// </para>
+/// </summary>
+public static class ShallowJacobianBounds
+{
+    /// <summary>
+    /// P4.C1, P4.C4: σ_min and ‖J‖ at W (exact), β and L (certified) for f(x) = vᵀφ(Wx), X (n × d), W (k × d), v (k).
+    /// Uses the engine's <see cref="SymmetricEigen"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Shapes disagree or an entry is not finite.</exception>
+    public static ShallowJacobianBoundsResult Compute(Matrix x, Matrix w, ReadOnlySpan<double> v, ActivationKind activation) =>
+        Compute(x, w, v, activation, SymmetricEigen.Eigenvalues);
+
+    /// <summary>
+    /// P4.C1, P4.C4 for a two-layer <see cref="Mlp"/> of the P4 shape: hidden layer trainable without bias, output layer
+    /// frozen without bias. Scales are folded in exactly: f = c·s₂·vᵀφ(W(s₁x)), so the bounds are those of the raw model
+    /// with inputs s₁X and output weights c·s₂·v (β and L are then in units of ‖W‖_F, the trained parameters).
+    /// </summary>
+    /// <exception cref="InvalidInputException">Not two layers, a bias, a frozen hidden layer or a trainable output layer.</exception>
+    public static ShallowJacobianBoundsResult Compute(Mlp model, Matrix x)
+    {
+        var (xs, w, v) = Unpack(model, x);
+        return Compute(xs, w, v, model.Activation);
+    }
+
+    /// <summary>As the public overload, with the dense symmetric eigenvalue routine (ascending) supplied.</summary>
+    internal static ShallowJacobianBoundsResult Compute(Matrix x, Matrix w, ReadOnlySpan<double> v,
+        ActivationKind activation, Func<Matrix, double[]> eigenvalues)
+    {
+        var gram = ShallowNtk.Gram(x, w, v, activation);   // validates shapes and finiteness
+        var ev = eigenvalues(gram);
+        double sigmaMin = ev.Length == 0 ? 0.0 : Math.Sqrt(Math.Max(ev[0], 0.0));
+        double sigmaMax = ev.Length == 0 ? 0.0 : Math.Sqrt(Math.Max(ev[^1], 0.0));
+        double xNorm = InfiniteWidthKernel.SpectralNorm(x, eigenvalues);
+        double maxRow = MaxRowNorm(x);
+        double b1 = DerivativeSup(activation), b2 = SecondDerivativeSup(activation);
+        double beta = b1 * Norm2(v) * xNorm;
+        bool applicable = double.IsFinite(b2);
+        double lipschitz = applicable ? b2 * NormInf(v) * xNorm * maxRow : double.PositiveInfinity;
+        return new ShallowJacobianBoundsResult(sigmaMin, sigmaMax, beta, lipschitz, applicable, xNorm, maxRow, b1, b2);
+    }
+
+    /// <summary>
+    /// P4.C4: β = B₁·‖v‖₂·‖X‖, a certified bound on ‖J(W)‖ valid for every W (derivation in the class remarks);
+    /// <paramref name="xNorm"/> is ‖X‖.
+    /// </summary>
+    public static double Beta(double xNorm, ReadOnlySpan<double> v, ActivationKind activation) =>
+        DerivativeSup(activation) * Norm2(v) * xNorm;
+
+    /// <summary>
+    /// P4.C4: L = B₂·‖v‖_∞·‖X‖·maxᵢ‖xᵢ‖, a certified Lipschitz constant of W ↦ J(W) in ‖·‖_F (derivation in the class
+    /// remarks); +∞ for relu. <paramref name="xNorm"/> is ‖X‖, <paramref name="maxRowNorm"/> is maxᵢ‖xᵢ‖.
+    /// </summary>
+    public static double Lipschitz(double xNorm, double maxRowNorm, ReadOnlySpan<double> v, ActivationKind activation)
+    {
+        double b2 = SecondDerivativeSup(activation);
+        return double.IsFinite(b2) ? b2 * NormInf(v) * xNorm * maxRowNorm : double.PositiveInfinity;
+    }
+
+    /// <summary>P4.C3: B₁ = sup_z |φ′(z)| (from <see cref="Activations.DerivativeBounds"/>).</summary>
+    public static double DerivativeSup(ActivationKind activation)
+    {
+        var (lo, hi) = Activations.DerivativeBounds(activation);
+        return Math.Max(Math.Abs(lo), Math.Abs(hi));
+    }
+
+    /// <summary>
+    /// P4.C3: B₂ = sup_z |φ″(z)|, exact values: identity 0; tanh 4/(3√3) (at tanh z = 1/√3); sigmoid 1/(6√3)
+    /// (at σ = ½ ± 1/(2√3)); softplus ¼ (at 0); gelu √(2/π) (at 0; the other extrema, z = ±2, give 2φ_N(2) ≈ 0.108);
+    /// erf (4/√π)·e^{−½}/√2 (at z = ±1/√2); cos 1; relu +∞ (φ′ jumps at 0).
+    /// </summary>
+    public static double SecondDerivativeSup(ActivationKind activation) => activation switch
+    {
+        ActivationKind.Identity => 0.0,
+        ActivationKind.Tanh => 4.0 / (3.0 * Math.Sqrt(3.0)),
+        ActivationKind.Sigmoid => 1.0 / (6.0 * Math.Sqrt(3.0)),
+        ActivationKind.Softplus => 0.25,
+        ActivationKind.Gelu => Math.Sqrt(2.0 / Math.PI),
+        ActivationKind.Erf => 4.0 / Math.Sqrt(Math.PI) * Math.Exp(-0.5) / Math.Sqrt(2.0),
+        ActivationKind.Cos => 1.0,
+        ActivationKind.Relu => double.PositiveInfinity,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
+    };
+
+    /// <summary>
+    /// The raw (s₁X, W, c·s₂·v) of a P4-shaped two-layer network (see <see cref="Compute(Mlp, Matrix)"/>).
+    /// </summary>
+    internal static (Matrix X, Matrix W, double[] V) Unpack(Mlp model, Matrix x)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
+        if (model.Layers.Count != 2)
+            throw new InvalidInputException(
+                $"P4 bounds need a two-layer network (one hidden layer); this one has {model.Layers.Count} layers");
+        var hidden = model.Layers[0];
+        var output = model.Layers[1];
+        if (hidden.Bias is not null || output.Bias is not null)
+            throw new InvalidInputException("P4 bounds need a network without biases (P4.C6: f(x) = vᵀφ(Wx))");
+        if (!hidden.Trainable || output.Trainable)
+            throw new InvalidInputException("P4 bounds need W trainable and the output layer v frozen (P4.C6)");
+        if (x.Cols != model.InputDimension)
+            throw new InvalidInputException($"inputs have {x.Cols} columns, the network expects {model.InputDimension}");
+        var xs = x.Clone();
+        for (int i = 0; i < xs.Data.Length; i++) xs.Data[i] *= hidden.Scale;
+        double c = model.OutputScale * output.Scale;
+        var v = output.Weight.Data.Select(e => c * e).ToArray();
+        return (xs, hidden.Weight, v);
+    }
+
+    private static double MaxRowNorm(Matrix x)
+    {
+        double m = 0;
+        for (int i = 0; i < x.Rows; i++)
+        {
+            var row = x.Row(i);
+            m = Math.Max(m, Math.Sqrt(Blas.Dot(row, row)));
+        }
+        return m;
+    }
+
+    private static double Norm2(ReadOnlySpan<double> v) => Math.Sqrt(Blas.Dot(v, v));
+
+    private static double NormInf(ReadOnlySpan<double> v)
+    {
+        double m = 0;
+        foreach (var e in v) m = Math.Max(m, Math.Abs(e));
+        return m;
+    }
+}
