@@ -157,7 +157,10 @@ public static class BenchCommand
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    private static string ToText(BenchResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Kernel,-9} N={r.Size,-6} threads={r.Threads}  median {r.MedianSeconds * 1e3,10:F3} ms" +
-        (r.Gflops is double g ? $"  {g,8:F1} GFLOP/s" : "  (no flop count)"));
+    private static string ToText(BenchResult r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var rate = r.Gflops is double g ? string.Format(inv, "  {0,8:F1} GFLOP/s", g) : "  (no flop count)";
+        return string.Format(inv, "{0,-9} N={1,-6} threads={2}  median {3,10:F3} ms", r.Kernel, r.Size, r.Threads, r.MedianSeconds * 1e3) + rate;
+    }
 }
