@@ -99,12 +99,13 @@ let derivativeSpread (k: ActivationKind) =
 /// tanh: 2|t|(1 − t²) with t = tanh x peaks at t² = 1/3, giving 4/(3√3);
 /// sigmoid: s(1 − s)|1 − 2s| peaks at s = ½ ± √3/6, giving √3/18; softplus: σ″ = sigmoid′ ≤ ¼;
 /// erf: (4/√π)|x|e^{−x²} peaks at x = 1/√2, giving 2√2/√(πe); gelu: φ(x)|2 − x²| peaks at 0, giving √(2/π);
-/// cos: 1; identity and relu: 0.
+/// cos: 1; identity: 0; relu: +∞ (σ′ is discontinuous).
 let secondDerivativeSup (k: ActivationKind) =
     let v =
         match k with
-        | ActivationKind.Identity
-        | ActivationKind.Relu -> 0.0
+        | ActivationKind.Identity -> 0.0
+        // σ′ jumps at 0, so no Lipschitz constant exists; the bound then falls back on the spread sup σ′ − inf σ′.
+        | ActivationKind.Relu -> infinity
         | ActivationKind.Tanh -> 4.0 / (3.0 * sqrt 3.0)
         | ActivationKind.Sigmoid -> sqrt 3.0 / 18.0
         | ActivationKind.Softplus -> 0.25
@@ -205,7 +206,7 @@ let sampleBounds (b: BallBoundInputs) (r: float) (i: int) =
     // Factors of u = c·D₁W₂ᵀD₂⋯D_{L−1}W_Lᵀ with their norms at w₀ (a) and perturbation bounds over the ball (e).
     let factors =
         [| for l in 0 .. nl - 2 do
-               yield b.DerivativeMax[i][l], min (s2 * drift[l]) spread
+               yield b.DerivativeMax[i][l], (if drift[l] = 0.0 then 0.0 else min (s2 * drift[l]) spread)
                if l + 1 < nl - 1 then
                    yield b.LayerNorms[l + 1], r
                else
@@ -457,6 +458,11 @@ type Analysis =
       Envelope: float[]
       Comparison: ComparisonResult list }
 
+/// η = 1/β̂(w₀); 1 when the estimate is 0 (a network whose gradient vanishes identically at w₀, e.g. relu with W₁ = 0).
+let stepFromBeta (beta: float) =
+    if beta > 0.0 && Double.IsFinite beta then 1.0 / beta, "1/β̂(w₀)"
+    else 1.0, "1 (β̂(w₀) = 0)"
+
 let private trainGd (objective: MlpObjective) (theta0: float[]) (eta: float) (steps: int64) (target: float) logEvery probe =
     Trainers.Run(
         "gd",
@@ -473,8 +479,7 @@ let comparisonRun (s: Setup) (name: string) (model: Mlp) =
     let d = s.Data
     let f0 = lossMean model d
     let theta0 = model.GetParameters()
-    let beta = hessianNormEstimate model d theta0 s.Seed ("compare/" + name)
-    let eta = 1.0 / beta
+    let eta, _ = stepFromBeta (hessianNormEstimate model d theta0 s.Seed ("compare/" + name))
     let obj = MlpObjective(model, d.X, d.Y, LossNormalization.Mean)
     let r = trainGd obj theta0 eta s.MaxSteps (s.TargetReduction * f0) s.MaxSteps null
     { Name = name
@@ -520,7 +525,7 @@ let analyze (s: Setup) : Analysis =
         match s.Optimizer, s.LearningRate with
         | "flow", _ -> nan, "flow (adaptive Dormand–Prince)"
         | _, Some e -> e, "given"
-        | _, None -> 1.0 / beta0, "1/β̂(w₀)"
+        | _, None -> stepFromBeta beta0
     // The probe records (4/n)·λ_min(K) and keeps θ at call indices 0, 1, 2, 4, 8, ... for β̂ at a middle iterate.
     let snapshots = Collections.Generic.List<int * float[]>()
     let mutable calls = 0
