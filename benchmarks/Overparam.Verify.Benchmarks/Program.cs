@@ -1,3 +1,8 @@
 using BenchmarkDotNet.Running;
+using Overparam.Verify.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `quick [kernel...]` runs a Stopwatch harness for fast iteration; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "quick")
+    QuickTimer.Run(args[1..]);
+else
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

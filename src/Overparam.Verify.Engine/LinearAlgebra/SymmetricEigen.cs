@@ -1,20 +1,480 @@
 namespace Overparam.Verify.Engine.LinearAlgebra;
 
 /// <summary>
-/// Symmetric eigenvalue problems. PLACEHOLDER signatures: implementation pending (Householder tridiagonalization + QL).
+/// Symmetric eigenvalue problems: blocked Householder tridiagonalization (LAPACK's dsytrd/dlatrd, with the
+/// symmetric rank-2k updates on the blocked GEMM kernel), then implicit QL with Wilkinson shifts (tql1/tql2) or
+/// Sturm-sequence bisection for the two extreme eigenvalues.
 /// </summary>
+/// <remarks>
+/// <para>Only the lower triangle of the input is read: an asymmetric matrix is treated as the symmetric matrix its
+/// lower triangle defines. Non-finite entries in that triangle are rejected with <see cref="ArgumentException"/>.
+/// Eigenvalues are returned ascending.</para>
+/// <para>For eigenvectors the Householder factor Q is formed with compact-WY blocks on GEMM, and the QL plane
+/// rotations are recorded and applied to Qᵀ in batches, column strip by column strip, so they run as vectorized,
+/// cache-resident row operations on up to <see cref="Blas.MaxThreads"/> threads.</para>
+/// </remarks>
 public static class SymmetricEigen
 {
+    // Panel width of the blocked reduction (LAPACK's default for dsytrd) and the size below which it runs unblocked.
+    private const int PanelWidth = 32;
+    private const int Crossover = 64;
+
+    // Width of the compact-WY blocks that form Q.
+    private const int WyBlock = 64;
+
+    // Rotations recorded before they are applied to the eigenvector matrix, and the column strip they are applied on.
+    private const int RotationBatch = 1 << 16;
+    private const int RotationStrip = 32;
+
     /// <summary>All eigenvalues of the symmetric matrix A, ascending. Only the lower triangle is read.</summary>
-    public static double[] Eigenvalues(Matrix a) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">A is not square or its lower triangle holds NaN or ±∞.</exception>
+    public static double[] Eigenvalues(Matrix a)
+    {
+        var (work, n, scale) = Prepare(a);
+        var d = new double[n];
+        var e = new double[n];
+        Tridiagonalize(work, n, d, e, new double[n]);
+        Ql(d, e, n, null);
+        Array.Sort(d);
+        for (int i = 0; i < n; i++) d[i] *= scale;
+        return d;
+    }
 
     /// <summary>Eigenvalues ascending and orthonormal eigenvectors (columns) with A = VΛVᵀ.</summary>
-    public static EigenDecomposition Decompose(Matrix a) => throw new NotImplementedException();
+    /// <remarks>Only the lower triangle is read. The sign of each eigenvector is arbitrary.</remarks>
+    /// <exception cref="ArgumentException">A is not square or its lower triangle holds NaN or ±∞.</exception>
+    public static EigenDecomposition Decompose(Matrix a)
+    {
+        var (work, n, scale) = Prepare(a);
+        var d = new double[n];
+        var e = new double[n];
+        var tau = new double[n];
+        Tridiagonalize(work, n, d, e, tau);
+        // Row j of qt is column j of Q; the QL rotations then turn rows into eigenvectors.
+        var qt = FormQTransposed(work, n, tau);
+        Ql(d, e, n, new RotationBuffer(qt, n));
+
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        var keys = (double[])d.Clone();
+        Array.Sort(keys, order);
+        var vectors = new Matrix(n, n);
+        for (int j = 0; j < n; j++)
+        {
+            var src = qt.AsSpan(order[j] * n, n);
+            for (int i = 0; i < n; i++) vectors.Data[i * n + j] = src[i];
+        }
+        for (int i = 0; i < n; i++) keys[i] *= scale;
+        return new EigenDecomposition(keys, vectors);
+    }
+
+    /// <summary>
+    /// The smallest and largest eigenvalue only: the same tridiagonalization, then Sturm-sequence bisection for the
+    /// two ends instead of the full QL iteration. (NaN, NaN) for a 0×0 matrix.
+    /// </summary>
+    /// <remarks>Only the lower triangle is read. Bisection resolves each end to a few ulps of ‖A‖.</remarks>
+    /// <exception cref="ArgumentException">A is not square or its lower triangle holds NaN or ±∞.</exception>
+    public static (double Min, double Max) ExtremeEigenvalues(Matrix a)
+    {
+        var (work, n, scale) = Prepare(a);
+        if (n == 0) return (double.NaN, double.NaN);
+        var d = new double[n];
+        var e = new double[n];
+        Tridiagonalize(work, n, d, e, new double[n]);
+        return (Bisect(d, e, n, 1) * scale, Bisect(d, e, n, n) * scale);
+    }
 
     /// <summary>Spectrum (all eigenvalues plus min/max) of a symmetric matrix.</summary>
     public static Spectrum Spectrum(Matrix a)
     {
         var v = Eigenvalues(a);
         return new Spectrum(v.Length == 0 ? double.NaN : v[0], v.Length == 0 ? double.NaN : v[^1], v);
+    }
+
+    /// <summary>Validates A and copies its lower triangle, scaled into a safe range when its entries are extreme.</summary>
+    private static (double[] Work, int N, double Scale) Prepare(Matrix a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        if (a.Rows != a.Cols)
+            throw new ArgumentException($"eigenvalue problem needs a square matrix, got {a.Rows}×{a.Cols}", nameof(a));
+        int n = a.Rows;
+        var work = GC.AllocateUninitializedArray<double>(n * n);
+        double maxAbs = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var src = a.Data.AsSpan(i * n, i + 1);
+            var dst = work.AsSpan(i * n, n);
+            src.CopyTo(dst);
+            dst[(i + 1)..].Clear();
+            for (int j = 0; j <= i; j++)
+            {
+                double v = src[j];
+                if (!double.IsFinite(v))
+                    throw new ArgumentException($"eigenvalue input entry ({i}, {j}) is {v}; the matrix must be finite", nameof(a));
+                maxAbs = Math.Max(maxAbs, Math.Abs(v));
+            }
+        }
+        // Householder norms square the entries: keep them far from overflow and underflow.
+        double scale = 1;
+        if (maxAbs > 0 && (maxAbs < 1e-150 || maxAbs > 1e150))
+        {
+            scale = maxAbs;
+            double inv = 1 / maxAbs;
+            for (int i = 0; i < work.Length; i++) work[i] *= inv;
+        }
+        return (work, n, scale);
+    }
+
+    /// <summary>
+    /// Reduces the symmetric matrix (lower triangle of row-major <paramref name="a"/>, n×n) to tridiagonal form
+    /// T = Qᵀ·A·Q with diagonal d and off-diagonal e (e[i] couples i and i+1, e[n−1] = 0).
+    /// </summary>
+    /// <remarks>
+    /// Row-major lower storage is column-major upper storage, so this is LAPACK's UPLO = 'U' reduction, which
+    /// works from the last row up: reflector H(j) (j = 0..n−2) has v[j] = 1 and v[0..j) stored in row j+1,
+    /// columns 0..j−1, with scalar tau[j]; Q = H(n−2)···H(0). Every vector it touches is a contiguous row.
+    /// </remarks>
+    internal static void Tridiagonalize(double[] a, int n, double[] d, double[] e, double[] tau)
+    {
+        if (n == 0) return;
+        int wRows = Math.Max(PanelWidth, Crossover);
+        var w = new double[wRows * n];
+        var scratch = new Scratch(n);
+        int nCur = n;
+        if (n > Crossover)
+        {
+            var z = new double[3 * PanelWidth * n];
+            for (; nCur > Crossover; nCur -= PanelWidth)
+            {
+                int nb = PanelWidth, n0 = nCur - nb;
+                Latrd(a, n, nCur, nb, e, tau, w, scratch);
+                for (int c = n0; c < nCur; c++) d[c] = a[c * n + c];
+                // A[0:n0, 0:n0] −= V·Wᵀ + W·Vᵀ as one lower-triangle product [W; V]ᵀ·[V; W] on the GEMM kernel.
+                for (int r = 0; r < nb; r++)
+                {
+                    w.AsSpan(r * n, n0).CopyTo(z.AsSpan(r * n, n0));
+                    a.AsSpan((n0 + r) * n, n0).CopyTo(z.AsSpan((nb + r) * n, n0));
+                    w.AsSpan(r * n, n0).CopyTo(z.AsSpan((2 * nb + r) * n, n0));
+                }
+                GemmDriver.Run(Simd.Best, Op.Transpose, Op.None, n0, n0, 2 * nb, -1.0, z, n, z.AsSpan(nb * n), n,
+                    1.0, a, n, lower: true, Blas.MaxThreads);
+            }
+        }
+        Latrd(a, n, nCur, nCur, e, tau, w, scratch);
+        for (int c = 0; c < nCur; c++) d[c] = a[c * n + c];
+        e[n - 1] = 0;
+    }
+
+    private sealed class Scratch(int n)
+    {
+        public readonly double[] T1 = new double[Math.Max(PanelWidth, Crossover)];
+        public readonly double[] T2 = new double[Math.Max(PanelWidth, Crossover)];
+        public readonly double[] Y0 = new double[n];
+        public readonly double[] Y1 = new double[n];
+    }
+
+    /// <summary>
+    /// LAPACK dlatrd (UPLO = 'U') in row-major-lower terms: reduces the last nb rows of the leading nCur×nCur block,
+    /// leaving W (rows 0..nb of <paramref name="w"/>, leading dimension n) so that the rest of the block can be
+    /// updated as A ← A − V·Wᵀ − W·Vᵀ.
+    /// </summary>
+    private static void Latrd(double[] a, int n, int nCur, int nb, double[] e, double[] tau, double[] w, Scratch s)
+    {
+        var path = Simd.Best;
+        int n0 = nCur - nb;
+        for (int c = nCur - 1; c >= n0; c--)
+        {
+            int iw = c - n0;
+            var rowC = a.AsSpan(c * n, c + 1);
+            // Bring row c up to date with the reflectors of this panel already applied (columns c+1..nCur−1).
+            for (int q = c + 1; q < nCur; q++)
+            {
+                VectorKernels.Axpy(path, -w[(q - n0) * n + c], a.AsSpan(q * n, c + 1), rowC);
+                VectorKernels.Axpy(path, -a[q * n + c], w.AsSpan((q - n0) * n, c + 1), rowC);
+            }
+            if (c == 0) break;
+
+            // Reflector annihilating row c, columns 0..c−2.
+            tau[c - 1] = Larfg(path, ref rowC[c - 1], rowC[..(c - 1)]);
+            e[c - 1] = rowC[c - 1];
+            rowC[c - 1] = 1;
+            double taui = tau[c - 1];
+            var v = a.AsSpan(c * n, c);
+            var wc = w.AsSpan(iw * n, c);
+
+            SymvLower(path, a, n, c, v, wc, s);
+            int cnt = nCur - 1 - c;
+            if (cnt > 0)
+            {
+                var t1 = s.T1.AsSpan(0, cnt);
+                var t2 = s.T2.AsSpan(0, cnt);
+                for (int q = 0; q < cnt; q++)
+                {
+                    t1[q] = VectorKernels.Dot(path, w.AsSpan((iw + 1 + q) * n, c), v);
+                    t2[q] = VectorKernels.Dot(path, a.AsSpan((c + 1 + q) * n, c), v);
+                }
+                for (int q = 0; q < cnt; q++)
+                {
+                    VectorKernels.Axpy(path, -t1[q], a.AsSpan((c + 1 + q) * n, c), wc);
+                    VectorKernels.Axpy(path, -t2[q], w.AsSpan((iw + 1 + q) * n, c), wc);
+                }
+            }
+            for (int i = 0; i < c; i++) wc[i] *= taui;
+            double alpha = -0.5 * taui * VectorKernels.Dot(path, wc, v);
+            VectorKernels.Axpy(path, alpha, v, wc);
+        }
+    }
+
+    /// <summary>
+    /// LAPACK dlarfg: finds H = I − τ·v·vᵀ with v = (x/(α−β), 1) such that H·(x, α) = (0, β); overwrites α with β
+    /// and x with v's free part; returns τ (0 when x is already zero).
+    /// </summary>
+    private static double Larfg(SimdPath path, ref double alpha, Span<double> x)
+    {
+        if (x.Length == 0) return 0;
+        double xnorm = Math.Sqrt(VectorKernels.Dot(path, x, x));
+        if (xnorm == 0) return 0;
+        double beta = -Math.CopySign(double.Hypot(alpha, xnorm), alpha);
+        double t = (beta - alpha) / beta;
+        double inv = 1 / (alpha - beta);
+        for (int i = 0; i < x.Length; i++) x[i] *= inv;
+        alpha = beta;
+        return t;
+    }
+
+    /// <summary>y = A[0:m, 0:m]·v from the lower triangle of row-major A: each row feeds one dot and one axpy.</summary>
+    private static unsafe void SymvLower(SimdPath path, double[] a, int ld, int m, ReadOnlySpan<double> v, Span<double> y, Scratch s)
+    {
+        int threads = Math.Min(2, Blas.MaxThreads);
+        if (m < 384 || threads < 2)
+        {
+            y.Clear();
+            SymvRows(path, a, ld, 0, m, v, y);
+            return;
+        }
+        // Split the triangle into equal areas; each half accumulates into its own vector, summed afterwards.
+        int cut = (int)(m / Math.Sqrt(2)) & ~7;
+        var y0 = s.Y0.AsSpan(0, m);
+        var y1 = s.Y1.AsSpan(0, m);
+        y0.Clear();
+        y1.Clear();
+        fixed (double* pv = v)
+        {
+            nint iv = (nint)pv;
+            double[] b0 = s.Y0, b1 = s.Y1;
+            Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, t =>
+            {
+                var vs = new ReadOnlySpan<double>((double*)iv, m);
+                if (t == 0) SymvRows(path, a, ld, 0, cut, vs, b0.AsSpan(0, m));
+                else SymvRows(path, a, ld, cut, m, vs, b1.AsSpan(0, m));
+            });
+        }
+        for (int i = 0; i < m; i++) y[i] = y0[i] + y1[i];
+    }
+
+    private static void SymvRows(SimdPath path, double[] a, int ld, int r0, int r1, ReadOnlySpan<double> v, Span<double> y)
+    {
+        for (int r = r0; r < r1; r++)
+        {
+            var row = a.AsSpan(r * ld, r);
+            y[r] += VectorKernels.DotAxpy(path, row, v, v[r], y) + a[r * ld + r] * v[r];
+        }
+    }
+
+    /// <summary>
+    /// Qᵀ = H(0)·H(1)···H(n−2) from the reflectors left by <see cref="Tridiagonalize"/>, accumulated as
+    /// X ← X·(I − V·T·Vᵀ) over blocks of reflectors (compact WY, LAPACK dlarft forward/columnwise). Blocks are
+    /// applied in increasing order so X differs from the identity only in its leading r×r corner, which is all
+    /// each GEMM touches.
+    /// </summary>
+    private static double[] FormQTransposed(double[] a, int n, double[] tau)
+    {
+        var x = new double[n * n];
+        for (int i = 0; i < n; i++) x[i * n + i] = 1;
+        var vt = new double[WyBlock * n];
+        var tt = new double[WyBlock * WyBlock];
+        var g = new double[WyBlock * WyBlock];
+        var p = new double[n * WyBlock];
+        var p2 = new double[n * WyBlock];
+        for (int j0 = 0; j0 < n - 1; j0 += WyBlock)
+        {
+            int kb = Math.Min(WyBlock, n - 1 - j0), r = j0 + kb;
+            // Vt row jj = v_j over 0..r: stored part, the implicit 1 at j, zeros after.
+            for (int jj = 0; jj < kb; jj++)
+            {
+                int j = j0 + jj;
+                var row = vt.AsSpan(jj * r, r);
+                a.AsSpan((j + 1) * n, j).CopyTo(row);
+                row[j] = 1;
+                row[(j + 1)..].Clear();
+            }
+            // T upper triangular: T[i][i] = τᵢ, T[0:i, i] = −τᵢ·T[0:i, 0:i]·(V[:, 0:i]ᵀ·vᵢ).
+            Blas.Gemm(Op.None, Op.Transpose, kb, kb, r, 1.0, vt, r, vt, r, 0.0, g, kb);
+            for (int i = 0; i < kb; i++)
+            {
+                double ti = tau[j0 + i];
+                for (int q = 0; q < i; q++)
+                {
+                    double sum = 0;
+                    for (int k = q; k < i; k++) sum += tt[q * kb + k] * g[k * kb + i];
+                    tt[q * kb + i] = -ti * sum;
+                }
+                tt[i * kb + i] = ti;
+                for (int q = i + 1; q < kb; q++) tt[q * kb + i] = 0;
+            }
+            Blas.Gemm(Op.None, Op.Transpose, r, kb, r, 1.0, x, n, vt, r, 0.0, p, kb);
+            Blas.Gemm(Op.None, Op.None, r, kb, kb, 1.0, p, kb, tt, kb, 0.0, p2, kb);
+            Blas.Gemm(Op.None, Op.None, r, r, kb, -1.0, p2, kb, vt, r, 1.0, x, n);
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Implicit QL with Wilkinson shifts on the tridiagonal (d, e) — EISPACK tql1/tql2 as in JAMA. Eigenvalues land
+    /// in d unsorted. With <paramref name="rotations"/>, every plane rotation is recorded for the eigenvector rows.
+    /// </summary>
+    private static void Ql(double[] d, double[] e, int n, RotationBuffer? rotations)
+    {
+        if (n == 0) return;
+        double f = 0, tst1 = 0;
+        const double eps = Numerics.Tolerance.MachineEpsilon;
+        int budget = 60 * n + 60;
+        for (int l = 0; l < n; l++)
+        {
+            tst1 = Math.Max(tst1, Math.Abs(d[l]) + Math.Abs(e[l]));
+            int m = l;
+            while (m < n - 1 && Math.Abs(e[m]) > eps * tst1) m++;
+            if (m > l)
+            {
+                do
+                {
+                    if (--budget < 0)
+                        throw new InvalidOperationException("symmetric QL iteration did not converge");
+                    double g = d[l];
+                    double p = (d[l + 1] - g) / (2.0 * e[l]);
+                    double r = double.Hypot(p, 1.0);
+                    if (p < 0) r = -r;
+                    d[l] = e[l] / (p + r);
+                    d[l + 1] = e[l] * (p + r);
+                    double dl1 = d[l + 1];
+                    double h = g - d[l];
+                    for (int i = l + 2; i < n; i++) d[i] -= h;
+                    f += h;
+                    p = d[m];
+                    double c = 1, c2 = 1, c3 = 1, el1 = e[l + 1], s = 0, s2 = 0;
+                    for (int i = m - 1; i >= l; i--)
+                    {
+                        c3 = c2;
+                        c2 = c;
+                        s2 = s;
+                        g = c * e[i];
+                        h = c * p;
+                        r = double.Hypot(p, e[i]);
+                        e[i + 1] = s * r;
+                        s = e[i] / r;
+                        c = p / r;
+                        p = c * d[i] - s * g;
+                        d[i + 1] = h + s * (c * g + s * d[i]);
+                        rotations?.Add(i, c, s);
+                    }
+                    p = -s * s2 * c3 * el1 * e[l] / dl1;
+                    e[l] = s * p;
+                    d[l] = c * p;
+                } while (Math.Abs(e[l]) > eps * tst1);
+            }
+            d[l] += f;
+            e[l] = 0;
+        }
+        rotations?.Flush();
+    }
+
+    /// <summary>
+    /// Recorded QL rotations, applied to the rows of the eigenvector matrix in batches: each thread walks its own
+    /// column strips and replays the whole batch on a strip while it sits in cache.
+    /// </summary>
+    private sealed class RotationBuffer(double[] rows, int n)
+    {
+        private readonly int[] _index = new int[RotationBatch];
+        private readonly double[] _c = new double[RotationBatch];
+        private readonly double[] _s = new double[RotationBatch];
+        private int _count;
+
+        public void Add(int i, double c, double s)
+        {
+            _index[_count] = i;
+            _c[_count] = c;
+            _s[_count] = s;
+            if (++_count == RotationBatch) Flush();
+        }
+
+        public void Flush()
+        {
+            if (_count == 0) return;
+            int strips = (n + RotationStrip - 1) / RotationStrip;
+            int threads = (long)_count * n < (1L << 18) ? 1 : Math.Min(Blas.MaxThreads, strips);
+            if (threads == 1) Apply(0, strips);
+            else
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                    Apply(strips * t / threads, strips * (t + 1) / threads));
+            _count = 0;
+        }
+
+        private void Apply(int strip0, int strip1)
+        {
+            var path = Simd.Best;
+            for (int st = strip0; st < strip1; st++)
+            {
+                int c0 = st * RotationStrip, w = Math.Min(RotationStrip, n - c0);
+                for (int k = 0; k < _count; k++)
+                {
+                    int i = _index[k];
+                    VectorKernels.Rotate(path, _c[k], _s[k], rows.AsSpan(i * n + c0, w), rows.AsSpan((i + 1) * n + c0, w));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The k-th smallest eigenvalue (1-based) of the tridiagonal (d, e) by bisection on the Sturm count
+    /// (the number of negative pivots of T − x·I), starting from the Gershgorin interval.
+    /// </summary>
+    private static double Bisect(double[] d, double[] e, int n, int k)
+    {
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, pivmin = double.Epsilon;
+        for (int i = 0; i < n; i++)
+        {
+            double off = (i > 0 ? Math.Abs(e[i - 1]) : 0) + (i < n - 1 ? Math.Abs(e[i]) : 0);
+            lo = Math.Min(lo, d[i] - off);
+            hi = Math.Max(hi, d[i] + off);
+            if (i < n - 1) pivmin = Math.Max(pivmin, e[i] * e[i]);
+        }
+        pivmin *= double.Epsilon * 4;
+        double norm = Math.Max(Math.Abs(lo), Math.Abs(hi));
+        lo -= 2 * Numerics.Tolerance.MachineEpsilon * norm + pivmin;
+        hi += 2 * Numerics.Tolerance.MachineEpsilon * norm + pivmin;
+        for (int it = 0; it < 200; it++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (hi - lo <= 2 * Numerics.Tolerance.MachineEpsilon * Math.Max(Math.Abs(lo), Math.Abs(hi)) || mid == lo || mid == hi)
+                break;
+            if (CountBelow(d, e, n, mid, pivmin) >= k) hi = mid;
+            else lo = mid;
+        }
+        return 0.5 * (lo + hi);
+    }
+
+    /// <summary>Number of eigenvalues of the tridiagonal strictly below x (Sturm sequence / LDLᵀ inertia).</summary>
+    private static int CountBelow(double[] d, double[] e, int n, double x, double pivmin)
+    {
+        int count = 0;
+        double q = d[0] - x;
+        for (int i = 0; ; )
+        {
+            if (Math.Abs(q) < pivmin) q = -pivmin;
+            if (q < 0) count++;
+            if (++i == n) break;
+            q = d[i] - x - e[i - 1] * e[i - 1] / q;
+        }
+        return count;
     }
 }

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Overparam.Verify.Engine.LinearAlgebra;
+using Overparam.Verify.Engine.Random;
+
+namespace Overparam.Verify.Benchmarks;
+
+/// <summary>Median-of-N Stopwatch timings of each benchmark target, for quick iteration (not a substitute for BDN).</summary>
+public static class QuickTimer
+{
+    public static void Run(string[] which)
+    {
+        Blas.MaxThreads = int.TryParse(Environment.GetEnvironmentVariable("QUICK_THREADS"), out var th) ? th : 2;
+        int gn = int.TryParse(Environment.GetEnvironmentVariable("QUICK_GEMM_N"), out var gnv) ? gnv : 2048;
+        bool All(string name) => which.Length == 0 || which.Contains(name);
+        if (All("gemm"))
+        {
+            int n = gn;
+            var a = Random(n * n, "a"); var b = Random(n * n, "b"); var c = new double[n * n];
+            Time("GEMM 2048³", 2.0 * n * n * n, 5, () => Blas.Gemm(Op.None, Op.None, n, n, n, 1, a, b, 0, c));
+            Time("GEMM 2048³ A·Bᵀ", 2.0 * n * n * n, 3, () => Blas.Gemm(Op.None, Op.Transpose, n, n, n, 1, a, b, 0, c));
+            Time("GEMM 2048³ Aᵀ·B", 2.0 * n * n * n, 3, () => Blas.Gemm(Op.Transpose, Op.None, n, n, n, 1, a, b, 0, c));
+        }
+        if (which.Contains("small"))
+        {
+            int m = 96, n = 64, k = 256;
+            var a = Random(m * k, "a"); var b = Random(k * n, "b"); var c = new double[m * n];
+            Time("GEMM 96×64×256 ×1000", 2000.0 * m * n * k, 5, () => { for (int i = 0; i < 1000; i++) Blas.Gemm(Op.None, Op.None, m, n, k, 1, a, b, 0, c); });
+        }
+        if (which.Contains("mid"))
+        {
+            var a = Random(1000 * 1000, "a"); var b = Random(1000 * 1000, "b"); var c = Random(1000 * 1000, "c");
+            foreach (var (m, n, k) in new[] { (504, 248, 248), (504, 124, 124), (504, 56, 64), (256, 256, 256) })
+            {
+                Time($"GEMM NT {m}×{n}×{k} ld1000", 2.0 * m * n * k, 21, () => Blas.Gemm(Op.None, Op.Transpose, m, n, k, -1, a, 1000, b, 1000, 1, c, 1000));
+                Time($"GEMM NN {m}×{n}×{k} ld1000", 2.0 * m * n * k, 21, () => Blas.Gemm(Op.None, Op.None, m, n, k, -1, a, 1000, b, 1000, 1, c, 1000));
+            }
+        }
+        if (All("syrk"))
+        {
+            int n = 1000, k = 4000;
+            var a = Random(n * k, "a"); var c = new double[n * n];
+            Time("SYRK 1000×4000", 1.0 * n * (n + 1) * k, 7, () => Blas.Syrk(n, k, 1, a, 0, c));
+        }
+        if (All("chol"))
+        {
+            var spd = Spd(1000);
+            Time("Cholesky 1000", 1000.0 * 1000 * 1000 / 3, 9, () => Cholesky.Factor(spd));
+        }
+        if (All("eig"))
+        {
+            var s = Spd(1000);
+            Time("Eigenvalues 1000", 0, 5, () => SymmetricEigen.Eigenvalues(s));
+            Time("Extreme eigenvalues 1000", 0, 5, () => SymmetricEigen.ExtremeEigenvalues(s));
+            Time("Eigenpairs 1000", 0, 5, () => SymmetricEigen.Decompose(s));
+        }
+        if (All("gemv"))
+        {
+            int n = 4000;
+            var a = Random(n * n, "a"); var x = Random(n, "x"); var y = new double[n];
+            Time("GEMV 4000²", 2.0 * n * n, 21, () => Blas.Gemv(Op.None, n, n, 1, a, x, 0, y));
+            Time("GEMV 4000² Aᵀx", 2.0 * n * n, 21, () => Blas.Gemv(Op.Transpose, n, n, 1, a, x, 0, y));
+        }
+    }
+
+    internal static double[] Random(int count, string name)
+    {
+        var v = new double[count];
+        RandomStreams.For(1, name).FillGaussian(v);
+        return v;
+    }
+
+    internal static Matrix Spd(int n)
+    {
+        var g = new Matrix(n, n, Random(n * n, "spd"));
+        var s = Blas.Gram(g);
+        for (int i = 0; i < n; i++) s[i, i] += n;
+        return s;
+    }
+
+    private static void Time(string name, double flops, int reps, Action f)
+    {
+        f();
+        var t = new double[reps];
+        var cpu = new double[reps];
+        var proc = Process.GetCurrentProcess();
+        for (int r = 0; r < reps; r++)
+        {
+            proc.Refresh();
+            var c0 = proc.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            f();
+            t[r] = sw.Elapsed.TotalSeconds;
+            proc.Refresh();
+            cpu[r] = (proc.TotalProcessorTime - c0).TotalSeconds;
+        }
+        Array.Sort(t);
+        Array.Sort(cpu);
+        double med = t[reps / 2], best = t[0], cpuMed = cpu[reps / 2];
+        string rate = flops > 0 ? $"  median {flops / med / 1e9,6:F1} GFLOP/s  best {flops / best / 1e9,6:F1} GFLOP/s  per-cpu-s {flops / cpuMed / 1e9,6:F1}" : "";
+        Console.WriteLine($"{name,-26} median {med * 1e3,8:F2} ms  best {best * 1e3,8:F2} ms  cpu {cpuMed * 1e3,8:F2} ms{rate}");
+    }
+}

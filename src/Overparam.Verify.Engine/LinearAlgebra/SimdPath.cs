@@ -1,0 +1,26 @@
+using System.Runtime.Intrinsics;
+
+namespace Overparam.Verify.Engine.LinearAlgebra;
+
+/// <summary>Which instruction width a kernel runs with. Chosen once per process; tests force each one explicitly.</summary>
+internal enum SimdPath
+{
+    /// <summary>Plain double arithmetic; the reference the vector paths are tested against.</summary>
+    Scalar,
+
+    /// <summary>256-bit vectors (4 doubles) with fused multiply-add.</summary>
+    Vector256,
+
+    /// <summary>512-bit vectors (8 doubles) with fused multiply-add.</summary>
+    Vector512,
+}
+
+/// <summary>Detects the widest accelerated vector width once.</summary>
+internal static class Simd
+{
+    /// <summary>The path the public kernels use on this machine.</summary>
+    internal static readonly SimdPath Best =
+        Vector512.IsHardwareAccelerated ? SimdPath.Vector512
+        : Vector256.IsHardwareAccelerated ? SimdPath.Vector256
+        : SimdPath.Scalar;
+}
