@@ -19,51 +19,8 @@ open Overparam.Verify.Engine.Training
 
 /// Eigenvalues of small symmetric matrices.
 module Spectral =
-    // TEMPORARY: cyclic Jacobi rotations, used only while SymmetricEigen (branch `la`) throws NotImplementedException.
-    // Remove once `la` is merged. Accurate to round-off for the n ≤ 100 Grams P2 needs.
-    let private jacobiEigenvalues (a: Matrix) =
-        let n = a.Rows
-        let m = Array2D.init n n (fun i j -> if i >= j then a[i, j] else a[j, i])
-        let off () =
-            let mutable s = 0.0
-            for i in 0 .. n - 1 do
-                for j in 0 .. n - 1 do
-                    if i <> j then s <- s + m[i, j] * m[i, j]
-            s
-        let mutable sweep = 0
-        let scale =
-            let mutable s = 0.0
-            for i in 0 .. n - 1 do
-                for j in 0 .. n - 1 do
-                    s <- s + m[i, j] * m[i, j]
-            s
-        while sweep < 100 && off () > 1e-30 * scale do
-            for p in 0 .. n - 2 do
-                for q in p + 1 .. n - 1 do
-                    if m[p, q] <> 0.0 then
-                        let theta = (m[q, q] - m[p, p]) / (2.0 * m[p, q])
-                        let t = (if theta >= 0.0 then 1.0 else -1.0) / (abs theta + sqrt (theta * theta + 1.0))
-                        let c = 1.0 / sqrt (t * t + 1.0)
-                        let s = t * c
-                        for k in 0 .. n - 1 do
-                            let mkp = m[k, p]
-                            let mkq = m[k, q]
-                            m[k, p] <- c * mkp - s * mkq
-                            m[k, q] <- s * mkp + c * mkq
-                        for k in 0 .. n - 1 do
-                            let mpk = m[p, k]
-                            let mqk = m[q, k]
-                            m[p, k] <- c * mpk - s * mqk
-                            m[q, k] <- s * mpk + c * mqk
-            sweep <- sweep + 1
-        Array.init n (fun i -> m[i, i]) |> Array.sort
-
-    /// All eigenvalues ascending (SymmetricEigen; a temporary Jacobi fallback while it is unimplemented).
-    let eigenvalues (a: Matrix) : float[] =
-        try
-            SymmetricEigen.Eigenvalues a
-        with :? NotImplementedException ->
-            jacobiEigenvalues a
+    /// All eigenvalues ascending (dense symmetric eigensolver).
+    let eigenvalues (a: Matrix) : float[] = SymmetricEigen.Eigenvalues a
 
     /// An upper bound on the operator norm ‖W‖₂: min(‖W‖_F, √(‖W‖₁‖W‖_∞)), both rigorous.
     let operatorNormUpper (w: Matrix) =
