@@ -37,3 +37,51 @@ module Verdict =
         match v with
         | Verdict.Holds _ -> true
         | _ -> false
+
+    /// For a quantity q known only through a certified lower bound and a sampled upper estimate, the verdict on
+    /// q > threshold: Holds when the certified bound already exceeds it; Fails when even the sampled estimate (which
+    /// over-estimates an infimum) does not; Inconclusive in between (the certified bound is too loose to decide).
+    let ofCertifiedLowerBound (certified: float) (upperEstimate: float) (threshold: float) =
+        if System.Double.IsNaN certified || System.Double.IsNaN threshold then
+            Verdict.Inconclusive "a quantity is NaN"
+        elif certified > threshold then
+            Verdict.Holds(certified - threshold)
+        elif not (System.Double.IsNaN upperEstimate) && upperEstimate <= threshold then
+            Verdict.Fails(sprintf "even the sampled estimate %g is not above %g" upperEstimate threshold)
+        else
+            Verdict.Inconclusive(
+                sprintf "the certified bound %g is not above %g, and no sample refutes it (estimate %g)" certified threshold upperEstimate
+            )
+
+    /// "holds", "fails" or "inconclusive".
+    let name v =
+        match v with
+        | Verdict.Holds _ -> "holds"
+        | Verdict.Fails _ -> "fails"
+        | Verdict.Inconclusive _ -> "inconclusive"
+
+    /// The reason text; empty for Holds.
+    let reason v =
+        match v with
+        | Verdict.Holds _ -> ""
+        | Verdict.Fails r
+        | Verdict.Inconclusive r -> r
+
+/// Names of number statuses as written in certificates.
+[<RequireQualifiedAccess>]
+module NumberStatus =
+    /// "certified", "exact" or "estimated".
+    let name s =
+        match s with
+        | NumberStatus.Certified -> "certified"
+        | NumberStatus.Exact -> "exact"
+        | NumberStatus.Estimated -> "estimated"
+
+    /// The weaker of two statuses: a quantity computed from both is only as good as its worst input.
+    let weakest a b =
+        match a, b with
+        | NumberStatus.Estimated, _
+        | _, NumberStatus.Estimated -> NumberStatus.Estimated
+        | NumberStatus.Certified, _
+        | _, NumberStatus.Certified -> NumberStatus.Certified
+        | _ -> NumberStatus.Exact

@@ -23,5 +23,5 @@ let Expecto (name: string) =
     match t.test with
     | Sync f -> f ()
     | Async a -> Async.RunSynchronously a
-    | AsyncFsCheck(_, _, f) -> f FsCheckConfig.defaultConfig |> Async.RunSynchronously
+    | AsyncFsCheck(config, _, f) -> f (defaultArg config FsCheckConfig.defaultConfig) |> Async.RunSynchronously
     | SyncWithCancel f -> f Threading.CancellationToken.None

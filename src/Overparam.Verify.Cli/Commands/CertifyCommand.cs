@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Overparam.Verify.Cli.Output;
+using Overparam.Verify.Engine;
+using Overparam.Verify.Engine.Certificates;
+using Overparam.Verify.Engine.IO;
+using Overparam.Verify.Theory;
+
+namespace Overparam.Verify.Cli.Commands;
+
+/// <summary>
+/// <c>overparam certify local-pl [--n 8 --d 16 --widths 16,16 --activation tanh --optimizer gd|flow --output-scale a
+/// --radius r --lr η --steps N --seed S --data d.csv] --out DIR</c>: checks P2 (Chatterjee's local PL criterion with
+/// positive initialization) on one instance and writes DIR/certificate.json and DIR/report.md.
+/// </summary>
+public static class CertifyCommand
+{
+    /// <summary>The default output folder of <c>certify local-pl</c>.</summary>
+    public const string DefaultOut = "certificate-local-pl";
+
+    /// <summary>Builds the <c>certify</c> command with its subcommands.</summary>
+    public static Command Create(CliContext ctx) =>
+        new("certify", "Check a theorem on an instance and write a certificate.") { LocalPl(ctx) };
+
+    private static Command LocalPl(CliContext ctx)
+    {
+        var defaults = new P2Options();
+        var n = new Option<int>("--n") { Description = "Samples of the generated data", DefaultValueFactory = _ => defaults.N };
+        var d = new Option<int>("--d") { Description = "Input dimension of the generated data (P2.C1 needs d ≥ n)", DefaultValueFactory = _ => defaults.D };
+        var widths = new Option<string>("--widths") { Description = "Hidden widths, comma-separated", DefaultValueFactory = _ => "16,16" };
+        var activation = new Option<string>("--activation") { Description = "identity | tanh | sigmoid | softplus | erf (relu, gelu, cos fail P2.C2)", DefaultValueFactory = _ => defaults.Activation };
+        var optimizer = new Option<string>("--optimizer") { Description = "gd | flow", DefaultValueFactory = _ => defaults.Optimizer };
+        var outputScale = new Option<double?>("--output-scale") { Description = "Output weight a of the positive initialization (default: 3·a_min)" };
+        var radius = new Option<double?>("--radius") { Description = "Radius r of the ball (default: best certified margin below the smallest hidden weight)" };
+        var lr = new Option<double?>("--lr") { Description = "GD step size η (default: 1/β̂ at w₀)" };
+        var steps = new Option<long>("--steps") { Description = "Step budget (accepted integrator steps for flow)", DefaultValueFactory = _ => defaults.MaxSteps };
+        var seed = new Option<ulong>("--seed") { Description = "Run seed for data, initialization and power iteration", DefaultValueFactory = _ => 0UL };
+        var data = new Option<string?>("--data") { Description = "Data file instead of generated data (CSV with a 'y' column, or a folder with X.npy and y.npy)" };
+        var noCompare = new Option<bool>("--no-compare") { Description = "Skip the Xavier/He comparison runs (P2.R7)" };
+        var outDir = new Option<string>("--out") { Description = "Output folder for certificate.json and report.md", DefaultValueFactory = _ => DefaultOut };
+        var cmd = new Command("local-pl", "P2: Chatterjee's local PL criterion with positive initialization.")
+        {
+            n, d, widths, activation, optimizer, outputScale, radius, lr, steps, seed, data, noCompare, outDir,
+        };
+        cmd.SetAction(parse =>
+        {
+            var dir = parse.GetRequiredValue(outDir);
+            if (File.Exists(dir)) throw new OutputPathException($"--out: '{dir}' is a file, expected a folder");
+            var dataPath = parse.GetValue(data);
+            var options = new P2Options
+            {
+                N = parse.GetValue(n),
+                D = parse.GetValue(d),
+                Widths = ParseWidths(parse.GetRequiredValue(widths)),
+                Activation = parse.GetRequiredValue(activation),
+                Optimizer = parse.GetRequiredValue(optimizer),
+                OutputScale = parse.GetValue(outputScale),
+                Radius = parse.GetValue(radius),
+                LearningRate = parse.GetValue(lr),
+                MaxSteps = parse.GetValue(steps),
+                Seed = parse.GetValue(seed),
+                Data = dataPath is null ? null : DataFiles.Load(dataPath),
+                DataSource = dataPath is null ? "" : Path.GetFileName(Path.TrimEndingDirectorySeparator(dataPath)),
+                Compare = !parse.GetValue(noCompare),
+            };
+            // Every input problem surfaces here, before anything is computed or written.
+            P2Facade.Validate(options);
+
+            var clock = Stopwatch.StartNew();
+            var certificate = P2Facade.Certify(options);
+            double seconds = clock.Elapsed.TotalSeconds;
+
+            var command = ReproduceCommand(options, dataPath, dir);
+            try
+            {
+                Directory.CreateDirectory(dir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new OutputPathException($"--out: cannot create '{dir}': {e.Message}", e);
+            }
+            var jsonPath = Path.Combine(dir, "certificate.json");
+            var reportPath = Path.Combine(dir, "report.md");
+            var json = CertificateJson.Serialize(certificate);
+            var report = CertificateReport.Markdown(certificate, command);
+            AtomicFile.WriteAllText(jsonPath, json);
+            AtomicFile.WriteAllText(reportPath, report);
+
+            CertificateReport.WriteSummary(ctx.Out, certificate);
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {jsonPath} and {reportPath} ({seconds:F1} s)"));
+            return certificate.Verdict == "refuted" ? CliApp.ExitNegativeResult : CliApp.ExitOk;
+        });
+        return cmd;
+    }
+
+    /// <summary>Parses "16,16" into widths; anything else is an input error naming the text.</summary>
+    public static int[] ParseWidths(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
+                throw new InvalidInputException($"--widths: \"{text}\" is not a comma-separated list of positive integers (e.g. 16,16)");
+        }
+        return widths;
+    }
+
+    private static string ReproduceCommand(P2Options o, string? dataPath, string dir)
+    {
+        static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var parts = new List<string> { "overparam certify local-pl" };
+        if (dataPath is null) parts.Add($"--n {o.N} --d {o.D}");
+        else parts.Add($"--data {Quote(dataPath)}");
+        parts.Add($"--widths {string.Join(",", o.Widths)} --activation {o.Activation} --optimizer {o.Optimizer}");
+        if (o.OutputScale is double a) parts.Add($"--output-scale {R(a)}");
+        if (o.Radius is double r) parts.Add($"--radius {R(r)}");
+        if (o.LearningRate is double eta) parts.Add($"--lr {R(eta)}");
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"--steps {o.MaxSteps} --seed {o.Seed}"));
+        if (!o.Compare) parts.Add("--no-compare");
+        parts.Add($"--out {Quote(dir)}");
+        return string.Join(" ", parts);
+    }
+
+    private static string Quote(string s) => s.Contains(' ') ? $"\"{s}\"" : s;
+}

@@ -1,0 +1,257 @@
+namespace Overparam.Verify.Theory
+
+open Overparam.Verify.Engine.Numerics
+
+/// What a condition does for the overall verdict.
+[<RequireQualifiedAccess>]
+type ConditionRole =
+    /// A hypothesis of the theorem: it must hold (on exact or certified numbers) for the conclusions to be promised.
+    | Hypothesis
+    /// A premise that rests on a sampled estimate (e.g. a step size against an estimated smoothness β): it can make
+    /// the verdict inconclusive, never establish or refute the theorem.
+    | Premise
+
+/// The evaluated form of a condition: value > threshold, with how the value was obtained.
+type ConditionOutcome =
+    { Value: float
+      Threshold: float
+      Status: NumberStatus
+      Verdict: Verdict }
+
+/// One condition of a theorem, citing its ID in theory/*.md.
+type ConditionCheck<'analysis> =
+    { Id: string
+      Statement: string
+      Role: ConditionRole
+      /// None when the condition does not apply to this run (e.g. a GD premise on a gradient-flow run).
+      Evaluate: 'analysis -> ConditionOutcome option }
+
+/// Whether a prediction can refute the theorem.
+[<RequireQualifiedAccess>]
+type PredictionKind =
+    /// A one-sided bound the theorem promises.
+    | Bound
+    /// A measurement the paper reports; shown, never asserted.
+    | Measurement
+
+/// Which side of the bound the observation must lie on.
+[<RequireQualifiedAccess>]
+type Sense =
+    | AtMost
+    | AtLeast
+
+/// The evaluated form of a prediction at its worst step.
+type PredictionOutcome =
+    { Bound: float
+      Observed: float
+      Sense: Sense
+      Status: NumberStatus
+      Holds: bool
+      /// observed/bound at the worst step.
+      Slack: float
+      /// The logged step with the worst slack; −1 for whole-run quantities.
+      WorstStep: int64
+      Note: string }
+
+/// One predicted rate or behaviour, citing its ID in theory/*.md.
+type PredictionCheck<'run> =
+    { Id: string
+      Statement: string
+      Kind: PredictionKind
+      /// None when the prediction does not apply to this run (e.g. the flow rate on a GD run).
+      Evaluate: 'run -> PredictionOutcome option }
+
+/// A theorem as data: its hypotheses, its conclusions, and the IDs it states but does not check yet.
+type TheoremDefinition<'analysis> =
+    { Id: string
+      Title: string
+      Reference: string
+      Statement: string
+      Hypotheses: ConditionCheck<'analysis> list
+      Conclusions: PredictionCheck<'analysis> list
+      /// (ID, reason) for IDs of theory/*.md that have no check yet; listed so the gap is explicit.
+      NotChecked: (string * string) list }
+
+/// The overall verdict of a certificate.
+[<RequireQualifiedAccess>]
+type OverallVerdict =
+    /// Hypotheses verified and every conclusion observed.
+    | Consistent of note: string
+    /// A hypothesis failed: the theorem promises nothing here.
+    | HypothesesNotMet of reason: string
+    /// Hypotheses could not be decided, or a conclusion resting on an estimate was violated.
+    | Inconclusive of reason: string
+    /// Hypotheses verified and a conclusion with a certified or exact bound observed false.
+    | Refuted of reason: string
+
+/// An evaluated condition together with its definition.
+type EvaluatedCondition =
+    { Id: string
+      Statement: string
+      Role: ConditionRole
+      Outcome: ConditionOutcome }
+
+/// An evaluated prediction together with its definition.
+type EvaluatedPrediction =
+    { Id: string
+      Statement: string
+      Kind: PredictionKind
+      Outcome: PredictionOutcome }
+
+/// Evaluating theorem definitions and combining the results into one verdict.
+[<RequireQualifiedAccess>]
+module Theorem =
+    /// Every ID a definition cites: hypotheses, conclusions and the explicitly unchecked ones.
+    let citedIds (t: TheoremDefinition<'a>) =
+        [ for h in t.Hypotheses -> h.Id
+          for c in t.Conclusions -> c.Id
+          for (id, _) in t.NotChecked -> id ]
+
+    /// Evaluates every applicable check.
+    let evaluate (t: TheoremDefinition<'a>) (analysis: 'a) =
+        let conditions =
+            [ for h in t.Hypotheses do
+                  match h.Evaluate analysis with
+                  | Some o ->
+                      { EvaluatedCondition.Id = h.Id
+                        Statement = h.Statement
+                        Role = h.Role
+                        Outcome = o }
+                  | None -> () ]
+
+        let predictions =
+            [ for c in t.Conclusions do
+                  match c.Evaluate analysis with
+                  | Some o ->
+                      { EvaluatedPrediction.Id = c.Id
+                        Statement = c.Statement
+                        Kind = c.Kind
+                        Outcome = o }
+                  | None -> () ]
+
+        conditions, predictions
+
+    /// The overall verdict. In order: a failed hypothesis → hypotheses-not-met; an undecided hypothesis →
+    /// inconclusive; a violated bound whose status is certified or exact → refuted; a failed premise or a violated
+    /// bound that rests on an estimate → inconclusive; otherwise consistent. Measurements never count.
+    let decide (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
+        let hyps = conditions |> List.filter (fun c -> c.Role = ConditionRole.Hypothesis)
+        let premises = conditions |> List.filter (fun c -> c.Role = ConditionRole.Premise)
+
+        let failed =
+            hyps
+            |> List.filter (fun c ->
+                match c.Outcome.Verdict with
+                | Verdict.Fails _ -> true
+                | _ -> false)
+
+        let undecided =
+            hyps
+            |> List.filter (fun c ->
+                match c.Outcome.Verdict with
+                | Verdict.Inconclusive _ -> true
+                | _ -> false)
+
+        let bounds = predictions |> List.filter (fun p -> p.Kind = PredictionKind.Bound)
+
+        let violatedRigorous =
+            bounds
+            |> List.filter (fun p -> not p.Outcome.Holds && p.Outcome.Status <> NumberStatus.Estimated)
+
+        let violatedEstimated =
+            bounds
+            |> List.filter (fun p -> not p.Outcome.Holds && p.Outcome.Status = NumberStatus.Estimated)
+
+        let failedPremises =
+            premises
+            |> List.filter (fun c ->
+                match c.Outcome.Verdict with
+                | Verdict.Fails _ -> true
+                | _ -> false)
+
+        let ids (xs: string list) = String.concat ", " xs
+        let why (c: EvaluatedCondition) = sprintf "%s: %s" c.Id (Verdict.reason c.Outcome.Verdict)
+
+        match failed, undecided, violatedRigorous with
+        | f :: _, _, _ -> OverallVerdict.HypothesesNotMet(why f)
+        | [], u :: _, _ -> OverallVerdict.Inconclusive(why u)
+        | [], [], v :: _ ->
+            OverallVerdict.Refuted(
+                sprintf
+                    "hypotheses verified, but %s was observed false (%s bound; slack %g at step %d)"
+                    v.Id
+                    (NumberStatus.name v.Outcome.Status)
+                    v.Outcome.Slack
+                    v.Outcome.WorstStep
+            )
+        | [], [], [] ->
+            match failedPremises, violatedEstimated with
+            | p :: _, _ -> OverallVerdict.Inconclusive(sprintf "premise %s" (why p))
+            | [], v :: _ ->
+                OverallVerdict.Inconclusive(
+                    sprintf
+                        "%s was violated, but its bound rests on a sampled estimate (%s), so it cannot refute"
+                        v.Id
+                        v.Outcome.Note
+                )
+            | [], [] ->
+                let estimated =
+                    bounds
+                    |> List.filter (fun p -> p.Outcome.Status = NumberStatus.Estimated)
+                    |> List.map (fun p -> p.Id)
+
+                let note =
+                    if List.isEmpty estimated then
+                        "hypotheses verified and every predicted bound observed"
+                    else
+                        sprintf
+                            "hypotheses verified and every predicted bound observed (%s rest on sampled estimates)"
+                            (ids estimated)
+
+                OverallVerdict.Consistent note
+
+    /// "consistent", "hypotheses-not-met", "inconclusive" or "refuted", and the reason.
+    let verdictName v =
+        match v with
+        | OverallVerdict.Consistent n -> "consistent", n
+        | OverallVerdict.HypothesesNotMet r -> "hypotheses-not-met", r
+        | OverallVerdict.Inconclusive r -> "inconclusive", r
+        | OverallVerdict.Refuted r -> "refuted", r
+
+/// Holding a logged series against a predicted per-step bound.
+[<RequireQualifiedAccess>]
+module Envelope =
+    /// observed[k] ≤ bound[k] at every k within tol (one-sided). Returns (holds, worst index, worst slack =
+    /// observed/bound). Indices where the bound is NaN are skipped; a NaN observation fails. Index 0 (where both are
+    /// f(w₀) and the slack is 1 by construction) is reported as worst only when it is the only index.
+    let atMost (tol: Tolerance) (bound: float[]) (observed: float[]) =
+        let mutable holds = true
+        let mutable worst = -1
+        let mutable worstSlack = nan
+
+        for k in 0 .. observed.Length - 1 do
+            let b = bound[k]
+
+            if not (System.Double.IsNaN b) then
+                let o = observed[k]
+
+                if System.Double.IsNaN o || not (tol.AcceptsAtMost(b, o)) then
+                    holds <- false
+
+                let s = if b > 0.0 then o / b else (if o <= 0.0 then 0.0 else infinity)
+
+                if worst <= 0 || s > worstSlack || System.Double.IsNaN s then
+                    worst <- k
+                    worstSlack <- s
+
+        holds, worst, worstSlack
+
+    /// The check of one whole-run quantity: (holds, slack = observed/bound).
+    let single (tol: Tolerance) (sense: Sense) (bound: float) (observed: float) =
+        let ok =
+            match sense with
+            | Sense.AtMost -> tol.AcceptsAtMost(bound, observed)
+            | Sense.AtLeast -> tol.AcceptsAtLeast(bound, observed)
+
+        let ok = ok && not (System.Double.IsNaN observed) && not (System.Double.IsNaN bound)
+        ok, (if bound <> 0.0 then observed / bound else nan)
