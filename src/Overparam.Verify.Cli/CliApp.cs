@@ -26,6 +26,7 @@ public static class CliApp
             InspectCommand.Create(context),
             TrainCommand.Create(context),
             BenchCommand.Create(context),
+            SweepCommand.Create(context),
         };
 
         var parse = root.Parse(args);
