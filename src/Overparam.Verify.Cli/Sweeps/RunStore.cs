@@ -47,6 +47,25 @@ public sealed class RunStore : IDisposable
     /// <exception cref="InvalidInputException">The file is missing (read-only), not SQLite, or not a run store of this version.</exception>
     public static RunStore Open(string path, bool readOnly = false)
     {
+        try
+        {
+            return OpenOnce(path, readOnly);
+        }
+        catch (InvalidInputException e) when (readOnly && e.InnerException is SqliteException { SqliteErrorCode: 8 })
+        {
+            // SQLITE_READONLY: a writer was killed mid-commit and left a hot journal, which only a read-write
+            // connection may roll back. Rolling back restores the last committed state, as any next open would.
+            using (var rw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString()))
+            {
+                rw.Open();
+                Scalar<long>(rw, "SELECT count(*) FROM sqlite_master;");
+            }
+            return OpenOnce(path, readOnly);
+        }
+    }
+
+    private static RunStore OpenOnce(string path, bool readOnly)
+    {
         ArgumentNullException.ThrowIfNull(path);
         if (readOnly && !File.Exists(path)) throw new InvalidInputException($"run store '{path}' does not exist");
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
