@@ -27,6 +27,7 @@ public static class CliApp
             TrainCommand.Create(context),
             BenchCommand.Create(context),
             CertifyCommand.Create(context),
+            SweepCommand.Create(context),
         };
 
         var parse = root.Parse(args);

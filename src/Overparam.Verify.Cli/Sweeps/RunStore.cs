@@ -1,0 +1,419 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Overparam.Verify.Engine;
+
+namespace Overparam.Verify.Cli.Sweeps;
+
+/// <summary>A sweep recorded in a store: its key, kind and canonical parameter JSON.</summary>
+/// <param name="Key">The sweep key (hash of the parameters).</param>
+/// <param name="Kind">Sweep kind, e.g. "moderate".</param>
+/// <param name="Parameters">Canonical JSON of the trial-defining parameters.</param>
+public sealed record StoredSweep(string Key, string Kind, string Parameters);
+
+/// <summary>
+/// The run store: one SQLite file holding sweeps and every trial with its seed, parameters, verdict and metrics.
+/// <code>
+/// sweeps(sweep_key PRIMARY KEY, kind, parameters JSON, created_at)
+/// runs(id, sweep_key, cell_n, cell_k, d, trial, seed, activation, labels, status, initial_loss, final_loss, steps,
+///      success, learning_rate, theory_ratio, wall_seconds, created_at, UNIQUE(sweep_key, cell_n, cell_k, trial))
+/// </code>
+/// Each trial is written in its own transaction, so a process killed at any moment leaves every finished trial
+/// stored once and no partial row; resuming skips the keys present. The database uses SQLite's rollback journal
+/// (not WAL), which also works on the network file systems of clusters. Thread-safe: writes are serialized.
+/// </summary>
+public sealed class RunStore : IDisposable
+{
+    /// <summary>Schema version kept in PRAGMA user_version.</summary>
+    public const int SchemaVersion = 1;
+
+    private const string ResultColumns =
+        "cell_n, cell_k, trial, seed, status, initial_loss, final_loss, steps, success, learning_rate, theory_ratio, wall_seconds";
+
+    private readonly SqliteConnection _db;
+    private readonly object _gate = new();
+
+    private RunStore(string path, SqliteConnection db)
+    {
+        Path = path;
+        _db = db;
+    }
+
+    /// <summary>The file path.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Opens (creating if needed, unless <paramref name="readOnly"/>) the store at <paramref name="path"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The file is missing (read-only), not SQLite, or not a run store of this version.</exception>
+    public static RunStore Open(string path, bool readOnly = false)
+    {
+        try
+        {
+            return OpenOnce(path, readOnly);
+        }
+        catch (InvalidInputException e) when (readOnly && e.InnerException is SqliteException { SqliteErrorCode: 8 })
+        {
+            // SQLITE_READONLY: a writer was killed mid-commit and left a hot journal, which only a read-write
+            // connection may roll back. Rolling back restores the last committed state, as any next open would.
+            using (var rw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString()))
+            {
+                rw.Open();
+                Scalar<long>(rw, "SELECT count(*) FROM sqlite_master;");
+            }
+            return OpenOnce(path, readOnly);
+        }
+    }
+
+    private static RunStore OpenOnce(string path, bool readOnly)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (readOnly && !File.Exists(path)) throw new InvalidInputException($"run store '{path}' does not exist");
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!readOnly && (dir is null || !Directory.Exists(dir)))
+            throw new InvalidInputException($"--store: directory does not exist for '{path}'");
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,   // a pooled connection keeps the file open after Dispose; merges and tests move files
+            DefaultTimeout = 60,
+        }.ToString();
+        var db = new SqliteConnection(cs);
+        try
+        {
+            db.Open();
+            Exec(db, "PRAGMA busy_timeout = 60000;");
+            long version = Scalar<long>(db, "PRAGMA user_version;");
+            bool hasTables = Scalar<long>(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table';") > 0;
+            if (version == 0 && !hasTables)
+            {
+                if (readOnly) throw new InvalidInputException($"'{path}' is an empty database, not an overparam run store");
+                CreateSchema(db);
+            }
+            else if (version != SchemaVersion)
+            {
+                throw new InvalidInputException(
+                    $"'{path}' is not an overparam run store of schema version {SchemaVersion} (user_version = {version})");
+            }
+        }
+        catch (SqliteException e)
+        {
+            db.Dispose();
+            throw new InvalidInputException($"cannot open run store '{path}': {e.Message}", e);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+        return new RunStore(path, db);
+    }
+
+    private static void CreateSchema(SqliteConnection db)
+    {
+        using var tx = db.BeginTransaction();
+        Exec(db, """
+            CREATE TABLE sweeps(
+                sweep_key  TEXT PRIMARY KEY,
+                kind       TEXT NOT NULL,
+                parameters TEXT NOT NULL,
+                created_at TEXT NOT NULL);
+            CREATE TABLE runs(
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                sweep_key     TEXT    NOT NULL REFERENCES sweeps(sweep_key),
+                cell_n        INTEGER NOT NULL,
+                cell_k        INTEGER NOT NULL,
+                d             INTEGER NOT NULL,
+                trial         INTEGER NOT NULL,
+                seed          TEXT    NOT NULL,
+                activation    TEXT    NOT NULL,
+                labels        TEXT    NOT NULL,
+                status        TEXT    NOT NULL,
+                initial_loss  REAL,
+                final_loss    REAL,
+                steps         INTEGER NOT NULL,
+                success       INTEGER NOT NULL,
+                learning_rate REAL,
+                theory_ratio  REAL,
+                wall_seconds  REAL,
+                created_at    TEXT    NOT NULL,
+                UNIQUE(sweep_key, cell_n, cell_k, trial));
+            """, tx);
+        Exec(db, $"PRAGMA user_version = {SchemaVersion};", tx);
+        tx.Commit();
+    }
+
+    /// <summary>All sweeps in the store, by key.</summary>
+    public IReadOnlyList<StoredSweep> Sweeps()
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT sweep_key, kind, parameters FROM sweeps ORDER BY sweep_key;";
+            using var r = cmd.ExecuteReader();
+            var list = new List<StoredSweep>();
+            while (r.Read()) list.Add(new StoredSweep(r.GetString(0), r.GetString(1), r.GetString(2)));
+            return list;
+        }
+    }
+
+    /// <summary>
+    /// Records the sweep if absent. A present key with different parameters (an FNV collision, or a store edited by
+    /// hand) is refused.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Same key, different parameters.</exception>
+    public void EnsureSweep(string key, string kind, string parameters)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            EnsureSweep(key, kind, parameters, tx);
+            tx.Commit();
+        }
+    }
+
+    private void EnsureSweep(string key, string kind, string parameters, SqliteTransaction tx)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT parameters FROM sweeps WHERE sweep_key = $k;";
+        cmd.Parameters.AddWithValue("$k", key);
+        if (cmd.ExecuteScalar() is string existing)
+        {
+            if (existing != parameters)
+                throw new InvalidInputException($"{Path}: sweep {key} is stored with different parameters: {existing}");
+            return;
+        }
+        using var ins = _db.CreateCommand();
+        ins.Transaction = tx;
+        ins.CommandText = "INSERT INTO sweeps(sweep_key, kind, parameters, created_at) VALUES($k, $kind, $p, $t);";
+        ins.Parameters.AddWithValue("$k", key);
+        ins.Parameters.AddWithValue("$kind", kind);
+        ins.Parameters.AddWithValue("$p", parameters);
+        ins.Parameters.AddWithValue("$t", Now());
+        ins.ExecuteNonQuery();
+    }
+
+    /// <summary>The (n, k, trial) keys stored for sweep <paramref name="key"/>.</summary>
+    public HashSet<TrialKey> CompletedTrials(string key)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT cell_n, cell_k, trial FROM runs WHERE sweep_key = $k;";
+            cmd.Parameters.AddWithValue("$k", key);
+            using var r = cmd.ExecuteReader();
+            var set = new HashSet<TrialKey>();
+            while (r.Read()) set.Add(new TrialKey(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)));
+            return set;
+        }
+    }
+
+    /// <summary>Number of trials stored for sweep <paramref name="key"/> (all sweeps when null).</summary>
+    public long Count(string? key = null)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = key is null ? "SELECT count(*) FROM runs;" : "SELECT count(*) FROM runs WHERE sweep_key = $k;";
+            if (key is not null) cmd.Parameters.AddWithValue("$k", key);
+            return (long)cmd.ExecuteScalar()!;
+        }
+    }
+
+    /// <summary>
+    /// Stores one trial in its own transaction. Returns false when the key was already present with the same
+    /// outcome (nothing written).
+    /// </summary>
+    /// <exception cref="InvalidInputException">The key is present with a different outcome.</exception>
+    public bool Insert(string sweepKey, ModerateSweepSpec spec, TrialResult result)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(result);
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            bool written = InsertRow(sweepKey, spec.D, Engine.Models.Activations.Name(spec.Activation), ModerateSweepSpec.LabelName(spec.Labels), result, Now(), tx);
+            tx.Commit();
+            return written;
+        }
+    }
+
+    private bool InsertRow(string sweepKey, int d, string activation, string labels, TrialResult t, string createdAt, SqliteTransaction tx)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            INSERT INTO runs(sweep_key, cell_n, cell_k, d, trial, seed, activation, labels, status, initial_loss,
+                             final_loss, steps, success, learning_rate, theory_ratio, wall_seconds, created_at)
+            VALUES($s, $n, $k, $d, $t, $seed, $act, $lab, $st, $l0, $l1, $steps, $ok, $eta, $ratio, $wall, $at)
+            ON CONFLICT(sweep_key, cell_n, cell_k, trial) DO NOTHING;
+            """;
+        cmd.Parameters.AddWithValue("$s", sweepKey);
+        cmd.Parameters.AddWithValue("$n", t.Key.N);
+        cmd.Parameters.AddWithValue("$k", t.Key.K);
+        cmd.Parameters.AddWithValue("$d", d);
+        cmd.Parameters.AddWithValue("$t", t.Key.Trial);
+        cmd.Parameters.AddWithValue("$seed", t.Seed.ToString(CultureInfo.InvariantCulture));
+        cmd.Parameters.AddWithValue("$act", activation);
+        cmd.Parameters.AddWithValue("$lab", labels);
+        cmd.Parameters.AddWithValue("$st", t.Status);
+        cmd.Parameters.AddWithValue("$l0", Real(t.InitialLoss));
+        cmd.Parameters.AddWithValue("$l1", Real(t.FinalLoss));
+        cmd.Parameters.AddWithValue("$steps", t.Steps);
+        cmd.Parameters.AddWithValue("$ok", t.Success ? 1 : 0);
+        cmd.Parameters.AddWithValue("$eta", Real(t.LearningRate));
+        cmd.Parameters.AddWithValue("$ratio", Real(t.TheoryRatio));
+        cmd.Parameters.AddWithValue("$wall", Real(t.WallSeconds));
+        cmd.Parameters.AddWithValue("$at", createdAt);
+        if (cmd.ExecuteNonQuery() == 1) return true;
+
+        var existing = ReadResults(sweepKey, tx, t.Key).Single();
+        if (!existing.SameOutcome(t))
+            throw new InvalidInputException(
+                $"{Path}: conflicting results for sweep {sweepKey}, n = {t.Key.N}, k = {t.Key.K}, trial {t.Key.Trial}: " +
+                $"stored {Describe(existing)}, new {Describe(t)}");
+        return false;
+    }
+
+    /// <summary>All trials of sweep <paramref name="key"/>, ordered by (n, k, trial).</summary>
+    public List<TrialResult> Results(string key)
+    {
+        lock (_gate) return ReadResults(key, null, null);
+    }
+
+    private List<TrialResult> ReadResults(string key, SqliteTransaction? tx, TrialKey? only)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"SELECT {ResultColumns} FROM runs WHERE sweep_key = $k"
+            + (only is null ? "" : " AND cell_n = $n AND cell_k = $kk AND trial = $t")
+            + " ORDER BY cell_n, cell_k, trial;";
+        cmd.Parameters.AddWithValue("$k", key);
+        if (only is { } o)
+        {
+            cmd.Parameters.AddWithValue("$n", o.N);
+            cmd.Parameters.AddWithValue("$kk", o.K);
+            cmd.Parameters.AddWithValue("$t", o.Trial);
+        }
+        using var r = cmd.ExecuteReader();
+        var list = new List<TrialResult>();
+        while (r.Read())
+        {
+            list.Add(new TrialResult(
+                new TrialKey(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)),
+                ulong.Parse(r.GetString(3), CultureInfo.InvariantCulture),
+                r.GetString(4),
+                Double(r, 5), Double(r, 6),
+                r.GetInt64(7),
+                r.GetInt64(8) != 0,
+                Double(r, 9), Double(r, 10), Double(r, 11)));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Unions the stores <paramref name="inputs"/> into <paramref name="output"/> (which may exist; its rows are kept).
+    /// The same sweep and trial key in two inputs must carry the same outcome (seed, status, losses, steps, verdict,
+    /// step size, theory ratio, bit for bit; wall time and creation time may differ) or the merge fails and
+    /// <paramref name="output"/> is left untouched: the union is built in a temporary file renamed at the end.
+    /// Returns the number of rows added.
+    /// </summary>
+    /// <exception cref="InvalidInputException">An input is missing or not a store, or two inputs conflict.</exception>
+    public static long Merge(IReadOnlyList<string> inputs, string output)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var outFull = System.IO.Path.GetFullPath(output);
+        var dir = System.IO.Path.GetDirectoryName(outFull);
+        if (dir is null || !Directory.Exists(dir)) throw new InvalidInputException($"--out: directory does not exist for '{output}'");
+        foreach (var i in inputs)
+            if (!File.Exists(i)) throw new InvalidInputException($"run store '{i}' does not exist");
+        var tmp = outFull + $".tmp-{Environment.ProcessId}";
+        long added = 0;
+        try
+        {
+            if (File.Exists(outFull)) File.Copy(outFull, tmp, overwrite: true);
+            else if (File.Exists(tmp)) File.Delete(tmp);
+            using (var target = Open(tmp))
+            {
+                foreach (var input in inputs)
+                {
+                    using var source = Open(input, readOnly: true);
+                    var sweeps = source.Sweeps();
+                    lock (target._gate)
+                    {
+                        using var tx = target._db.BeginTransaction();
+                        foreach (var s in sweeps)
+                        {
+                            target.EnsureSweep(s.Key, s.Kind, s.Parameters, tx);
+                            foreach (var row in source.RawRows(s.Key))
+                                if (target.InsertRow(s.Key, row.D, row.Activation, row.Labels, row.Result, row.CreatedAt, tx)) added++;
+                        }
+                        tx.Commit();
+                    }
+                }
+            }
+            File.Move(tmp, outFull, overwrite: true);
+        }
+        catch (InvalidInputException e)
+        {
+            TryDelete(tmp);
+            throw new InvalidInputException($"merge failed, '{output}' unchanged: {e.Message}", e);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+        return added;
+    }
+
+    private List<(int D, string Activation, string Labels, string CreatedAt, TrialResult Result)> RawRows(string key)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT d, activation, labels, created_at, id FROM runs WHERE sweep_key = $k ORDER BY cell_n, cell_k, trial;";
+            cmd.Parameters.AddWithValue("$k", key);
+            var meta = new List<(int, string, string, string)>();
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) meta.Add((r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3)));
+            var results = ReadResults(key, null, null);
+            return meta.Zip(results, (m, t) => (m.Item1, m.Item2, m.Item3, m.Item4, t)).ToList();
+        }
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _db.Dispose();
+
+    private static string Describe(TrialResult t) => string.Create(CultureInfo.InvariantCulture,
+        $"(seed {t.Seed}, {t.Status}, loss {t.InitialLoss:R} → {t.FinalLoss:R}, {t.Steps} steps, success {t.Success})");
+
+    private static object Real(double v) => double.IsNaN(v) ? DBNull.Value : v;
+
+    private static double Double(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
+
+    private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static void Exec(SqliteConnection db, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static T Scalar<T>(SqliteConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

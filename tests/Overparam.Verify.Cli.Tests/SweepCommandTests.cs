@@ -1,0 +1,204 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using Overparam.Verify.Cli.Commands;
+using Overparam.Verify.Cli.Sweeps;
+
+namespace Overparam.Verify.Cli.Tests;
+
+public class SweepCommandTests
+{
+    // d = 3, n/(kd) from 0.25 to 2: both sides of the transition in a second.
+    private static readonly string[] Tiny =
+        ["sweep", "moderate", "--n", "6,12", "--k", "2,4,8", "--d", "3", "--trials", "3", "--steps", "600", "--seed", "5"];
+
+    private static string[] Args(params string[] extra) => [.. Tiny, .. extra];
+
+    // Tiny with one option's value replaced (options may not repeat).
+    private static string[] With(string option, string value, params string[] extra)
+    {
+        var a = Tiny.ToList();
+        int i = a.IndexOf(option);
+        if (i >= 0) a[i + 1] = value;
+        else a.AddRange([option, value]);
+        return [.. a, .. extra];
+    }
+
+    private static (int, string, string) Ok((int Code, string Out, string Err) r)
+    {
+        Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}\n{r.Out}");
+        return r;
+    }
+
+    private static List<TrialResult> Rows(string store)
+    {
+        using var s = RunStore.Open(store, readOnly: true);
+        return s.Results(Assert.Single(s.Sweeps()).Key);
+    }
+
+    private static void AssertSameRows(List<TrialResult> expected, List<TrialResult> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected.Select(r => r.Key), actual.Select(r => r.Key));
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(expected[i].SameOutcome(actual[i]), $"{expected[i]} vs {actual[i]}");
+    }
+
+    [Fact]
+    public void Moderate_TinyGrid_WritesSummaryReportAndDiagram()
+    {
+        using var h = new CliHarness();
+        var (_, stdout, _) = Ok(h.Run(Args("--store", h.PathOf("runs.db"), "--out", h.PathOf("out"), "--jobs", "2")));
+        Assert.Contains("boundary", stdout);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(h.PathOf("out/summary.json")));
+        var root = doc.RootElement;
+        Assert.Equal(5UL, root.GetProperty("seed").GetUInt64());
+        Assert.Equal(3, root.GetProperty("parameters").GetProperty("d").GetInt32());
+        var cells = root.GetProperty("cells").EnumerateArray().ToList();
+        Assert.Equal(6, cells.Count);
+        foreach (var c in cells)
+        {
+            Assert.Equal(["n", "k", "d", "trials", "successes", "wilsonLow", "wilsonHigh", "theoryRatio"], c.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(3, c.GetProperty("trials").GetInt32());
+            int s = c.GetProperty("successes").GetInt32();
+            Assert.InRange(s, 0, 3);
+            Assert.True(c.GetProperty("wilsonLow").GetDouble() <= s / 3.0 && s / 3.0 <= c.GetProperty("wilsonHigh").GetDouble());
+            double proxy = c.GetProperty("k").GetInt32() * 3.0 / c.GetProperty("n").GetInt32();
+            Assert.Equal(proxy, c.GetProperty("theoryRatio").GetDouble());
+        }
+        var b = root.GetProperty("boundary");
+        Assert.True(b.ValueKind == JsonValueKind.Null || b.TryGetProperty("c0", out _));
+        Assert.True(root.TryGetProperty("provenance", out _));
+
+        var report = File.ReadAllText(h.PathOf("out/report.md"));
+        Assert.Contains("| n | k | kd |", report);
+        Assert.Contains("phase-diagram.svg", report);
+        var svg = XDocument.Load(h.PathOf("out/phase-diagram.svg"));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        Assert.True(svg.Descendants(ns + "rect").Count() >= 6);
+    }
+
+    [Fact]
+    public void Moderate_StoreHoldsSweep_RefusesWithoutResumeAndResumeRunsNothing()
+    {
+        using var h = new CliHarness();
+        var store = h.PathOf("runs.db");
+        Ok(h.Run(Args("--store", store, "--out", h.PathOf("a"))));
+        var first = Rows(store);
+
+        var (code, _, err) = h.Run(Args("--store", store, "--out", h.PathOf("b")));
+        Assert.Equal(2, code);
+        Assert.Contains("--resume", err);
+
+        var (_, stdout, _) = Ok(h.Run(Args("--store", store, "--out", h.PathOf("c"), "--resume")));
+        Assert.Contains("0 run, 18 already stored", stdout);
+        AssertSameRows(first, Rows(store));
+        Assert.Equal(Cells(h.PathOf("a/summary.json")), Cells(h.PathOf("c/summary.json")));
+    }
+
+    [Fact]
+    public void Moderate_ResumeWithOtherParameters_ExitsTwoNamingTheDifference()
+    {
+        using var h = new CliHarness();
+        var store = h.PathOf("runs.db");
+        Ok(h.Run(Args("--store", store, "--out", h.PathOf("a"))));
+        var (code, _, err) = h.Run(With("--steps", "700", "--store", store, "--resume"));
+        Assert.Equal(2, code);
+        Assert.Contains("steps: 600 (now 700)", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("--k", "3")]
+    [InlineData("--n", "0")]
+    [InlineData("--trials", "0")]
+    [InlineData("--shard", "4/3")]
+    [InlineData("--step-scale", "2")]
+    [InlineData("--activation", "swish")]
+    public void Moderate_BadOption_ExitsTwoBeforeRunning(string option, string value)
+    {
+        using var h = new CliHarness();
+        var (code, _, err) = h.Run(With(option, value, "--store", h.PathOf("runs.db"), "--out", h.PathOf("o")));
+        Assert.Equal(2, code);
+        Assert.StartsWith("overparam:", err);
+        Assert.True(err.Contains(option, StringComparison.Ordinal) || err.Contains(value, StringComparison.Ordinal), err);
+        Assert.False(File.Exists(h.PathOf("o/summary.json")));
+    }
+
+    [Fact]
+    public void Moderate_ShardsMerged_EqualUnshardedRun()
+    {
+        using var h = new CliHarness();
+        Ok(h.Run(Args("--store", h.PathOf("all.db"), "--out", h.PathOf("unsharded"), "--jobs", "1")));
+        for (int i = 1; i <= 3; i++)
+            Ok(h.Run(Args("--store", h.PathOf($"s{i}.db"), "--shard", $"{i}/3", "--jobs", "2")));
+        Assert.False(Directory.Exists(h.PathOf(SweepCommand.DefaultOut)));   // shards write no report by default
+
+        var (_, mergeOut, _) = Ok(h.Run("sweep", "merge", h.PathOf("s1.db"), h.PathOf("s2.db"), h.PathOf("s3.db"), "--out", h.PathOf("merged.db")));
+        Assert.Contains("18 runs added", mergeOut);
+        AssertSameRows(Rows(h.PathOf("all.db")), Rows(h.PathOf("merged.db")));
+
+        Ok(h.Run("sweep", "report", "--store", h.PathOf("merged.db"), "--out", h.PathOf("merged")));
+        Assert.Equal(Cells(h.PathOf("unsharded/summary.json")), Cells(h.PathOf("merged/summary.json")));
+        Assert.Equal(Boundary(h.PathOf("unsharded/summary.json")), Boundary(h.PathOf("merged/summary.json")));
+    }
+
+    [Fact]
+    public void Moderate_Refine_AddsTrialsNearBoundaryDeterministically()
+    {
+        using var h = new CliHarness();
+        string[] refine = ["--refine-width", "0.01", "--refine-rounds", "2", "--refine-trials", "2"];
+        Ok(h.Run([.. Args("--store", h.PathOf("a.db"), "--out", h.PathOf("a"), "--jobs", "2"), .. refine]));
+        Ok(h.Run([.. Args("--store", h.PathOf("b.db"), "--out", h.PathOf("b"), "--jobs", "1"), .. refine]));
+        var a = Rows(h.PathOf("a.db"));
+        AssertSameRows(a, Rows(h.PathOf("b.db")));
+        var perCell = a.GroupBy(r => (r.Key.N, r.Key.K)).Select(g => g.Count()).ToList();
+        Assert.Contains(perCell, c => c > 3);
+        Assert.Contains(perCell, c => c == 3);
+    }
+
+    [Fact]
+    public void Moderate_RefineWithShard_ExitsTwo()
+    {
+        using var h = new CliHarness();
+        var (code, _, err) = h.Run([.. Args("--store", h.PathOf("a.db"), "--shard", "1/2"), "--refine-width", "0.5"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--shard", err);
+    }
+
+    [Fact]
+    public void Merge_MissingInput_ExitsTwo()
+    {
+        using var h = new CliHarness();
+        var (code, _, err) = h.Run("sweep", "merge", h.PathOf("nope.db"), "--out", h.PathOf("all.db"));
+        Assert.Equal(2, code);
+        Assert.Contains("nope.db", err);
+        Assert.False(File.Exists(h.PathOf("all.db")));
+    }
+
+    [Fact]
+    public void Report_StoreWithTwoSweeps_NeedsSweepKey()
+    {
+        using var h = new CliHarness();
+        var store = h.PathOf("runs.db");
+        Ok(h.Run(Args("--store", store, "--out", h.PathOf("a"))));
+        Ok(h.Run(With("--seed", "6", "--store", store, "--out", h.PathOf("b"))));
+        var (code, _, err) = h.Run("sweep", "report", "--store", store, "--out", h.PathOf("r"));
+        Assert.Equal(2, code);
+        Assert.Contains("--sweep", err);
+        using var s = RunStore.Open(store, readOnly: true);
+        Ok(h.Run("sweep", "report", "--store", store, "--out", h.PathOf("r"), "--sweep", s.Sweeps()[0].Key));
+    }
+
+    private static string Cells(string summaryPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(summaryPath));
+        return doc.RootElement.GetProperty("cells").GetRawText();
+    }
+
+    private static string Boundary(string summaryPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(summaryPath));
+        return doc.RootElement.GetProperty("boundary").GetRawText();
+    }
+}
