@@ -1,4 +1,5 @@
 using Overparam.Verify.Engine;
+using Overparam.Verify.Engine.Kernels;
 using Overparam.Verify.Engine.LinearAlgebra;
 using Overparam.Verify.Engine.Models;
 
@@ -42,16 +43,42 @@ public sealed class ParameterCountProxyRatio : ISufficientConditionRatio
     }
 }
 
+/// <summary>
+/// P4.C5's sufficient-condition ratio √(kd)/(κ(X)·n), κ(X) = √(d/n)·‖X‖/λ(X) and λ(X) = λ_min(Σ(X)) from the
+/// infinite-width kernel (closed form for relu, else 2-D Gauss–Hermite). The theorem asks √(kd) ≳ B·κ(X)·n with an
+/// unspecified constant, so the ratio is recorded as a measurement, never compared with a threshold.
+/// Quadrature order 20 (error estimated against order 10): a per-trial summary, not a certificate.
+/// </summary>
+public sealed class KappaRatio : ISufficientConditionRatio
+{
+    private const int QuadratureOrder = 10;
+
+    /// <inheritdoc/>
+    public string Name => "p4c5-sqrt-kd-over-kappa-n";
+
+    /// <inheritdoc/>
+    public string Description => "√(kd)/(κ(X)·n), P4.C5 with κ(X) = √(d/n)·‖X‖/λ_min(Σ(X))";
+
+    /// <inheritdoc/>
+    public double Evaluate(Matrix x, int k, ActivationKind activation)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var kernel = InfiniteWidthKernel.Evaluate(x, activation, QuadratureOrder);
+        return Math.Sqrt((double)k * x.Cols) / (kernel.Kappa * x.Rows);
+    }
+}
+
 /// <summary>The registry of sufficient-condition ratios a sweep can record.</summary>
 public static class TheoryRatios
 {
     private static readonly Dictionary<string, ISufficientConditionRatio> Known = new(StringComparer.Ordinal)
     {
         ["proxy-kd-over-n"] = new ParameterCountProxyRatio(),
+        ["p4c5-sqrt-kd-over-kappa-n"] = new KappaRatio(),
     };
 
     /// <summary>The ratio used when none is named.</summary>
-    public static string DefaultName => "proxy-kd-over-n";
+    public static string DefaultName => "p4c5-sqrt-kd-over-kappa-n";
 
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
     public static IReadOnlyCollection<string> Names => Known.Keys;
