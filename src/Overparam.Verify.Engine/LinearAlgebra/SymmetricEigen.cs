@@ -19,6 +19,7 @@ public static class SymmetricEigen
 {
     // Panel width of the blocked reduction (LAPACK's default for dsytrd) and the size below which it runs unblocked.
     private const int PanelWidth = 32;
+    internal static System.Diagnostics.Stopwatch SwSymv = new(), SwSyr2k = new(), SwPanel = new(), SwLatrd = new();
     private const int Crossover = 64;
 
     // Width of the compact-WY blocks that form Q.
@@ -150,7 +151,7 @@ public static class SymmetricEigen
             for (; nCur > Crossover; nCur -= PanelWidth)
             {
                 int nb = PanelWidth, n0 = nCur - nb;
-                Latrd(a, n, nCur, nb, e, tau, w, scratch);
+                SwLatrd.Start(); Latrd(a, n, nCur, nb, e, tau, w, scratch); SwLatrd.Stop();
                 for (int c = n0; c < nCur; c++) d[c] = a[c * n + c];
                 // A[0:n0, 0:n0] −= V·Wᵀ + W·Vᵀ as one lower-triangle product [W; V]ᵀ·[V; W] on the GEMM kernel.
                 for (int r = 0; r < nb; r++)
@@ -159,8 +160,8 @@ public static class SymmetricEigen
                     a.AsSpan((n0 + r) * n, n0).CopyTo(z.AsSpan((nb + r) * n, n0));
                     w.AsSpan(r * n, n0).CopyTo(z.AsSpan((2 * nb + r) * n, n0));
                 }
-                GemmDriver.Run(Simd.Best, Op.Transpose, Op.None, n0, n0, 2 * nb, -1.0, z, n, z.AsSpan(nb * n), n,
-                    1.0, a, n, lower: true, Blas.MaxThreads);
+                SwSyr2k.Start(); GemmDriver.Run(Simd.Best, Op.Transpose, Op.None, n0, n0, 2 * nb, -1.0, z, n, z.AsSpan(nb * n), n,
+                    1.0, a, n, lower: true, Blas.MaxThreads); SwSyr2k.Stop();
             }
         }
         Latrd(a, n, nCur, nCur, e, tau, w, scratch);
@@ -181,19 +182,28 @@ public static class SymmetricEigen
     /// leaving W (rows 0..nb of <paramref name="w"/>, leading dimension n) so that the rest of the block can be
     /// updated as A ← A − V·Wᵀ − W·Vᵀ.
     /// </summary>
-    private static void Latrd(double[] a, int n, int nCur, int nb, double[] e, double[] tau, double[] w, Scratch s)
+    private static unsafe void Latrd(double[] a, int n, int nCur, int nb, double[] e, double[] tau, double[] w, Scratch s)
     {
         var path = Simd.Best;
         int n0 = nCur - nb;
+        Span<double> dots = stackalloc double[4];
         for (int c = nCur - 1; c >= n0; c--)
         {
             int iw = c - n0;
             var rowC = a.AsSpan(c * n, c + 1);
-            // Bring row c up to date with the reflectors of this panel already applied (columns c+1..nCur−1).
-            for (int q = c + 1; q < nCur; q++)
+            // Bring row c up to date with the reflectors of this panel already applied (columns c+1..nCur−1):
+            // row c −= Σ_q W[q][c]·A[q] + A[q][c]·W[q], two q at a time so row c is read and written once per pair.
+            int q0 = c + 1;
+            for (; q0 + 1 < nCur; q0 += 2)
             {
-                VectorKernels.Axpy(path, -w[(q - n0) * n + c], a.AsSpan(q * n, c + 1), rowC);
-                VectorKernels.Axpy(path, -a[q * n + c], w.AsSpan((q - n0) * n, c + 1), rowC);
+                int wq = (q0 - n0) * n, aq = q0 * n;
+                VectorKernels.Axpy4(path, -w[wq + c], -a[aq + c], -w[wq + n + c], -a[aq + n + c],
+                    a.AsSpan(aq, c + 1), w.AsSpan(wq, c + 1), a.AsSpan(aq + n, c + 1), w.AsSpan(wq + n, c + 1), rowC);
+            }
+            if (q0 < nCur)
+            {
+                VectorKernels.Axpy(path, -w[(q0 - n0) * n + c], a.AsSpan(q0 * n, c + 1), rowC);
+                VectorKernels.Axpy(path, -a[q0 * n + c], w.AsSpan((q0 - n0) * n, c + 1), rowC);
             }
             if (c == 0) break;
 
@@ -205,21 +215,43 @@ public static class SymmetricEigen
             var v = a.AsSpan(c * n, c);
             var wc = w.AsSpan(iw * n, c);
 
-            SymvLower(path, a, n, c, v, wc, s);
+            SwSymv.Start(); SymvLower(path, a, n, c, v, wc, s); SwSymv.Stop();
             int cnt = nCur - 1 - c;
             if (cnt > 0)
             {
                 var t1 = s.T1.AsSpan(0, cnt);
                 var t2 = s.T2.AsSpan(0, cnt);
-                for (int q = 0; q < cnt; q++)
+                fixed (double* pa = a, pw = w, pv = v)
                 {
-                    t1[q] = VectorKernels.Dot(path, w.AsSpan((iw + 1 + q) * n, c), v);
-                    t2[q] = VectorKernels.Dot(path, a.AsSpan((c + 1 + q) * n, c), v);
+                    // t1 = W_panelᵀ·v and t2 = V_panelᵀ·v, pairing rows so v is read once per four rows.
+                    int q = 0;
+                    for (; q + 1 < cnt; q += 2)
+                    {
+                        double* wr = pw + (long)(iw + 1 + q) * n, ar = pa + (long)(c + 1 + q) * n;
+                        VectorKernels.Dot4(path, wr, ar, wr + n, ar + n, pv, c, dots);
+                        t1[q] = dots[0];
+                        t2[q] = dots[1];
+                        t1[q + 1] = dots[2];
+                        t2[q + 1] = dots[3];
+                    }
+                    for (; q < cnt; q++)
+                    {
+                        t1[q] = VectorKernels.Dot(path, w.AsSpan((iw + 1 + q) * n, c), v);
+                        t2[q] = VectorKernels.Dot(path, a.AsSpan((c + 1 + q) * n, c), v);
+                    }
                 }
-                for (int q = 0; q < cnt; q++)
+                // w −= V_panel·t1 + W_panel·t2.
+                int p0 = 0;
+                for (; p0 + 1 < cnt; p0 += 2)
                 {
-                    VectorKernels.Axpy(path, -t1[q], a.AsSpan((c + 1 + q) * n, c), wc);
-                    VectorKernels.Axpy(path, -t2[q], w.AsSpan((iw + 1 + q) * n, c), wc);
+                    int ar = (c + 1 + p0) * n, wr = (iw + 1 + p0) * n;
+                    VectorKernels.Axpy4(path, -t1[p0], -t2[p0], -t1[p0 + 1], -t2[p0 + 1],
+                        a.AsSpan(ar, c), w.AsSpan(wr, c), a.AsSpan(ar + n, c), w.AsSpan(wr + n, c), wc);
+                }
+                if (p0 < cnt)
+                {
+                    VectorKernels.Axpy(path, -t1[p0], a.AsSpan((c + 1 + p0) * n, c), wc);
+                    VectorKernels.Axpy(path, -t2[p0], w.AsSpan((iw + 1 + p0) * n, c), wc);
                 }
             }
             for (int i = 0; i < c; i++) wc[i] *= taui;
@@ -275,12 +307,35 @@ public static class SymmetricEigen
         for (int i = 0; i < m; i++) y[i] = y0[i] + y1[i];
     }
 
-    private static void SymvRows(SimdPath path, double[] a, int ld, int r0, int r1, ReadOnlySpan<double> v, Span<double> y)
+    private static unsafe void SymvRows(SimdPath path, double[] a, int ld, int r0, int r1, ReadOnlySpan<double> v, Span<double> y)
     {
-        for (int r = r0; r < r1; r++)
+        Span<double> dots = stackalloc double[4];
+        int r = r0;
+        fixed (double* pa = a, pv = v, py = y)
         {
-            var row = a.AsSpan(r * ld, r);
-            y[r] += VectorKernels.DotAxpy(path, row, v, v[r], y) + a[r * ld + r] * v[r];
+            for (; r + 4 <= r1; r += 4)
+            {
+                double* row = pa + (long)r * ld;
+                VectorKernels.DotAxpy4(path, row, row + ld, row + 2L * ld, row + 3L * ld, pv,
+                    pv[r], pv[r + 1], pv[r + 2], pv[r + 3], py, r, dots);
+                // The 4×4 diagonal block: strictly lower entries feed both halves, then the diagonal.
+                for (int k = 0; k < 4; k++)
+                {
+                    double* rk = row + (long)k * ld;
+                    double sk = dots[k], vk = pv[r + k];
+                    for (int j = r; j < r + k; j++)
+                    {
+                        sk += rk[j] * pv[j];
+                        py[j] += vk * rk[j];
+                    }
+                    py[r + k] += sk + rk[r + k] * vk;
+                }
+            }
+        }
+        for (; r < r1; r++)
+        {
+            var rowR = a.AsSpan(r * ld, r);
+            y[r] += VectorKernels.DotAxpy(path, rowR, v, v[r], y) + a[r * ld + r] * v[r];
         }
     }
 
