@@ -27,7 +27,7 @@ public static class SymmetricEigen
 
     // Rotations recorded before they are applied to the eigenvector matrix, and the column strip they are applied on.
     private const int RotationBatch = 1 << 16;
-    private const int RotationStrip = 16;
+    private const int RotationStrip = 32;
 
     /// <summary>All eigenvalues of the symmetric matrix A, ascending. Only the lower triangle is read.</summary>
     /// <exception cref="ArgumentException">A is not square or its lower triangle holds NaN or ±∞.</exception>
@@ -410,7 +410,7 @@ public static class SymmetricEigen
                         throw new InvalidOperationException("symmetric QL iteration did not converge");
                     double g = d[l];
                     double p = (d[l + 1] - g) / (2.0 * e[l]);
-                    double r = double.Hypot(p, 1.0);
+                    double r = Hypot(p, 1.0);
                     if (p < 0) r = -r;
                     d[l] = e[l] / (p + r);
                     d[l + 1] = e[l] * (p + r);
@@ -427,7 +427,7 @@ public static class SymmetricEigen
                         s2 = s;
                         g = c * e[i];
                         h = c * p;
-                        r = double.Hypot(p, e[i]);
+                        r = Hypot(p, e[i]);
                         e[i + 1] = s * r;
                         s = e[i] / r;
                         c = p / r;
@@ -444,6 +444,17 @@ public static class SymmetricEigen
             e[l] = 0;
         }
         rotations?.Flush();
+    }
+
+    /// <summary>√(x² + y²) without the cost of <see cref="double.Hypot(double, double)"/> in the common range.</summary>
+    private static double Hypot(double x, double y)
+    {
+        double ax = Math.Abs(x), ay = Math.Abs(y);
+        double big = Math.Max(ax, ay);
+        if (big > 1e-150 && big < 1e150) return Math.Sqrt(x * x + y * y);
+        if (big == 0 || !double.IsFinite(big)) return big;
+        double ratio = Math.Min(ax, ay) / big;
+        return big * Math.Sqrt(1 + ratio * ratio);
     }
 
     /// <summary>
@@ -505,7 +516,7 @@ public static class SymmetricEigen
                     double* strip = pr + (long)st * _n * RotationStrip;
                     if (path != SimdPath.Scalar)
                     {
-                        ApplyStrip16(strip, pi, pc, ps, _count);
+                        ApplyStrip(strip, pi, pc, ps, _count);
                         continue;
                     }
                     for (int k = 0; k < _count; k++)
@@ -518,12 +529,12 @@ public static class SymmetricEigen
         }
 
         /// <summary>
-        /// Replays rotations on one 16-column strip. A QL sweep rotates rows (i, i+1), then (i−1, i), ...: the
-        /// updated row i is kept in registers for the next rotation instead of going through memory, so each
+        /// Replays rotations on one 32-column strip. A QL sweep rotates rows (i, i+1), then (i−1, i), ...: the
+        /// updated row i stays in eight registers for the next rotation instead of going through memory, so each
         /// rotation costs one row load and one row store.
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void ApplyStrip16(double* strip, int* pi, double* pc, double* ps, int count)
+        private static unsafe void ApplyStrip(double* strip, int* pi, double* pc, double* ps, int count)
         {
             int k = 0;
             while (k < count)
@@ -534,23 +545,39 @@ public static class SymmetricEigen
                 var y1 = Vector256.Load(yr + 4);
                 var y2 = Vector256.Load(yr + 8);
                 var y3 = Vector256.Load(yr + 12);
+                var y4 = Vector256.Load(yr + 16);
+                var y5 = Vector256.Load(yr + 20);
+                var y6 = Vector256.Load(yr + 24);
+                var y7 = Vector256.Load(yr + 28);
                 while (true)
                 {
                     double* xr = yr - RotationStrip;
                     var vc = Vector256.Create(pc[k]);
                     var vs = Vector256.Create(ps[k]);
-                    var x0 = Vector256.Load(xr);
-                    var x1 = Vector256.Load(xr + 4);
-                    var x2 = Vector256.Load(xr + 8);
-                    var x3 = Vector256.Load(xr + 12);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x0, vc * y0), yr);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x1, vc * y1), yr + 4);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x2, vc * y2), yr + 8);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x3, vc * y3), yr + 12);
-                    y0 = Vector256.FusedMultiplyAdd(vc, x0, -(vs * y0));
-                    y1 = Vector256.FusedMultiplyAdd(vc, x1, -(vs * y1));
-                    y2 = Vector256.FusedMultiplyAdd(vc, x2, -(vs * y2));
-                    y3 = Vector256.FusedMultiplyAdd(vc, x3, -(vs * y3));
+                    var x = Vector256.Load(xr);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y0), yr);
+                    y0 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y0));
+                    x = Vector256.Load(xr + 4);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y1), yr + 4);
+                    y1 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y1));
+                    x = Vector256.Load(xr + 8);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y2), yr + 8);
+                    y2 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y2));
+                    x = Vector256.Load(xr + 12);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y3), yr + 12);
+                    y3 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y3));
+                    x = Vector256.Load(xr + 16);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y4), yr + 16);
+                    y4 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y4));
+                    x = Vector256.Load(xr + 20);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y5), yr + 20);
+                    y5 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y5));
+                    x = Vector256.Load(xr + 24);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y6), yr + 24);
+                    y6 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y6));
+                    x = Vector256.Load(xr + 28);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y7), yr + 28);
+                    y7 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y7));
                     yr = xr;
                     if (++k < count && pi[k] == i - 1)
                     {
@@ -561,6 +588,10 @@ public static class SymmetricEigen
                     Vector256.Store(y1, yr + 4);
                     Vector256.Store(y2, yr + 8);
                     Vector256.Store(y3, yr + 12);
+                    Vector256.Store(y4, yr + 16);
+                    Vector256.Store(y5, yr + 20);
+                    Vector256.Store(y6, yr + 24);
+                    Vector256.Store(y7, yr + 28);
                     break;
                 }
             }
