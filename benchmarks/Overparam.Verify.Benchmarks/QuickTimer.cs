@@ -59,7 +59,6 @@ public static class QuickTimer
             int n = 1000;
             double[] w = new double[n * n], d = new double[n], e = new double[n], tau = new double[n];
             Time("Tridiagonalize 1000", 4.0 / 3 * n * n * n, 5, () => { Array.Copy(s.Data, w, w.Length); SymmetricEigen.Tridiagonalize(w, n, d, e, tau); });
-            Console.WriteLine($"latrd {SymmetricEigen.SwLatrd.Elapsed.TotalMilliseconds / 6} symv {SymmetricEigen.SwSymv.Elapsed.TotalMilliseconds / 6} syr2k {SymmetricEigen.SwSyr2k.Elapsed.TotalMilliseconds / 6}");
             double[] d2 = new double[n], e2 = new double[n];
             Time("QL values 1000", 0, 5, () => { Array.Copy(d, d2, n); Array.Copy(e, e2, n); SymmetricEigen.Ql(d2, e2, n, null); });
             Time("FormQt 1000", 4.0 / 3 * n * n * n, 5, () => SymmetricEigen.FormQTransposed(w, n, tau));

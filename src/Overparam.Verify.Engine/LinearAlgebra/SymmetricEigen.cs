@@ -19,7 +19,6 @@ public static class SymmetricEigen
 {
     // Panel width of the blocked reduction (LAPACK's default for dsytrd) and the size below which it runs unblocked.
     private const int PanelWidth = 32;
-    internal static System.Diagnostics.Stopwatch SwSymv = new(), SwSyr2k = new(), SwPanel = new(), SwLatrd = new();
     private const int Crossover = 64;
 
     // Width of the compact-WY blocks that form Q.
@@ -151,7 +150,7 @@ public static class SymmetricEigen
             for (; nCur > Crossover; nCur -= PanelWidth)
             {
                 int nb = PanelWidth, n0 = nCur - nb;
-                SwLatrd.Start(); Latrd(a, n, nCur, nb, e, tau, w, scratch); SwLatrd.Stop();
+                Latrd(a, n, nCur, nb, e, tau, w, scratch);
                 for (int c = n0; c < nCur; c++) d[c] = a[c * n + c];
                 // A[0:n0, 0:n0] −= V·Wᵀ + W·Vᵀ as one lower-triangle product [W; V]ᵀ·[V; W] on the GEMM kernel.
                 for (int r = 0; r < nb; r++)
@@ -160,8 +159,8 @@ public static class SymmetricEigen
                     a.AsSpan((n0 + r) * n, n0).CopyTo(z.AsSpan((nb + r) * n, n0));
                     w.AsSpan(r * n, n0).CopyTo(z.AsSpan((2 * nb + r) * n, n0));
                 }
-                SwSyr2k.Start(); GemmDriver.Run(Simd.Best, Op.Transpose, Op.None, n0, n0, 2 * nb, -1.0, z, n, z.AsSpan(nb * n), n,
-                    1.0, a, n, lower: true, Blas.MaxThreads); SwSyr2k.Stop();
+                GemmDriver.Run(Simd.Best, Op.Transpose, Op.None, n0, n0, 2 * nb, -1.0, z, n, z.AsSpan(nb * n), n,
+                    1.0, a, n, lower: true, Blas.MaxThreads);
             }
         }
         Latrd(a, n, nCur, nCur, e, tau, w, scratch);
@@ -215,7 +214,7 @@ public static class SymmetricEigen
             var v = a.AsSpan(c * n, c);
             var wc = w.AsSpan(iw * n, c);
 
-            SwSymv.Start(); SymvLower(path, a, n, c, v, wc, s); SwSymv.Stop();
+            SymvLower(path, a, n, c, v, wc, s);
             int cnt = nCur - 1 - c;
             if (cnt > 0)
             {
