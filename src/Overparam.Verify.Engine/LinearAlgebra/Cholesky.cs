@@ -33,15 +33,24 @@ public static class Cholesky
         int n = a.Rows;
         var l = new Matrix(n, n);
         for (int i = 0; i < n; i++)
-            for (int j = 0; j <= i; j++)
+        {
+            var src = a.Data.AsSpan(i * n, i + 1);
+            if (!VectorKernels.AllFinite(src))
             {
-                double v = a.Data[i * n + j];
-                if (!double.IsFinite(v))
-                    throw new ArgumentException($"Cholesky input entry ({i}, {j}) is {v}; the matrix must be finite", nameof(a));
-                l.Data[i * n + j] = v;
+                int j = FirstNonFinite(src);
+                throw new ArgumentException($"Cholesky input entry ({i}, {j}) is {src[j]}; the matrix must be finite", nameof(a));
             }
+            src.CopyTo(l.Data.AsSpan(i * n, i + 1));
+        }
         int failed = Factor(l.Data, n, Math.Max(1, n), 0, out double pivot);
         return failed < 0 ? new CholeskyResult(true, -1, double.NaN, l) : new CholeskyResult(false, failed, pivot, null);
+    }
+
+    private static int FirstNonFinite(ReadOnlySpan<double> row)
+    {
+        for (int j = 0; j < row.Length; j++)
+            if (!double.IsFinite(row[j])) return j;
+        return -1;
     }
 
     /// <summary>

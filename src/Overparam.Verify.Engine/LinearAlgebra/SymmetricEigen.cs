@@ -109,13 +109,11 @@ public static class SymmetricEigen
             var dst = work.AsSpan(i * n, n);
             src.CopyTo(dst);
             dst[(i + 1)..].Clear();
-            for (int j = 0; j <= i; j++)
-            {
-                double v = src[j];
-                if (!double.IsFinite(v))
-                    throw new ArgumentException($"eigenvalue input entry ({i}, {j}) is {v}; the matrix must be finite", nameof(a));
-                maxAbs = Math.Max(maxAbs, Math.Abs(v));
-            }
+            if (!VectorKernels.AllFinite(src))
+                for (int j = 0; j <= i; j++)
+                    if (!double.IsFinite(src[j]))
+                        throw new ArgumentException($"eigenvalue input entry ({i}, {j}) is {src[j]}; the matrix must be finite", nameof(a));
+            maxAbs = Math.Max(maxAbs, MaxAbs(src));
         }
         // Householder norms square the entries: keep them far from overflow and underflow.
         double scale = 1;
@@ -126,6 +124,13 @@ public static class SymmetricEigen
             for (int i = 0; i < work.Length; i++) work[i] *= inv;
         }
         return (work, n, scale);
+    }
+
+    private static double MaxAbs(ReadOnlySpan<double> x)
+    {
+        double m = 0;
+        foreach (double v in x) m = Math.Max(m, Math.Abs(v));
+        return m;
     }
 
     /// <summary>

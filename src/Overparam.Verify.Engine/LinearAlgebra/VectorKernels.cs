@@ -250,6 +250,22 @@ internal static class VectorKernels
         dots[3] = s3;
     }
 
+    /// <summary>True when every entry is finite: x·0 is 0 for finite x and NaN for NaN or ±∞, summed branch-free.</summary>
+    internal static bool AllFinite(ReadOnlySpan<double> x)
+    {
+        int n = x.Length, i = 0;
+        ref double rx = ref MemoryMarshal.GetReference(x);
+        double s = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> acc = default;
+            for (; i <= n - 4; i += 4) acc += Vector256.LoadUnsafe(ref rx, (nuint)i) * Vector256<double>.Zero;
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) s += Unsafe.Add(ref rx, i) * 0.0;
+        return s == 0;
+    }
+
     /// <summary>(x, y) ← (c·x − s·y, s·x + c·y) entrywise: a plane rotation applied to two rows.</summary>
     internal static void Rotate(SimdPath path, double c, double s, Span<double> x, Span<double> y)
     {
