@@ -62,11 +62,7 @@ public static class SymmetricEigen
         var keys = (double[])d.Clone();
         Array.Sort(keys, order);
         var vectors = new Matrix(n, n);
-        for (int j = 0; j < n; j++)
-        {
-            int row = order[j];
-            for (int i = 0; i < n; i++) vectors.Data[i * n + j] = rotated[row, i];
-        }
+        rotated.CopyRowsAsColumns(order, vectors);
         for (int i = 0; i < n; i++) keys[i] *= scale;
         return new EigenDecomposition(keys, vectors);
     }
@@ -481,13 +477,29 @@ public static class SymmetricEigen
             _n = n;
             int strips = (n + RotationStrip - 1) / RotationStrip;
             _strips = new double[strips * RotationStrip * n];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++)
-                    _strips[((j / RotationStrip) * n + i) * RotationStrip + j % RotationStrip] = rows[i * n + j];
+            for (int r = 0; r < n; r++)
+                for (int c0 = 0; c0 < n; c0 += RotationStrip)
+                    rows.AsSpan(r * n + c0, Math.Min(RotationStrip, n - c0))
+                        .CopyTo(_strips.AsSpan(((c0 / RotationStrip) * n + r) * RotationStrip));
         }
 
-        /// <summary>Entry (i, j) of the rotated matrix.</summary>
-        public double this[int i, int j] => _strips[((j / RotationStrip) * _n + i) * RotationStrip + j % RotationStrip];
+        /// <summary>
+        /// Writes rotated row order[j] as column j of <paramref name="vectors"/> (n×n), strip by strip so that
+        /// reads are contiguous and writes run along 32 rows at once.
+        /// </summary>
+        public void CopyRowsAsColumns(int[] order, Matrix vectors)
+        {
+            var dst = vectors.Data;
+            for (int c0 = 0; c0 < _n; c0 += RotationStrip)
+            {
+                int w = Math.Min(RotationStrip, _n - c0), strip = (c0 / RotationStrip) * _n;
+                for (int j = 0; j < _n; j++)
+                {
+                    int src = (strip + order[j]) * RotationStrip;
+                    for (int t = 0; t < w; t++) dst[(c0 + t) * _n + j] = _strips[src + t];
+                }
+            }
+        }
 
         public void Add(int i, double c, double s)
         {
