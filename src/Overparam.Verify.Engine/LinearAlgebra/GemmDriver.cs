@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Overparam.Verify.Engine.LinearAlgebra;
 
@@ -152,7 +153,18 @@ internal static unsafe class GemmDriver
                                 bool diagonal = lower && j + nr - 1 > i;
                                 if (mr == MR && nr == NR && !diagonal)
                                 {
-                                    Kernel(path, kc, ap, bp, c + (long)i * ldc + j, ldc);
+                                    double* ct = c + (long)i * ldc + j;
+                                    if (Sse.IsSupported)
+                                    {
+                                        // C tiles are touched once per KC step and are usually out of cache;
+                                        // start their loads now so they overlap the micro-kernel's arithmetic.
+                                        for (int r = 0; r < MR; r++)
+                                        {
+                                            Sse.Prefetch0(ct + (long)r * ldc);
+                                            Sse.Prefetch0(ct + (long)r * ldc + NR - 1);
+                                        }
+                                    }
+                                    Kernel(path, kc, ap, bp, ct, ldc);
                                     continue;
                                 }
                                 new Span<double>(tile, MR * NR).Clear();

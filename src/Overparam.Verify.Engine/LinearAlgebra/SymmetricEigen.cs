@@ -26,7 +26,7 @@ public static class SymmetricEigen
 
     // Rotations recorded before they are applied to the eigenvector matrix, and the column strip they are applied on.
     private const int RotationBatch = 1 << 16;
-    private const int RotationStrip = 16;
+    private const int RotationStrip = 32;
 
     /// <summary>All eigenvalues of the symmetric matrix A, ascending. Only the lower triangle is read.</summary>
     /// <exception cref="ArgumentException">A is not square or its lower triangle holds NaN or ±∞.</exception>
@@ -62,11 +62,7 @@ public static class SymmetricEigen
         var keys = (double[])d.Clone();
         Array.Sort(keys, order);
         var vectors = new Matrix(n, n);
-        for (int j = 0; j < n; j++)
-        {
-            int row = order[j];
-            for (int i = 0; i < n; i++) vectors.Data[i * n + j] = rotated[row, i];
-        }
+        rotated.CopyRowsAsColumns(order, vectors);
         for (int i = 0; i < n; i++) keys[i] *= scale;
         return new EigenDecomposition(keys, vectors);
     }
@@ -109,13 +105,11 @@ public static class SymmetricEigen
             var dst = work.AsSpan(i * n, n);
             src.CopyTo(dst);
             dst[(i + 1)..].Clear();
-            for (int j = 0; j <= i; j++)
-            {
-                double v = src[j];
-                if (!double.IsFinite(v))
-                    throw new ArgumentException($"eigenvalue input entry ({i}, {j}) is {v}; the matrix must be finite", nameof(a));
-                maxAbs = Math.Max(maxAbs, Math.Abs(v));
-            }
+            if (!VectorKernels.AllFinite(src))
+                for (int j = 0; j <= i; j++)
+                    if (!double.IsFinite(src[j]))
+                        throw new ArgumentException($"eigenvalue input entry ({i}, {j}) is {src[j]}; the matrix must be finite", nameof(a));
+            maxAbs = Math.Max(maxAbs, MaxAbs(src));
         }
         // Householder norms square the entries: keep them far from overflow and underflow.
         double scale = 1;
@@ -126,6 +120,13 @@ public static class SymmetricEigen
             for (int i = 0; i < work.Length; i++) work[i] *= inv;
         }
         return (work, n, scale);
+    }
+
+    private static double MaxAbs(ReadOnlySpan<double> x)
+    {
+        double m = 0;
+        foreach (double v in x) m = Math.Max(m, Math.Abs(v));
+        return m;
     }
 
     /// <summary>
@@ -181,19 +182,28 @@ public static class SymmetricEigen
     /// leaving W (rows 0..nb of <paramref name="w"/>, leading dimension n) so that the rest of the block can be
     /// updated as A ← A − V·Wᵀ − W·Vᵀ.
     /// </summary>
-    private static void Latrd(double[] a, int n, int nCur, int nb, double[] e, double[] tau, double[] w, Scratch s)
+    private static unsafe void Latrd(double[] a, int n, int nCur, int nb, double[] e, double[] tau, double[] w, Scratch s)
     {
         var path = Simd.Best;
         int n0 = nCur - nb;
+        Span<double> dots = stackalloc double[4];
         for (int c = nCur - 1; c >= n0; c--)
         {
             int iw = c - n0;
             var rowC = a.AsSpan(c * n, c + 1);
-            // Bring row c up to date with the reflectors of this panel already applied (columns c+1..nCur−1).
-            for (int q = c + 1; q < nCur; q++)
+            // Bring row c up to date with the reflectors of this panel already applied (columns c+1..nCur−1):
+            // row c −= Σ_q W[q][c]·A[q] + A[q][c]·W[q], two q at a time so row c is read and written once per pair.
+            int q0 = c + 1;
+            for (; q0 + 1 < nCur; q0 += 2)
             {
-                VectorKernels.Axpy(path, -w[(q - n0) * n + c], a.AsSpan(q * n, c + 1), rowC);
-                VectorKernels.Axpy(path, -a[q * n + c], w.AsSpan((q - n0) * n, c + 1), rowC);
+                int wq = (q0 - n0) * n, aq = q0 * n;
+                VectorKernels.Axpy4(path, -w[wq + c], -a[aq + c], -w[wq + n + c], -a[aq + n + c],
+                    a.AsSpan(aq, c + 1), w.AsSpan(wq, c + 1), a.AsSpan(aq + n, c + 1), w.AsSpan(wq + n, c + 1), rowC);
+            }
+            if (q0 < nCur)
+            {
+                VectorKernels.Axpy(path, -w[(q0 - n0) * n + c], a.AsSpan(q0 * n, c + 1), rowC);
+                VectorKernels.Axpy(path, -a[q0 * n + c], w.AsSpan((q0 - n0) * n, c + 1), rowC);
             }
             if (c == 0) break;
 
@@ -211,15 +221,37 @@ public static class SymmetricEigen
             {
                 var t1 = s.T1.AsSpan(0, cnt);
                 var t2 = s.T2.AsSpan(0, cnt);
-                for (int q = 0; q < cnt; q++)
+                fixed (double* pa = a, pw = w, pv = v)
                 {
-                    t1[q] = VectorKernels.Dot(path, w.AsSpan((iw + 1 + q) * n, c), v);
-                    t2[q] = VectorKernels.Dot(path, a.AsSpan((c + 1 + q) * n, c), v);
+                    // t1 = W_panelᵀ·v and t2 = V_panelᵀ·v, pairing rows so v is read once per four rows.
+                    int q = 0;
+                    for (; q + 1 < cnt; q += 2)
+                    {
+                        double* wr = pw + (long)(iw + 1 + q) * n, ar = pa + (long)(c + 1 + q) * n;
+                        VectorKernels.Dot4(path, wr, ar, wr + n, ar + n, pv, c, dots);
+                        t1[q] = dots[0];
+                        t2[q] = dots[1];
+                        t1[q + 1] = dots[2];
+                        t2[q + 1] = dots[3];
+                    }
+                    for (; q < cnt; q++)
+                    {
+                        t1[q] = VectorKernels.Dot(path, w.AsSpan((iw + 1 + q) * n, c), v);
+                        t2[q] = VectorKernels.Dot(path, a.AsSpan((c + 1 + q) * n, c), v);
+                    }
                 }
-                for (int q = 0; q < cnt; q++)
+                // w −= V_panel·t1 + W_panel·t2.
+                int p0 = 0;
+                for (; p0 + 1 < cnt; p0 += 2)
                 {
-                    VectorKernels.Axpy(path, -t1[q], a.AsSpan((c + 1 + q) * n, c), wc);
-                    VectorKernels.Axpy(path, -t2[q], w.AsSpan((iw + 1 + q) * n, c), wc);
+                    int ar = (c + 1 + p0) * n, wr = (iw + 1 + p0) * n;
+                    VectorKernels.Axpy4(path, -t1[p0], -t2[p0], -t1[p0 + 1], -t2[p0 + 1],
+                        a.AsSpan(ar, c), w.AsSpan(wr, c), a.AsSpan(ar + n, c), w.AsSpan(wr + n, c), wc);
+                }
+                if (p0 < cnt)
+                {
+                    VectorKernels.Axpy(path, -t1[p0], a.AsSpan((c + 1 + p0) * n, c), wc);
+                    VectorKernels.Axpy(path, -t2[p0], w.AsSpan((iw + 1 + p0) * n, c), wc);
                 }
             }
             for (int i = 0; i < c; i++) wc[i] *= taui;
@@ -275,12 +307,35 @@ public static class SymmetricEigen
         for (int i = 0; i < m; i++) y[i] = y0[i] + y1[i];
     }
 
-    private static void SymvRows(SimdPath path, double[] a, int ld, int r0, int r1, ReadOnlySpan<double> v, Span<double> y)
+    private static unsafe void SymvRows(SimdPath path, double[] a, int ld, int r0, int r1, ReadOnlySpan<double> v, Span<double> y)
     {
-        for (int r = r0; r < r1; r++)
+        Span<double> dots = stackalloc double[4];
+        int r = r0;
+        fixed (double* pa = a, pv = v, py = y)
         {
-            var row = a.AsSpan(r * ld, r);
-            y[r] += VectorKernels.DotAxpy(path, row, v, v[r], y) + a[r * ld + r] * v[r];
+            for (; r + 4 <= r1; r += 4)
+            {
+                double* row = pa + (long)r * ld;
+                VectorKernels.DotAxpy4(path, row, row + ld, row + 2L * ld, row + 3L * ld, pv,
+                    pv[r], pv[r + 1], pv[r + 2], pv[r + 3], py, r, dots);
+                // The 4×4 diagonal block: strictly lower entries feed both halves, then the diagonal.
+                for (int k = 0; k < 4; k++)
+                {
+                    double* rk = row + (long)k * ld;
+                    double sk = dots[k], vk = pv[r + k];
+                    for (int j = r; j < r + k; j++)
+                    {
+                        sk += rk[j] * pv[j];
+                        py[j] += vk * rk[j];
+                    }
+                    py[r + k] += sk + rk[r + k] * vk;
+                }
+            }
+        }
+        for (; r < r1; r++)
+        {
+            var rowR = a.AsSpan(r * ld, r);
+            y[r] += VectorKernels.DotAxpy(path, rowR, v, v[r], y) + a[r * ld + r] * v[r];
         }
     }
 
@@ -355,7 +410,7 @@ public static class SymmetricEigen
                         throw new InvalidOperationException("symmetric QL iteration did not converge");
                     double g = d[l];
                     double p = (d[l + 1] - g) / (2.0 * e[l]);
-                    double r = double.Hypot(p, 1.0);
+                    double r = Hypot(p, 1.0);
                     if (p < 0) r = -r;
                     d[l] = e[l] / (p + r);
                     d[l + 1] = e[l] * (p + r);
@@ -372,7 +427,7 @@ public static class SymmetricEigen
                         s2 = s;
                         g = c * e[i];
                         h = c * p;
-                        r = double.Hypot(p, e[i]);
+                        r = Hypot(p, e[i]);
                         e[i + 1] = s * r;
                         s = e[i] / r;
                         c = p / r;
@@ -389,6 +444,17 @@ public static class SymmetricEigen
             e[l] = 0;
         }
         rotations?.Flush();
+    }
+
+    /// <summary>√(x² + y²) without the cost of <see cref="double.Hypot(double, double)"/> in the common range.</summary>
+    private static double Hypot(double x, double y)
+    {
+        double ax = Math.Abs(x), ay = Math.Abs(y);
+        double big = Math.Max(ax, ay);
+        if (big > 1e-150 && big < 1e150) return Math.Sqrt(x * x + y * y);
+        if (big == 0 || !double.IsFinite(big)) return big;
+        double ratio = Math.Min(ax, ay) / big;
+        return big * Math.Sqrt(1 + ratio * ratio);
     }
 
     /// <summary>
@@ -411,13 +477,29 @@ public static class SymmetricEigen
             _n = n;
             int strips = (n + RotationStrip - 1) / RotationStrip;
             _strips = new double[strips * RotationStrip * n];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++)
-                    _strips[((j / RotationStrip) * n + i) * RotationStrip + j % RotationStrip] = rows[i * n + j];
+            for (int r = 0; r < n; r++)
+                for (int c0 = 0; c0 < n; c0 += RotationStrip)
+                    rows.AsSpan(r * n + c0, Math.Min(RotationStrip, n - c0))
+                        .CopyTo(_strips.AsSpan(((c0 / RotationStrip) * n + r) * RotationStrip));
         }
 
-        /// <summary>Entry (i, j) of the rotated matrix.</summary>
-        public double this[int i, int j] => _strips[((j / RotationStrip) * _n + i) * RotationStrip + j % RotationStrip];
+        /// <summary>
+        /// Writes rotated row order[j] as column j of <paramref name="vectors"/> (n×n), strip by strip so that
+        /// reads are contiguous and writes run along 32 rows at once.
+        /// </summary>
+        public void CopyRowsAsColumns(int[] order, Matrix vectors)
+        {
+            var dst = vectors.Data;
+            for (int c0 = 0; c0 < _n; c0 += RotationStrip)
+            {
+                int w = Math.Min(RotationStrip, _n - c0), strip = (c0 / RotationStrip) * _n;
+                for (int j = 0; j < _n; j++)
+                {
+                    int src = (strip + order[j]) * RotationStrip;
+                    for (int t = 0; t < w; t++) dst[(c0 + t) * _n + j] = _strips[src + t];
+                }
+            }
+        }
 
         public void Add(int i, double c, double s)
         {
@@ -450,7 +532,7 @@ public static class SymmetricEigen
                     double* strip = pr + (long)st * _n * RotationStrip;
                     if (path != SimdPath.Scalar)
                     {
-                        ApplyStrip16(strip, pi, pc, ps, _count);
+                        ApplyStrip(strip, pi, pc, ps, _count);
                         continue;
                     }
                     for (int k = 0; k < _count; k++)
@@ -463,12 +545,12 @@ public static class SymmetricEigen
         }
 
         /// <summary>
-        /// Replays rotations on one 16-column strip. A QL sweep rotates rows (i, i+1), then (i−1, i), ...: the
-        /// updated row i is kept in registers for the next rotation instead of going through memory, so each
+        /// Replays rotations on one 32-column strip. A QL sweep rotates rows (i, i+1), then (i−1, i), ...: the
+        /// updated row i stays in eight registers for the next rotation instead of going through memory, so each
         /// rotation costs one row load and one row store.
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void ApplyStrip16(double* strip, int* pi, double* pc, double* ps, int count)
+        private static unsafe void ApplyStrip(double* strip, int* pi, double* pc, double* ps, int count)
         {
             int k = 0;
             while (k < count)
@@ -479,23 +561,39 @@ public static class SymmetricEigen
                 var y1 = Vector256.Load(yr + 4);
                 var y2 = Vector256.Load(yr + 8);
                 var y3 = Vector256.Load(yr + 12);
+                var y4 = Vector256.Load(yr + 16);
+                var y5 = Vector256.Load(yr + 20);
+                var y6 = Vector256.Load(yr + 24);
+                var y7 = Vector256.Load(yr + 28);
                 while (true)
                 {
                     double* xr = yr - RotationStrip;
                     var vc = Vector256.Create(pc[k]);
                     var vs = Vector256.Create(ps[k]);
-                    var x0 = Vector256.Load(xr);
-                    var x1 = Vector256.Load(xr + 4);
-                    var x2 = Vector256.Load(xr + 8);
-                    var x3 = Vector256.Load(xr + 12);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x0, vc * y0), yr);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x1, vc * y1), yr + 4);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x2, vc * y2), yr + 8);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x3, vc * y3), yr + 12);
-                    y0 = Vector256.FusedMultiplyAdd(vc, x0, -(vs * y0));
-                    y1 = Vector256.FusedMultiplyAdd(vc, x1, -(vs * y1));
-                    y2 = Vector256.FusedMultiplyAdd(vc, x2, -(vs * y2));
-                    y3 = Vector256.FusedMultiplyAdd(vc, x3, -(vs * y3));
+                    var x = Vector256.Load(xr);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y0), yr);
+                    y0 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y0));
+                    x = Vector256.Load(xr + 4);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y1), yr + 4);
+                    y1 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y1));
+                    x = Vector256.Load(xr + 8);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y2), yr + 8);
+                    y2 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y2));
+                    x = Vector256.Load(xr + 12);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y3), yr + 12);
+                    y3 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y3));
+                    x = Vector256.Load(xr + 16);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y4), yr + 16);
+                    y4 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y4));
+                    x = Vector256.Load(xr + 20);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y5), yr + 20);
+                    y5 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y5));
+                    x = Vector256.Load(xr + 24);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y6), yr + 24);
+                    y6 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y6));
+                    x = Vector256.Load(xr + 28);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y7), yr + 28);
+                    y7 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y7));
                     yr = xr;
                     if (++k < count && pi[k] == i - 1)
                     {
@@ -506,6 +604,10 @@ public static class SymmetricEigen
                     Vector256.Store(y1, yr + 4);
                     Vector256.Store(y2, yr + 8);
                     Vector256.Store(y3, yr + 12);
+                    Vector256.Store(y4, yr + 16);
+                    Vector256.Store(y5, yr + 20);
+                    Vector256.Store(y6, yr + 24);
+                    Vector256.Store(y7, yr + 28);
                     break;
                 }
             }

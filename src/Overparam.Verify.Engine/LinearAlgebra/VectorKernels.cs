@@ -164,6 +164,108 @@ internal static class VectorKernels
         return s;
     }
 
+    /// <summary>
+    /// Four-row <see cref="DotAxpy"/>: dots[k] = Σⱼ rₖ[j]·v[j] and y[j] += Σₖ αₖ·rₖ[j] over y.Length entries, so
+    /// v and y are read (and y written) once per four matrix rows.
+    /// </summary>
+    internal static unsafe void DotAxpy4(SimdPath path, double* r0, double* r1, double* r2, double* r3, double* v,
+        double a0, double a1, double a2, double a3, double* y, int n, Span<double> dots)
+    {
+        int j = 0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (path != SimdPath.Scalar && n >= 4)
+        {
+            Vector256<double> va0 = Vector256.Create(a0), va1 = Vector256.Create(a1), va2 = Vector256.Create(a2), va3 = Vector256.Create(a3);
+            Vector256<double> d0 = default, d1 = default, d2 = default, d3 = default;
+            for (; j <= n - 4; j += 4)
+            {
+                var x0 = Vector256.Load(r0 + j);
+                var x1 = Vector256.Load(r1 + j);
+                var x2 = Vector256.Load(r2 + j);
+                var x3 = Vector256.Load(r3 + j);
+                var vv = Vector256.Load(v + j);
+                d0 = Vector256.FusedMultiplyAdd(x0, vv, d0);
+                d1 = Vector256.FusedMultiplyAdd(x1, vv, d1);
+                d2 = Vector256.FusedMultiplyAdd(x2, vv, d2);
+                d3 = Vector256.FusedMultiplyAdd(x3, vv, d3);
+                var yy = Vector256.Load(y + j);
+                yy = Vector256.FusedMultiplyAdd(va0, x0, yy);
+                yy = Vector256.FusedMultiplyAdd(va1, x1, yy);
+                yy = Vector256.FusedMultiplyAdd(va2, x2, yy);
+                yy = Vector256.FusedMultiplyAdd(va3, x3, yy);
+                Vector256.Store(yy, y + j);
+            }
+            s0 = Vector256.Sum(d0);
+            s1 = Vector256.Sum(d1);
+            s2 = Vector256.Sum(d2);
+            s3 = Vector256.Sum(d3);
+        }
+        for (; j < n; j++)
+        {
+            double vj = v[j];
+            s0 += r0[j] * vj;
+            s1 += r1[j] * vj;
+            s2 += r2[j] * vj;
+            s3 += r3[j] * vj;
+            y[j] += a0 * r0[j] + a1 * r1[j] + a2 * r2[j] + a3 * r3[j];
+        }
+        dots[0] = s0;
+        dots[1] = s1;
+        dots[2] = s2;
+        dots[3] = s3;
+    }
+
+    /// <summary>dots[k] = Σⱼ rₖ[j]·v[j] for four rows over n entries, reading v once.</summary>
+    internal static unsafe void Dot4(SimdPath path, double* r0, double* r1, double* r2, double* r3, double* v, int n, Span<double> dots)
+    {
+        int j = 0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (path != SimdPath.Scalar && n >= 4)
+        {
+            Vector256<double> d0 = default, d1 = default, d2 = default, d3 = default;
+            for (; j <= n - 4; j += 4)
+            {
+                var vv = Vector256.Load(v + j);
+                d0 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + j), vv, d0);
+                d1 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + j), vv, d1);
+                d2 = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + j), vv, d2);
+                d3 = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + j), vv, d3);
+            }
+            s0 = Vector256.Sum(d0);
+            s1 = Vector256.Sum(d1);
+            s2 = Vector256.Sum(d2);
+            s3 = Vector256.Sum(d3);
+        }
+        for (; j < n; j++)
+        {
+            double vj = v[j];
+            s0 += r0[j] * vj;
+            s1 += r1[j] * vj;
+            s2 += r2[j] * vj;
+            s3 += r3[j] * vj;
+        }
+        dots[0] = s0;
+        dots[1] = s1;
+        dots[2] = s2;
+        dots[3] = s3;
+    }
+
+    /// <summary>True when every entry is finite: x·0 is 0 for finite x and NaN for NaN or ±∞, summed branch-free.</summary>
+    internal static bool AllFinite(ReadOnlySpan<double> x)
+    {
+        int n = x.Length, i = 0;
+        ref double rx = ref MemoryMarshal.GetReference(x);
+        double s = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> acc = default;
+            for (; i <= n - 4; i += 4) acc += Vector256.LoadUnsafe(ref rx, (nuint)i) * Vector256<double>.Zero;
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) s += Unsafe.Add(ref rx, i) * 0.0;
+        return s == 0;
+    }
+
     /// <summary>(x, y) ← (c·x − s·y, s·x + c·y) entrywise: a plane rotation applied to two rows.</summary>
     internal static void Rotate(SimdPath path, double c, double s, Span<double> x, Span<double> y)
     {
