@@ -17,7 +17,7 @@ public static class CertificateReport
         o.WriteLine($"{c.Theorem}: {c.Title}");
         o.WriteLine($"{"id",-7} {"status",-10} {"value",13} {"threshold",13}  {"holds",-6} verdict");
         foreach (var r in c.Conditions)
-            o.WriteLine($"{r.Id,-7} {r.Status,-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Verdict}");
+            o.WriteLine($"{r.Id,-7} {r.Status,-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Verdict}{(r.Role == "measurement" ? " (measurement, not part of the verdict)" : "")}");
         o.WriteLine($"{"id",-7} {"status",-10} {"observed",13} {"bound",13}  {"holds",-6} kind");
         foreach (var p in c.Predictions)
             o.WriteLine($"{p.Id,-7} {p.Status,-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6} {p.Kind}");
