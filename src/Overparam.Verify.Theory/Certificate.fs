@@ -11,11 +11,13 @@ let private roleName r =
     match r with
     | ConditionRole.Hypothesis -> "hypothesis"
     | ConditionRole.Premise -> "premise"
+    | ConditionRole.Measurement -> "measurement"
 
 let private kindName k =
     match k with
     | PredictionKind.Bound -> "bound"
     | PredictionKind.Measurement -> "measurement"
+    | PredictionKind.ConditionalBound -> "conditional-bound"
 
 let private senseName s =
     match s with
@@ -140,4 +142,91 @@ let ofP2 (a: P2LocalPl.Analysis) : Certificate =
         comparison,
         t.NotChecked |> List.map (fun (id, why) -> NotCheckedItem(id, why)) |> List.toArray,
         trace
+    )
+
+/// The P4 certificate of an analysed instance. The shared records are filled where they mean the same thing
+/// (α summary: σ_min(J) values; initialization: ν, R, L(W₀), β̂_H, η); the rest goes into Quantities.
+let ofP4 (a: P4Moderate.Analysis) : Certificate =
+    let t = P4Moderate.theorem
+    let conditions, predictions = Theorem.evaluate t a
+    let verdict, reason = Theorem.decide conditions predictions |> Theorem.verdictName
+    let s = a.Setup
+    let b = a.Bounds
+    let k = a.Kernel
+    let nv name value status description = NamedValue(name, value, status, description)
+    let alpha =
+        AlphaSummary(
+            [| nv "initial" a.Alpha "exact" "α = σ_min(J(W₀)) = √λ_min(J Jᵀ), closed-form Gram (P4.C1)"
+               nv "trajectory" (sqrt a.AlphaHatSqMin) "estimated" "min over visited W_τ of σ_min(J(W_τ)): exact at each point, sampled as an infimum"
+               nv "ball" a.AlphaBall "certified" "max(0, α − L·R): σ_min(J) on B(W₀, R), since σ_min is 1-Lipschitz in J and J is L-Lipschitz" |],
+            "initial"
+        )
+    let init =
+        InitializationSummary(
+            s.Nu,
+            "ν (v entries ±ν/√k, frozen)",
+            nan,
+            a.Radius,
+            "R = 4‖r₀‖/α (meta-theorem ball)",
+            nan,
+            a.L0,
+            a.LambdaMinInputGram,
+            nan,
+            nan,
+            a.BetaHat,
+            a.Eta,
+            a.EtaChoice
+        )
+    let idx = thinIndices a.Steps.Length s.MaxTracePoints
+    let pick (xs: 'T[]) = idx |> Array.map (fun i -> xs[i])
+    let times = a.Steps |> Array.map (fun st -> float st * a.Eta)
+    let plRatio = Array.map2 (fun g l -> if l > 0.0 then g / l else nan) a.GradNormSq a.Losses
+    let ntk = a.NtkLambda |> Array.map (fun l -> 2.0 * l)
+    let trace =
+        TraceArrays(pick a.Steps, pick times, pick a.Losses, pick a.GradNormSq, pick a.Distances, pick plRatio, pick ntk, pick a.Envelope)
+    let instance =
+        InstanceDescription(s.Data.N, s.Data.D, [| s.K |], Activations.Name s.Activation, s.Optimizer, a.Eta, "half-sum", s.DataSource, s.MaxSteps, s.TargetReduction)
+    let quantities =
+        [| nv "lambda(X)" k.LambdaMin "exact" (sprintf "λ_min(Σ(X)), %s%s" k.Status (if k.QuadratureOrder > 0 then sprintf " (2-D Gauss–Hermite, %d and %d nodes per dimension)" k.ComparisonOrder k.QuadratureOrder else ""))
+           nv "lambda(X) error bound" k.LambdaMinErrorBound "estimated" "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl); round-off only for closed forms"
+           nv "quadrature max entry difference" k.QuadratureErrorEstimate "estimated" "maxᵢⱼ |Σ_m − Σ_2m| (0 for closed forms)"
+           nv "kappa(X)" k.Kappa "exact" "√(d/n)·‖X‖/λ(X)"
+           nv "||X||" b.XNorm "exact" "spectral norm of X"
+           nv "lambda_min(XX^T)" a.LambdaMinInputGram "exact" "P4.C7 input"
+           nv "mu_phi" a.MuPhi "exact" "E[φ′(g)], g ~ N(0, 1)"
+           nv "mu_phi^2 lambda_min(XX^T)" a.MuPhiBound "certified" "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
+           nv "B1" b.DerivativeSup "exact" "sup|φ′|"
+           nv "B2" b.SecondDerivativeSup "exact" "sup|φ″| (∞ for relu)"
+           nv "alpha" a.Alpha "exact" "σ_min(J(W₀))"
+           nv "||J(W0)||" b.SigmaMax "exact" "√λ_max(J Jᵀ) at W₀"
+           nv "beta" b.Beta "certified" "B₁·‖v‖₂·‖X‖ ≥ ‖J(W)‖ for every W"
+           nv "L" b.Lipschitz "certified" "B₂·‖v‖_∞·‖X‖·maxᵢ‖xᵢ‖: ‖J(W₁) − J(W₂)‖ ≤ L‖W₁ − W₂‖_F (∞ for relu)"
+           nv "||r0||" a.R0 "exact" "‖f(W₀) − y‖"
+           nv "R" a.Radius "exact" "4‖r₀‖/α"
+           nv "alpha^2/(L ||r0||)" a.MetaRatio "certified" "meta-theorem ratio: c in α² ≥ c·L‖r₀‖ would need to be at most this"
+           nv "beta_H ball" a.BetaHBall "certified" "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD in the derived form"
+           nv "beta_H estimate" a.BetaHat "estimated" "max over visited points of the power-iteration estimate of ‖∇²L‖"
+           nv "1/beta^2" (1.0 / (b.Beta * b.Beta)) "certified" "largest step the meta-theorem allows"
+           nv "sqrt(kd)/(B kappa(X) n)" (sqrt (float s.K * float s.Data.D) / (max b.DerivativeSup (if Double.IsFinite b.SecondDerivativeSup then b.SecondDerivativeSup else 0.0) * k.Kappa * float s.Data.N)) "exact" "P4.C5 ratio"
+           nv "q SGD" a.QSgd "estimated" "factor of the SGD in-expectation bound (NaN for GD)"
+           nv "trials" (float (if s.Optimizer = "sgd" then s.Trials else 1)) "exact" "runs the trace averages over" |]
+    Certificate(
+        Certificate.SchemaId,
+        t.Id,
+        t.Title,
+        t.Reference,
+        t.Statement,
+        verdict,
+        reason,
+        s.Seed,
+        provenance s.Data a.Model0,
+        instance,
+        conditions |> List.map conditionResult |> List.toArray,
+        predictions |> List.map predictionResult |> List.toArray,
+        alpha,
+        init,
+        [||],
+        t.NotChecked |> List.map (fun (id, why) -> NotCheckedItem(id, why)) |> List.toArray,
+        trace,
+        Quantities = quantities
     )

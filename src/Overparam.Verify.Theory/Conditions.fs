@@ -10,6 +10,9 @@ type ConditionRole =
     /// A premise that rests on a sampled estimate (e.g. a step size against an estimated smoothness β): it can make
     /// the verdict inconclusive, never establish or refute the theorem.
     | Premise
+    /// A quantity whose threshold involves an unspecified constant (e.g. Oymak's c in α² ≥ c·L‖r₀‖): reported with
+    /// the constant that would make it hold, never part of the verdict.
+    | Measurement
 
 /// The evaluated form of a condition: value > threshold, with how the value was obtained.
 type ConditionOutcome =
@@ -33,6 +36,9 @@ type PredictionKind =
     | Bound
     /// A measurement the paper reports; shown, never asserted.
     | Measurement
+    /// A one-sided bound the theorem promises only under a condition with an unspecified constant (a
+    /// ConditionRole.Measurement): observing it counts, a violation makes the verdict inconclusive, never refuted.
+    | ConditionalBound
 
 /// Which side of the bound the observation must lie on.
 [<RequireQualifiedAccess>]
@@ -132,8 +138,9 @@ module Theorem =
         conditions, predictions
 
     /// The overall verdict. In order: a failed hypothesis → hypotheses-not-met; an undecided hypothesis →
-    /// inconclusive; a violated bound whose status is certified or exact → refuted; a failed premise or a violated
-    /// bound that rests on an estimate → inconclusive; otherwise consistent. Measurements never count.
+    /// inconclusive; a violated bound whose status is certified or exact → refuted; a failed premise, a violated
+    /// bound that rests on an estimate, or a violated conditional bound → inconclusive; otherwise consistent.
+    /// Measurements (conditions or predictions) never count.
     let decide (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
         let hyps = conditions |> List.filter (fun c -> c.Role = ConditionRole.Hypothesis)
         let premises = conditions |> List.filter (fun c -> c.Role = ConditionRole.Premise)
@@ -162,6 +169,10 @@ module Theorem =
             bounds
             |> List.filter (fun p -> not p.Outcome.Holds && p.Outcome.Status = NumberStatus.Estimated)
 
+        let violatedConditional =
+            predictions
+            |> List.filter (fun p -> p.Kind = PredictionKind.ConditionalBound && not p.Outcome.Holds)
+
         let failedPremises =
             premises
             |> List.filter (fun c ->
@@ -185,16 +196,23 @@ module Theorem =
                     v.Outcome.WorstStep
             )
         | [], [], [] ->
-            match failedPremises, violatedEstimated with
-            | p :: _, _ -> OverallVerdict.Inconclusive(sprintf "premise %s" (why p))
-            | [], v :: _ ->
+            match failedPremises, violatedEstimated, violatedConditional with
+            | p :: _, _, _ -> OverallVerdict.Inconclusive(sprintf "premise %s" (why p))
+            | [], v :: _, _ ->
                 OverallVerdict.Inconclusive(
                     sprintf
                         "%s was violated, but its bound rests on a sampled estimate (%s), so it cannot refute"
                         v.Id
                         v.Outcome.Note
                 )
-            | [], [] ->
+            | [], [], v :: _ ->
+                OverallVerdict.Inconclusive(
+                    sprintf
+                        "%s was violated, but the theorem promises it only under a condition with an unspecified constant (%s), so it cannot refute"
+                        v.Id
+                        v.Outcome.Note
+                )
+            | [], [], [] ->
                 let estimated =
                     bounds
                     |> List.filter (fun p -> p.Outcome.Status = NumberStatus.Estimated)

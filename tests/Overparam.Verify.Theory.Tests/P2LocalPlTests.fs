@@ -155,7 +155,7 @@ let private repoRoot () =
 let private idPattern = Regex(@"\bP\d+\.[CR]\d+\b", RegexOptions.Compiled)
 
 /// Every check of every theorem definition in the theory layer.
-let private allCitedIds = set P2Facade.CitedIds
+let private allCitedIds = set (Array.append P2Facade.CitedIds P4Facade.CitedIds)
 
 let private verdictOf (conds: EvaluatedCondition list) preds = Theorem.decide conds preds |> Theorem.verdictName |> fst
 

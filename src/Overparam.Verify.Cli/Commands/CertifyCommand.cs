@@ -13,15 +13,21 @@ namespace Overparam.Verify.Cli.Commands;
 /// <c>overparam certify local-pl [--n 8 --d 16 --widths 16,16 --activation tanh --optimizer gd|flow --output-scale a
 /// --radius r --lr η --steps N --seed S --data d.csv] --out DIR</c>: checks P2 (Chatterjee's local PL criterion with
 /// positive initialization) on one instance and writes DIR/certificate.json and DIR/report.md.
+/// <c>overparam certify moderate [--n 20 --d 10 --k 200 --activation softplus --nu 1 --optimizer gd|sgd --lr η
+/// --steps N --trials T --seed S --data d.csv --normalize] --out DIR</c> does the same for P4 (Oymak and
+/// Soltanolkotabi's moderate overparameterization of shallow networks).
 /// </summary>
 public static class CertifyCommand
 {
     /// <summary>The default output folder of <c>certify local-pl</c>.</summary>
     public const string DefaultOut = "certificate-local-pl";
 
+    /// <summary>The default output folder of <c>certify moderate</c>.</summary>
+    public const string DefaultModerateOut = "certificate-moderate";
+
     /// <summary>Builds the <c>certify</c> command with its subcommands.</summary>
     public static Command Create(CliContext ctx) =>
-        new("certify", "Check a theorem on an instance and write a certificate.") { LocalPl(ctx) };
+        new("certify", "Check a theorem on an instance and write a certificate.") { LocalPl(ctx), Moderate(ctx) };
 
     private static Command LocalPl(CliContext ctx)
     {
@@ -69,29 +75,85 @@ public static class CertifyCommand
 
             var clock = Stopwatch.StartNew();
             var certificate = P2Facade.Certify(options);
-            double seconds = clock.Elapsed.TotalSeconds;
-
-            var command = ReproduceCommand(options, dataPath, dir);
-            try
-            {
-                Directory.CreateDirectory(dir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new OutputPathException($"--out: cannot create '{dir}': {e.Message}", e);
-            }
-            var jsonPath = Path.Combine(dir, "certificate.json");
-            var reportPath = Path.Combine(dir, "report.md");
-            var json = CertificateJson.Serialize(certificate);
-            var report = CertificateReport.Markdown(certificate, command);
-            AtomicFile.WriteAllText(jsonPath, json);
-            AtomicFile.WriteAllText(reportPath, report);
-
-            CertificateReport.WriteSummary(ctx.Out, certificate);
-            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {jsonPath} and {reportPath} ({seconds:F1} s)"));
-            return certificate.Verdict == "refuted" ? CliApp.ExitNegativeResult : CliApp.ExitOk;
+            return Write(ctx, certificate, ReproduceCommand(options, dataPath, dir), dir, clock.Elapsed.TotalSeconds);
         });
         return cmd;
+    }
+
+    private static Command Moderate(CliContext ctx)
+    {
+        var defaults = new P4Options();
+        var n = new Option<int>("--n") { Description = "Samples of the generated data (unit-sphere inputs, ±1 labels)", DefaultValueFactory = _ => defaults.N };
+        var d = new Option<int>("--d") { Description = "Input dimension of the generated data", DefaultValueFactory = _ => defaults.D };
+        var k = new Option<int>("--k") { Description = "Hidden width k (even)", DefaultValueFactory = _ => defaults.K };
+        var activation = new Option<string>("--activation") { Description = "softplus | tanh | sigmoid | erf | gelu | cos | identity (relu fails the smooth-case P4.C3)", DefaultValueFactory = _ => defaults.Activation };
+        var nu = new Option<double>("--nu") { Description = "Output scale ν: v has entries ±ν/√k", DefaultValueFactory = _ => defaults.Nu };
+        var optimizer = new Option<string>("--optimizer") { Description = "gd | sgd (one sample per step)", DefaultValueFactory = _ => defaults.Optimizer };
+        var lr = new Option<double?>("--lr") { Description = "Step size η (default: 1/β² for gd, 1/(nβ²) for sgd; β = B₁‖v‖‖X‖)" };
+        var steps = new Option<long>("--steps") { Description = "Step budget per run", DefaultValueFactory = _ => defaults.MaxSteps };
+        var trials = new Option<int>("--trials") { Description = "SGD: seeds the expectation is taken over", DefaultValueFactory = _ => defaults.Trials };
+        var seed = new Option<ulong>("--seed") { Description = "Run seed for data, initialization, sampling and power iteration", DefaultValueFactory = _ => 0UL };
+        var data = new Option<string?>("--data") { Description = "Data file instead of generated data (CSV with a 'y' column, or a folder with X.npy and y.npy); rows must be unit norm (P4.C6)" };
+        var normalize = new Option<bool>("--normalize") { Description = "Scale the rows of --data to unit norm first" };
+        var outDir = new Option<string>("--out") { Description = "Output folder for certificate.json and report.md", DefaultValueFactory = _ => DefaultModerateOut };
+        var cmd = new Command("moderate", "P4: Oymak and Soltanolkotabi's moderate overparameterization of shallow networks.")
+        {
+            n, d, k, activation, nu, optimizer, lr, steps, trials, seed, data, normalize, outDir,
+        };
+        cmd.SetAction(parse =>
+        {
+            var dir = parse.GetRequiredValue(outDir);
+            if (File.Exists(dir)) throw new OutputPathException($"--out: '{dir}' is a file, expected a folder");
+            var dataPath = parse.GetValue(data);
+            bool norm = parse.GetValue(normalize);
+            if (norm && dataPath is null) throw new InvalidInputException("--normalize needs --data (generated inputs are already unit norm)");
+            var options = new P4Options
+            {
+                N = parse.GetValue(n),
+                D = parse.GetValue(d),
+                K = parse.GetValue(k),
+                Activation = parse.GetRequiredValue(activation),
+                Nu = parse.GetValue(nu),
+                Optimizer = parse.GetRequiredValue(optimizer),
+                LearningRate = parse.GetValue(lr),
+                MaxSteps = parse.GetValue(steps),
+                Trials = parse.GetValue(trials),
+                Seed = parse.GetValue(seed),
+                Data = dataPath is null ? null : DataFiles.Load(dataPath),
+                DataSource = dataPath is null ? "" : Path.GetFileName(Path.TrimEndingDirectorySeparator(dataPath)),
+                Normalize = norm,
+            };
+            // Every input problem surfaces here, before anything is computed or written.
+            P4Facade.Validate(options);
+
+            var clock = Stopwatch.StartNew();
+            var certificate = P4Facade.Certify(options);
+            return Write(ctx, certificate, ReproduceCommand(options, dataPath, dir), dir, clock.Elapsed.TotalSeconds);
+        });
+        return cmd;
+    }
+
+    // Both files are written atomically only after the whole certificate exists.
+    private static int Write(CliContext ctx, Engine.Certificates.Certificate certificate, string command, string dir, double seconds)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputPathException($"--out: cannot create '{dir}': {e.Message}", e);
+        }
+        var jsonPath = Path.Combine(dir, "certificate.json");
+        var reportPath = Path.Combine(dir, "report.md");
+        var json = CertificateJson.Serialize(certificate);
+        var report = CertificateReport.Markdown(certificate, command);
+        AtomicFile.WriteAllText(jsonPath, json);
+        AtomicFile.WriteAllText(reportPath, report);
+
+        CertificateReport.WriteSummary(ctx.Out, certificate);
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {jsonPath} and {reportPath} ({seconds:F1} s)"));
+        return certificate.Verdict == "refuted" ? CliApp.ExitNegativeResult : CliApp.ExitOk;
     }
 
     /// <summary>Parses "16,16" into widths; anything else is an input error naming the text.</summary>
@@ -119,6 +181,21 @@ public static class CertifyCommand
         if (o.LearningRate is double eta) parts.Add($"--lr {R(eta)}");
         parts.Add(string.Create(CultureInfo.InvariantCulture, $"--steps {o.MaxSteps} --seed {o.Seed}"));
         if (!o.Compare) parts.Add("--no-compare");
+        parts.Add($"--out {Quote(dir)}");
+        return string.Join(" ", parts);
+    }
+
+    private static string ReproduceCommand(P4Options o, string? dataPath, string dir)
+    {
+        static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var parts = new List<string> { "overparam certify moderate" };
+        if (dataPath is null) parts.Add($"--n {o.N} --d {o.D}");
+        else parts.Add($"--data {Quote(dataPath)}{(o.Normalize ? " --normalize" : "")}");
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"--k {o.K} --activation {o.Activation} --nu {R(o.Nu)} --optimizer {o.Optimizer}"));
+        if (o.LearningRate is double eta) parts.Add($"--lr {R(eta)}");
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"--steps {o.MaxSteps}"));
+        if (o.Optimizer.Trim().Equals("sgd", StringComparison.OrdinalIgnoreCase)) parts.Add(string.Create(CultureInfo.InvariantCulture, $"--trials {o.Trials}"));
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"--seed {o.Seed}"));
         parts.Add($"--out {Quote(dir)}");
         return string.Join(" ", parts);
     }

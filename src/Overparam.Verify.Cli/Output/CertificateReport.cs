@@ -17,13 +17,17 @@ public static class CertificateReport
         o.WriteLine($"{c.Theorem}: {c.Title}");
         o.WriteLine($"{"id",-7} {"status",-10} {"value",13} {"threshold",13}  {"holds",-6} verdict");
         foreach (var r in c.Conditions)
-            o.WriteLine($"{r.Id,-7} {r.Status,-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Verdict}");
+            o.WriteLine($"{r.Id,-7} {r.Status,-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Verdict}{(r.Role == "measurement" ? " (measurement, not part of the verdict)" : "")}");
         o.WriteLine($"{"id",-7} {"status",-10} {"observed",13} {"bound",13}  {"holds",-6} kind");
         foreach (var p in c.Predictions)
             o.WriteLine($"{p.Id,-7} {p.Status,-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6} {p.Kind}");
         var i = c.Initialization;
         o.WriteLine(string.Create(Inv, $"α: {string.Join(", ", c.Alpha.Values.Select(v => $"{v.Name} {G(v.Value)} ({v.Status})"))}; decides: {c.Alpha.Decides}"));
-        o.WriteLine(string.Create(Inv, $"a = {G(i.OutputScale)} (a_min = {G(i.MinimalOutputScale)}), r = {G(i.Radius)}, f(w₀) = {G(i.InitialLoss)}, β̂ = {G(i.Beta)}, η = {G(i.StepSize)}"));
+        if (c.Quantities.Count == 0)
+            o.WriteLine(string.Create(Inv, $"a = {G(i.OutputScale)} (a_min = {G(i.MinimalOutputScale)}), r = {G(i.Radius)}, f(w₀) = {G(i.InitialLoss)}, β̂ = {G(i.Beta)}, η = {G(i.StepSize)}"));
+        else
+            o.WriteLine(string.Create(Inv, $"ν = {G(i.OutputScale)}, R = {G(i.Radius)}, L(W₀) = {G(i.InitialLoss)}, β̂_H = {G(i.Beta)}, η = {G(i.StepSize)}; ") +
+                string.Join(", ", c.Quantities.Where(q => SummaryQuantities.Contains(q.Name)).Select(q => $"{q.Name} = {G(q.Value)}")));
         if (c.Comparison.Count > 0)
             o.WriteLine("iterations to f ≤ 1e-6·f(w₀): " + string.Join(", ", c.Comparison.Select(r => $"{r.Initialization} {Iter(r.IterationsToTarget)}")));
         o.WriteLine($"verdict: {c.Verdict} ({c.VerdictReason})");
@@ -40,10 +44,21 @@ public static class CertificateReport
         sb.AppendLine($"Reference: {c.Reference}.").AppendLine();
         sb.AppendLine("## Theorem").AppendLine().AppendLine(c.Statement).AppendLine();
         sb.AppendLine("## Instance").AppendLine();
-        sb.AppendLine(string.Create(Inv, $"n = {inst.N}, d = {inst.D}, hidden widths {string.Join(", ", inst.Widths)}, σ = {inst.Activation}, optimizer {inst.Optimizer}, η = {G(inst.Step)}, loss f = (1/n)‖r‖², seed {c.Seed}."));
+        string loss = inst.Loss == "half-sum" ? "L = ½‖r‖²" : "f = (1/n)‖r‖²";
+        sb.AppendLine(string.Create(Inv, $"n = {inst.N}, d = {inst.D}, hidden widths {string.Join(", ", inst.Widths)}, σ = {inst.Activation}, optimizer {inst.Optimizer}, η = {G(inst.Step)}, loss {loss}, seed {c.Seed}."));
         sb.AppendLine($"Data: {inst.Data} (SHA-256 `{c.Provenance.DataSha256}`); initial model SHA-256 `{c.Provenance.ModelSha256}`.").AppendLine();
         var i = c.Initialization;
         sb.AppendLine("| quantity | value | how |").AppendLine("|---|---|---|");
+        if (c.Quantities.Count > 0)
+        {
+            sb.AppendLine($"| output scale ν | {G(i.OutputScale)} | {i.OutputScaleChoice} |");
+            sb.AppendLine($"| L(W₀) | {G(i.InitialLoss)} | exact |");
+            sb.AppendLine($"| step η | {G(i.StepSize)} | {i.StepSizeChoice} |");
+            foreach (var q in c.Quantities) sb.AppendLine($"| {Esc(q.Name)} | {G(q.Value)} | {q.Status}: {Esc(q.Description)} |");
+            sb.AppendLine();
+        }
+        else
+        {
         sb.AppendLine($"| output weight a | {G(i.OutputScale)} | {i.OutputScaleChoice} |");
         sb.AppendLine($"| a_min(r) | {G(i.MinimalOutputScale)} | bisection on the certified criterion |");
         sb.AppendLine($"| radius r | {G(i.Radius)} | {i.RadiusChoice} |");
@@ -54,10 +69,12 @@ public static class CertificateReport
         sb.AppendLine($"| inf over the ball of minᵢ‖uᵢ‖ | ≥ {G(i.MinSensitivityCertified)} | certified |");
         sb.AppendLine($"| β̂ ≈ sup‖∇²f‖ | {G(i.Beta)} | estimated (power iteration at w₀, middle, end) |");
         sb.AppendLine($"| step η | {G(i.StepSize)} | {i.StepSizeChoice} |").AppendLine();
+        }
 
-        sb.AppendLine("## α(w₀, r)").AppendLine().AppendLine("| bound | value | status | how |").AppendLine("|---|---|---|---|");
+        bool p2 = c.Quantities.Count == 0;
+        sb.AppendLine(p2 ? "## α(w₀, r)" : "## α = σ_min(J)").AppendLine().AppendLine("| bound | value | status | how |").AppendLine("|---|---|---|---|");
         foreach (var v in c.Alpha.Values) sb.AppendLine($"| {v.Name} | {G(v.Value)} | {v.Status} | {v.Description} |");
-        sb.AppendLine().AppendLine($"Decides P2.C3: **{c.Alpha.Decides}**.").AppendLine();
+        sb.AppendLine().AppendLine($"Decides {(p2 ? "P2.C3" : "P4.C1")}: **{c.Alpha.Decides}**.").AppendLine();
 
         sb.AppendLine("## Conditions").AppendLine().AppendLine("| id | statement | value | threshold | status | holds | verdict |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var r in c.Conditions)
@@ -77,7 +94,8 @@ public static class CertificateReport
         }
 
         sb.AppendLine("## Loss against the predicted envelope").AppendLine();
-        sb.AppendLine($"log₁₀ f against {(inst.Optimizer == "flow" ? "time t" : "step k")}: `*` observed, `.` predicted bound (P2.R1/P2.R2), `#` both.").AppendLine();
+        string envelope = p2 ? "P2.R1/P2.R2" : inst.Optimizer == "sgd" ? "P4.R3 in expectation; observed is the mean over trials" : "P4.R1 per-step factors multiplied";
+        sb.AppendLine($"log₁₀ {(p2 ? "f" : "L")} against {(inst.Optimizer == "flow" ? "time t" : "step k")}: `*` observed, `.` predicted bound ({envelope}), `#` both.").AppendLine();
         sb.AppendLine("```").Append(AsciiPlot(inst.Optimizer == "flow" ? c.Trace.Time : c.Trace.Step.Select(s => (double)s).ToArray(), c.Trace.Loss, c.Trace.Envelope)).AppendLine("```").AppendLine();
 
         sb.AppendLine("## Reproduce").AppendLine().AppendLine("```").AppendLine(command).AppendLine("```").AppendLine();
@@ -128,6 +146,8 @@ public static class CertificateReport
         sb.Append(string.Create(Inv, $"{"",8} {G(xMin)}")).Append(' ', Math.Max(1, width - 2 * 12)).Append(string.Create(Inv, $"{G(xMax),12}\n"));
         return sb.ToString();
     }
+
+    private static readonly HashSet<string> SummaryQuantities = ["lambda(X)", "kappa(X)", "beta", "L", "alpha^2/(L ||r0||)"];
 
     private static string G(double v) =>
         double.IsNaN(v) ? "—" : double.IsPositiveInfinity(v) ? "∞" : double.IsNegativeInfinity(v) ? "−∞" : v.ToString("G6", Inv);

@@ -44,6 +44,12 @@ public sealed record Certificate(
 {
     /// <summary>The schema id written into every certificate.</summary>
     public const string SchemaId = "overparam.certificate/1";
+
+    /// <summary>
+    /// Further named quantities of the theorem that the shared records have no field for (P4: λ(X), κ(X), β, L, the
+    /// meta-theorem ratio, ...), each with its status. Empty for P2.
+    /// </summary>
+    public IReadOnlyList<NamedValue> Quantities { get; init; } = [];
 }
 
 /// <summary>Where a certificate came from; enough to tell whether two certificates are comparable bit for bit.</summary>
@@ -257,6 +263,55 @@ public sealed record P2Options
 
     /// <summary>Record λ_min of the NTK at every logged step. Default true.</summary>
     public bool ProbeNtk { get; init; } = true;
+
+    /// <summary>At most this many trace points go into the certificate (checks use every logged step). Default 400.</summary>
+    public int MaxTracePoints { get; init; } = 400;
+}
+
+/// <summary>Inputs of the P4 moderate-overparameterization certification (the CLI's options).</summary>
+public sealed record P4Options
+{
+    /// <summary>Samples for generated data. Default 20.</summary>
+    public int N { get; init; } = 20;
+
+    /// <summary>Input dimension for generated data. Default 10.</summary>
+    public int D { get; init; } = 10;
+
+    /// <summary>Hidden width k (even: half the output weights are +ν/√k, half −ν/√k). Default 200.</summary>
+    public int K { get; init; } = 200;
+
+    /// <summary>Activation name. Default "softplus".</summary>
+    public string Activation { get; init; } = "softplus";
+
+    /// <summary>Output-layer scale ν (v entries ±ν/√k). Default 1.</summary>
+    public double Nu { get; init; } = 1.0;
+
+    /// <summary>"gd" or "sgd" (one sample per step). Default "gd".</summary>
+    public string Optimizer { get; init; } = "gd";
+
+    /// <summary>Step η; null uses 1/β² for GD and 1/(nβ²) for SGD (theory/P4-moderate.md).</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Run seed. Default 0.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Data to use instead of generated unit-sphere inputs with ±1 labels; null generates.</summary>
+    public Dataset? Data { get; init; }
+
+    /// <summary>How the data is described in the certificate when <see cref="Data"/> is given (e.g. the file name).</summary>
+    public string DataSource { get; init; } = "";
+
+    /// <summary>Scale every row of the given data to unit norm first (P4.C6); otherwise rows that are not unit norm fail P4.C6.</summary>
+    public bool Normalize { get; init; }
+
+    /// <summary>Step budget per run. Default 6000.</summary>
+    public long MaxSteps { get; init; } = 6000;
+
+    /// <summary>GD stops once L ≤ TargetReduction·L(W₀). Default 1e-6.</summary>
+    public double TargetReduction { get; init; } = 1e-6;
+
+    /// <summary>SGD: number of seeds the expectation is taken over. Default 5.</summary>
+    public int Trials { get; init; } = 5;
 
     /// <summary>At most this many trace points go into the certificate (checks use every logged step). Default 400.</summary>
     public int MaxTracePoints { get; init; } = 400;

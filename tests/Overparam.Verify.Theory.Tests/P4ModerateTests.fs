@@ -1,0 +1,252 @@
+module Overparam.Verify.Theory.Tests.P4ModerateTests
+
+open System
+open System.Threading
+open Expecto
+open FsCheck
+open FsCheck.FSharp
+open Overparam.Verify.Engine
+open Overparam.Verify.Engine.Certificates
+open Overparam.Verify.Engine.Data
+open Overparam.Verify.Engine.Kernels
+open Overparam.Verify.Engine.LinearAlgebra
+open Overparam.Verify.Engine.Models
+open Overparam.Verify.Engine.Numerics
+open Overparam.Verify.Theory
+open Overparam.Verify.Theory.P4Moderate
+
+// ---------------------------------------------------------------------------------------------------------------
+// Generators: shape and seed through FsCheck (shrinkable), bulk data from the engine's seeded streams (exact replay).
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A small P4 instance: n ≤ 8 unit-sphere points in d ≤ 6 dimensions, even width k ≤ 64.
+type P4Case =
+    { N: int
+      D: int
+      HalfK: int
+      Activation: string
+      Optimizer: string
+      Nu: float
+      Seed: uint64 }
+
+    member c.K = 2 * c.HalfK
+
+let private genCase (activations: string list) (optimizers: string list) =
+    gen {
+        let! n = Gen.choose (1, 8)
+        let! d = Gen.choose (1, 6)
+        let! halfK = Gen.choose (1, 32)
+        let! act = Gen.elements activations
+        let! opt = Gen.elements optimizers
+        let! nu = Gen.elements [ 0.5; 1.0; 2.0 ]
+        let! seed = Gen.choose (0, 1_000_000)
+        return
+            { N = n
+              D = d
+              HalfK = halfK
+              Activation = act
+              Optimizer = opt
+              Nu = nu
+              Seed = uint64 seed }
+    }
+
+let private shrinkCase (c: P4Case) =
+    seq {
+        if c.N > 1 then yield { c with N = c.N - 1 }
+        if c.D > 1 then yield { c with D = c.D - 1 }
+        if c.HalfK > 1 then yield { c with HalfK = c.HalfK - 1 }
+        if c.Seed <> 0UL then yield { c with Seed = 0UL }
+        if c.Activation <> "softplus" then yield { c with Activation = "softplus" }
+        if c.Optimizer <> "gd" then yield { c with Optimizer = "gd" }
+        if c.Nu <> 1.0 then yield { c with Nu = 1.0 }
+    }
+
+let private arbCase activations optimizers =
+    Arb.fromGenShrink (genCase activations optimizers, shrinkCase)
+
+/// The activations of the smooth-case statement, and relu where the statement allows (it fails P4.C3).
+let private activations = [ "softplus"; "tanh"; "relu" ]
+
+let private options (c: P4Case) =
+    P4Options(
+        N = c.N,
+        D = c.D,
+        K = c.K,
+        Activation = c.Activation,
+        Optimizer = c.Optimizer,
+        Nu = c.Nu,
+        Seed = c.Seed,
+        MaxSteps = (if c.Optimizer = "gd" then 400L else 200L),
+        Trials = 2,
+        TargetReduction = 1e-6
+    )
+
+let private hypothesesHold (cert: Certificate) =
+    cert.Conditions |> Seq.filter (fun c -> c.Role = "hypothesis") |> Seq.forall (fun c -> c.Holds)
+
+/// Counts of the main property, printed when FsCheck finishes so a vacuous run is visible.
+let private seen = ref 0
+let private verified = ref 0
+let private withCertifiedR1 = ref 0
+
+let private mainConfig =
+    { FsCheckConfig.defaultConfig with
+        maxTest = 100
+        replay = Some(20260502UL, 5UL, None)
+        finishedTest =
+            fun _ name _ ->
+                async {
+                    printfn
+                        "%s: %d of %d instances met the P4 hypotheses; %d carried the certified P4.R1"
+                        name
+                        verified.Value
+                        seen.Value
+                        withCertifiedR1.Value
+                } }
+
+let private smallConfig =
+    { FsCheckConfig.defaultConfig with
+        maxTest = 100
+        replay = Some(11UL, 13UL, None) }
+
+/// Slack for comparing a sampled curvature with its certified bound (power iteration's Rayleigh quotient is below
+/// ‖H‖ in exact arithmetic; round-off in both can differ by a few ulps of the larger).
+let private curvatureRoundOff = Tolerance.RoundOff
+
+/// Allowance for λ(X) against μ_φ²λ_min(XXᵀ): both are exact up to round-off (closed form or 80-node quadrature,
+/// whose error is reported separately and added to λ(X)); the eigensolver's round-off is relative to λ_max.
+let private kernelRoundOff = Tolerance.RoundOff
+
+let tests =
+    testList
+        "P4.moderate"
+        [ testList
+              "verdict rules"
+              [ testCase "a measurement condition never changes the verdict"
+                <| fun () ->
+                    let ok =
+                        { EvaluatedCondition.Id = "P4.C1"
+                          Statement = ""
+                          Role = ConditionRole.Hypothesis
+                          Outcome = { Value = 1.0; Threshold = 0.0; Status = NumberStatus.Exact; Verdict = Verdict.Holds 1.0 } }
+                    let ratio =
+                        { ok with
+                            Id = "P4.C4"
+                            Role = ConditionRole.Measurement
+                            Outcome = { ok.Outcome with Verdict = Verdict.Fails "c unknown" } }
+                    let v, _ = Theorem.decide [ ok; ratio ] [] |> Theorem.verdictName
+                    Expect.equal v "consistent" "measurements are reported, not asserted"
+
+                testCase "a violated conditional bound is inconclusive, never refuted"
+                <| fun () ->
+                    let ok =
+                        { EvaluatedCondition.Id = "P4.C1"
+                          Statement = ""
+                          Role = ConditionRole.Hypothesis
+                          Outcome = { Value = 1.0; Threshold = 0.0; Status = NumberStatus.Exact; Verdict = Verdict.Holds 1.0 } }
+                    let p holds =
+                        { EvaluatedPrediction.Id = "P4.R2"
+                          Statement = ""
+                          Kind = PredictionKind.ConditionalBound
+                          Outcome =
+                            { Bound = 1.0
+                              Observed = 2.0
+                              Sense = Sense.AtMost
+                              Status = NumberStatus.Exact
+                              Holds = holds
+                              Slack = 2.0
+                              WorstStep = -1L
+                              Note = "" } }
+                    Expect.equal (Theorem.decide [ ok ] [ p false ] |> Theorem.verdictName |> fst) "inconclusive" "violated"
+                    Expect.equal (Theorem.decide [ ok ] [ p true ] |> Theorem.verdictName |> fst) "consistent" "observed" ]
+
+          testList
+              "certificate"
+              [ testCase "defaults are consistent and the certificate is reproducible bit for bit"
+                <| fun () ->
+                    let o = P4Options()
+                    let a = CertificateJson.Serialize(P4Facade.Certify o)
+                    let b = CertificateJson.Serialize(P4Facade.Certify o)
+                    Expect.equal a b "same seed, same machine: byte-identical JSON"
+                    let c = CertificateJson.Deserialize a
+                    Expect.equal c.Verdict "consistent" c.VerdictReason
+                    Expect.equal c.Theorem "P4" "theorem id"
+                    Expect.isNonEmpty c.Quantities "P4 quantities are written"
+                    Expect.equal (CertificateJson.Serialize c) a "JSON round trip is exact"
+                    let certifiedR1 = c.Predictions |> Seq.tryFind (fun p -> p.Id = "P4.R1" && p.Status = "certified")
+                    Expect.isSome certifiedR1 "softplus carries the certified per-step contraction"
+
+                testCase "relu fails the smooth-case P4.C3, so the verdict is hypotheses-not-met"
+                <| fun () ->
+                    let c = P4Facade.Certify(P4Options(N = 6, D = 4, K = 32, Activation = "relu", MaxSteps = 200L))
+                    Expect.equal c.Verdict "hypotheses-not-met" c.VerdictReason
+                    Expect.stringContains c.VerdictReason "P4.C3" "the reason names the failed condition"
+
+                testCase "rows that are not unit norm fail P4.C6; --normalize scales them"
+                <| fun () ->
+                    let x = DataGenerators.GaussianInputs(6, 4, 3UL)
+                    let data = DataGenerators.RandomLabelDataset(x, 3UL)
+                    let raw = P4Facade.Certify(P4Options(Data = data, K = 32, MaxSteps = 100L))
+                    Expect.equal raw.Verdict "hypotheses-not-met" raw.VerdictReason
+                    Expect.isFalse (raw.Conditions |> Seq.find (fun r -> r.Id = "P4.C6")).Holds "P4.C6 fails"
+                    let scaled = P4Facade.Certify(P4Options(Data = data, K = 32, MaxSteps = 100L, Normalize = true))
+                    Expect.isTrue (scaled.Conditions |> Seq.find (fun r -> r.Id = "P4.C6")).Holds "P4.C6 holds after --normalize"
+
+                testCase "η above 1/β² fails the computable part of P4.C4"
+                <| fun () ->
+                    let c = P4Facade.Certify(P4Options(N = 4, D = 3, K = 16, LearningRate = Nullable 10.0, MaxSteps = 20L))
+                    Expect.equal c.Verdict "hypotheses-not-met" c.VerdictReason
+
+                testCase "odd k, unknown optimizer and a bad step are input errors"
+                <| fun () ->
+                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(K = 7))) "odd k"
+                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(Optimizer = "adam"))) "adam"
+                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(LearningRate = Nullable -1.0))) "η < 0"
+                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(Trials = 0))) "no trials" ]
+
+          testList
+              "properties"
+              [ testPropertyWithConfig mainConfig "the observed loss stays under every certified bound; never consistent when a hypothesis failed"
+                <| Prop.forAll (arbCase activations [ "gd"; "gd"; "sgd" ]) (fun c ->
+                    let cert = P4Facade.Certify(options c)
+                    let ok = hypothesesHold cert
+                    Interlocked.Increment seen |> ignore
+                    if ok then Interlocked.Increment verified |> ignore
+                    let certified = cert.Predictions |> Seq.filter (fun p -> p.Kind = "bound" && p.Status <> "estimated")
+                    if certified |> Seq.exists (fun p -> p.Id = "P4.R1") then Interlocked.Increment withCertifiedR1 |> ignore
+                    // Certified per-step contraction holds at every step whatever the hypotheses say: it is the descent
+                    // lemma with exact α̂_τ and certified curvature.
+                    let property =
+                        (certified |> Seq.forall (fun p -> p.Holds))
+                        && cert.Verdict <> "refuted"
+                        && (ok || cert.Verdict <> "consistent")
+                    property
+                    |> Prop.label (sprintf "verdict %s: %s" cert.Verdict cert.VerdictReason)
+                    |> Prop.classify ok "hypotheses verified"
+                    |> Prop.classify (not ok) "hypotheses not verified"
+                    |> Prop.classify (c.Activation = "relu") "relu")
+
+                testPropertyWithConfig smallConfig "sampled curvature never exceeds the certified per-step β_H"
+                <| Prop.forAll (arbCase [ "softplus"; "tanh" ] [ "gd" ]) (fun c ->
+                    let s = setupOf (options c)
+                    let a = analyze s
+                    let run = a.Runs.Head
+                    run.Snapshots
+                    |> List.filter (fun (i, _) -> i < a.BetaHCertified.Length)
+                    |> List.forall (fun (i, theta) ->
+                        let est = hessianNormEstimate a.Model0 s.Data theta s.Seed (sprintf "test/%d" i)
+                        curvatureRoundOff.AcceptsAtMost(a.BetaHCertified[i], est)))
+
+                testPropertyWithConfig smallConfig "Σ(X) is consistent with its certified lower bound λ(X) ≥ μ_φ²λ_min(XXᵀ)"
+                <| Prop.forAll (arbCase [ "softplus"; "tanh"; "relu"; "sigmoid"; "erf"; "gelu" ] [ "gd" ]) (fun c ->
+                    // d ≥ n so that XXᵀ is (almost surely) invertible and the bound is not trivially 0.
+                    let d = c.N + c.D
+                    let x = DataGenerators.UnitSphereInputs(c.N, d, c.Seed)
+                    let act = Activations.Parse c.Activation
+                    let k = InfiniteWidthKernel.Evaluate(x, act)
+                    let lower = InfiniteWidthKernel.MuPhiLowerBound(x, act)
+                    let lmax = (SymmetricEigen.Eigenvalues k.Sigma) |> Array.last
+                    let allowance = k.LambdaMinErrorBound + kernelRoundOff.Relative * lmax
+                    (k.LambdaMin + allowance >= lower)
+                    |> Prop.label (sprintf "λ(X) = %g, bound %g, allowance %g" k.LambdaMin lower allowance)
+                    |> Prop.classify (lower > 0.0) "bound positive") ] ]
