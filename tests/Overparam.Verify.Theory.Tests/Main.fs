@@ -14,8 +14,10 @@ let main argv =
                         fun cfg s ->
                             summary.Value <- Some s
                             defaultConfig.printer.summary cfg s } }
-    let rc = runTestsWithCLIArgs [ CLIArguments.Printer config.printer ] argv AllTests.all
+    let rc = runTestsWithCLIArgs [ CLIArguments.Printer config.printer; CLIArguments.No_Spinner ] argv AllTests.all
     match summary.Value with
-    | Some s -> printfn "%d passed, %d failed" s.passed.Length (s.failed.Length + s.errored.Length)
+    | Some s ->
+        // A fresh line after Expecto's colour codes, so the closing line stands alone for CI's reader.
+        printfn "\n%d passed, %d failed" s.passed.Length (s.failed.Length + s.errored.Length)
     | None -> ()
     rc
