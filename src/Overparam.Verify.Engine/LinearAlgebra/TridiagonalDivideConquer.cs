@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Overparam.Verify.Engine.LinearAlgebra;
 
 /// <summary>
@@ -227,13 +229,7 @@ internal static class TridiagonalDivideConquer
             }
             // Gu–Eisenstat: the weights for which the computed roots are exact, so the vectors come out orthogonal.
             for (int i = 0; i < k; i++) w[i] = dt[i * k + i];
-            for (int j = 0; j < k; j++)
-            {
-                int row = j * k;
-                double dj = ds[j];
-                for (int i = 0; i < j; i++) w[i] *= dt[row + i] / (ds[i] - dj);
-                for (int i = j + 1; i < k; i++) w[i] *= dt[row + i] / (ds[i] - dj);
-            }
+            for (int j = 0; j < k; j++) ScaleWeights(w, dt, j * k, ds, j, k);
             for (int i = 0; i < k; i++) w[i] = Math.CopySign(Math.Sqrt(Math.Max(0, -w[i])), zs[i]);
             for (int j = 0; j < k; j++)
             {
@@ -292,6 +288,26 @@ internal static class TridiagonalDivideConquer
         }
     }
 
+    /// <summary>w[i] *= dt[row + i]/(ds[i] − ds[j]) for every i ≠ j.</summary>
+    private static unsafe void ScaleWeights(double[] w, double[] dt, int row, double[] ds, int j, int k)
+    {
+        double dj = ds[j], keep = w[j];
+        int i = 0;
+        fixed (double* pw = w, pt = dt, pd = ds)
+        {
+            double* t = pt + row;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vj = Vector256.Create(dj);
+                for (; i + 4 <= k; i += 4)
+                    Vector256.Store(Vector256.Load(pw + i) * (Vector256.Load(t + i) / (Vector256.Load(pd + i) - vj)), pw + i);
+            }
+            for (; i < k; i++) pw[i] *= t[i] / (pd[i] - dj);
+        }
+        // The i = j term divided by zero above; it must be left out.
+        w[j] = keep;
+    }
+
     /// <summary>
     /// Roots λⱼ of 1 + ρ·Σᵢ zᵢ²/(dᵢ − λ) for ascending poles d (k of them, ρ &gt; 0): λⱼ = d[origin[j]] + τⱼ with
     /// the origin the nearer pole, and row j of Dt holds dᵢ − λⱼ computed from that origin (accurate near it).
@@ -310,6 +326,41 @@ internal static class TridiagonalDivideConquer
             for (int j = 0; j < k; j++) SolveRoot(j, k, ds, zs, rho, ws);
     }
 
+    /// <summary>(Σ zᵢ²/δᵢ, Σ zᵢ²/δᵢ²) over [from, to) with δᵢ = (dᵢ − origin) − τ.</summary>
+    private static unsafe (double Sum, double Slope) Sums(double[] ds, double[] zs, double origin, double tau, int from, int to)
+    {
+        double sum = 0, slope = 0;
+        int i = from;
+        fixed (double* pd = ds, pz = zs)
+        {
+            if (Vector256.IsHardwareAccelerated && to - from >= 8)
+            {
+                Vector256<double> vo = Vector256.Create(origin), vt = Vector256.Create(tau);
+                Vector256<double> s0 = default, s1 = default, p0 = default, p1 = default;
+                for (; i + 8 <= to; i += 8)
+                {
+                    var z0 = Vector256.Load(pz + i);
+                    var z1 = Vector256.Load(pz + i + 4);
+                    var q0 = z0 / ((Vector256.Load(pd + i) - vo) - vt);
+                    var q1 = z1 / ((Vector256.Load(pd + i + 4) - vo) - vt);
+                    s0 = Vector256.FusedMultiplyAdd(z0, q0, s0);
+                    s1 = Vector256.FusedMultiplyAdd(z1, q1, s1);
+                    p0 = Vector256.FusedMultiplyAdd(q0, q0, p0);
+                    p1 = Vector256.FusedMultiplyAdd(q1, q1, p1);
+                }
+                sum = Vector256.Sum(s0 + s1);
+                slope = Vector256.Sum(p0 + p1);
+            }
+            for (; i < to; i++)
+            {
+                double q = pz[i] / ((pd[i] - origin) - tau);
+                sum += pz[i] * q;
+                slope += q * q;
+            }
+        }
+        return (sum, slope);
+    }
+
     private static void SolveRoot(int j, int k, double[] ds, double[] zs, double rho, Workspace ws)
     {
         var delta = ws.Dt.AsSpan(j * k, k);
@@ -319,8 +370,7 @@ internal static class TridiagonalDivideConquer
         if (j < k - 1)
         {
             double gap = ds[j + 1] - ds[j], mid = 0.5 * gap;
-            double f = invRho;
-            for (int i = 0; i < k; i++) f += zs[i] * zs[i] / (ds[i] - ds[j] - mid);
+            double f = invRho + Sums(ds, zs, ds[j], mid, 0, k).Sum;
             if (f >= 0)
             {
                 org = j;
@@ -346,19 +396,8 @@ internal static class TridiagonalDivideConquer
         double tau = 0.5 * (lo + hi);
         for (int it = 0; it < 200; it++)
         {
-            double psi = 0, dpsi = 0, phi = 0, dphi = 0;
-            for (int i = 0; i <= j; i++)
-            {
-                double di = (ds[i] - dOrg) - tau, q = zs[i] / di;
-                psi += zs[i] * q;
-                dpsi += q * q;
-            }
-            for (int i = j + 1; i < k; i++)
-            {
-                double di = (ds[i] - dOrg) - tau, q = zs[i] / di;
-                phi += zs[i] * q;
-                dphi += q * q;
-            }
+            var (psi, dpsi) = Sums(ds, zs, dOrg, tau, 0, j + 1);
+            var (phi, dphi) = Sums(ds, zs, dOrg, tau, j + 1, k);
             double f = invRho + psi + phi;
             if (f == 0) break;
             if (f > 0) hi = tau;
