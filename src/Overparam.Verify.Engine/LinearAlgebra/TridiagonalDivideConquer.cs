@@ -231,19 +231,16 @@ internal static class TridiagonalDivideConquer
             for (int i = 0; i < k; i++) w[i] = dt[i * k + i];
             for (int j = 0; j < k; j++) ScaleWeights(w, dt, j * k, ds, j, k);
             for (int i = 0; i < k; i++) w[i] = Math.CopySign(Math.Sqrt(Math.Max(0, -w[i])), zs[i]);
-            for (int j = 0; j < k; j++)
+            if (k >= 64 && Blas.MaxThreads > 1)
             {
-                int row = j * k;
-                double nrm = 0;
-                for (int i = 0; i < k; i++)
+                int threads = Math.Min(Blas.MaxThreads, k / 32);
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
                 {
-                    double v = w[i] / dt[row + i];
-                    dt[row + i] = v;
-                    nrm += v * v;
-                }
-                double sc = 1 / Math.Sqrt(nrm);
-                for (int gg = 0; gg < k; gg++) ut[row + gg] = dt[row + group[gg]] * sc;
+                    for (int j = k * t / threads; j < k * (t + 1) / threads; j++) VectorColumn(j, k, w, dt, ut, group);
+                });
             }
+            else
+                for (int j = 0; j < k; j++) VectorColumn(j, k, w, dt, ut, group);
             // R = Q_k·U: rows of the top half see only top/mixed columns, rows of the bottom half mixed/bottom.
             if (k13 > 0)
                 Blas.Gemm(Op.None, Op.Transpose, m1, k, k13, 1.0, qg, k, ut, k, 0.0, r, k);
@@ -285,6 +282,39 @@ internal static class TridiagonalDivideConquer
                 int src = perm[p];
                 z[dst + p] = src < k ? ws.R[row * k + src] : keep[row * nd + src - k];
             }
+        }
+    }
+
+    /// <summary>
+    /// Row j of Ut: the unit eigenvector ẑᵢ/(dᵢ − λⱼ) of the secular problem, entries in the grouped column order.
+    /// </summary>
+    private static unsafe void VectorColumn(int j, int k, double[] w, double[] dt, double[] ut, int[] group)
+    {
+        fixed (double* pw = w, pdt = dt, put = ut)
+        fixed (int* pg = group)
+        {
+            double* t = pdt + (long)j * k, u = put + (long)j * k;
+            int i = 0;
+            double nrm = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> acc = default;
+                for (; i + 4 <= k; i += 4)
+                {
+                    var v = Vector256.Load(pw + i) / Vector256.Load(t + i);
+                    Vector256.Store(v, t + i);
+                    acc = Vector256.FusedMultiplyAdd(v, v, acc);
+                }
+                nrm = Vector256.Sum(acc);
+            }
+            for (; i < k; i++)
+            {
+                double v = pw[i] / t[i];
+                t[i] = v;
+                nrm += v * v;
+            }
+            double sc = 1 / Math.Sqrt(nrm);
+            for (int gg = 0; gg < k; gg++) u[gg] = t[pg[gg]] * sc;
         }
     }
 
