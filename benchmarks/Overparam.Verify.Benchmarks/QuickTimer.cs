@@ -62,6 +62,10 @@ public static class QuickTimer
             double[] d2 = new double[n], e2 = new double[n];
             Time("QL values 1000", 0, 5, () => { Array.Copy(d, d2, n); Array.Copy(e, e2, n); SymmetricEigen.Ql(d2, e2, n, null); });
             Time("FormQt 1000", 4.0 / 3 * n * n * n, 5, () => SymmetricEigen.FormQTransposed(w, n, tau));
+            var z = new double[n * n];
+            Time("D&C tridiagonal 1000", 0, 5, () => { Array.Copy(d, d2, n); Array.Copy(e, e2, n); TridiagonalDivideConquer.Solve(d2, e2, n, z); });
+            var z2 = new double[n * n];
+            Time("ApplyQ 1000", 2.0 * n * n * n, 5, () => { Array.Copy(z, z2, z.Length); SymmetricEigen.ApplyQ(w, n, tau, z2); });
         }
         if (All("gemv"))
         {

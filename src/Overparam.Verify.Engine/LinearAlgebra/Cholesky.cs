@@ -105,9 +105,51 @@ public static class Cholesky
                 int i = 0;
                 if (Simd.Best != SimdPath.Scalar)
                 {
-                    // Four rows at once, column-oriented: each solved x_j (a 4-vector over the rows) updates the
-                    // later columns independently, so there is no dependency chain through one accumulator.
-                    Vector256<double>* xs = stackalloc Vector256<double>[TrsmLeaf];
+                    // Sixteen rows at once as four 4-row vectors, column-oriented: each solved x_j updates the later
+                    // columns independently, and the four vectors are independent chains that hide the division
+                    // and fused multiply-add latencies of each other.
+                    Vector256<double>* xs = stackalloc Vector256<double>[4 * TrsmLeaf];
+                    for (; i + 16 <= m; i += 16)
+                    {
+                        double* r0 = pb + (long)i * ld;
+                        for (int q = 0; q < k; q++)
+                            for (int v = 0; v < 4; v++)
+                            {
+                                double* rv = r0 + 4L * v * ld + q;
+                                xs[4 * q + v] = Vector256.Create(rv[0], rv[ld], rv[2 * ld], rv[3 * ld]);
+                            }
+                        for (int j = 0; j < k; j++)
+                        {
+                            var ljj = Vector256.Create(pl[(long)j * ld + j]);
+                            var x0 = xs[4 * j] / ljj;
+                            var x1 = xs[4 * j + 1] / ljj;
+                            var x2 = xs[4 * j + 2] / ljj;
+                            var x3 = xs[4 * j + 3] / ljj;
+                            xs[4 * j] = x0;
+                            xs[4 * j + 1] = x1;
+                            xs[4 * j + 2] = x2;
+                            xs[4 * j + 3] = x3;
+                            for (int q = j + 1; q < k; q++)
+                            {
+                                var lq = Vector256.Create(-pl[(long)q * ld + j]);
+                                Vector256<double>* xq = xs + 4 * q;
+                                xq[0] = Vector256.FusedMultiplyAdd(x0, lq, xq[0]);
+                                xq[1] = Vector256.FusedMultiplyAdd(x1, lq, xq[1]);
+                                xq[2] = Vector256.FusedMultiplyAdd(x2, lq, xq[2]);
+                                xq[3] = Vector256.FusedMultiplyAdd(x3, lq, xq[3]);
+                            }
+                        }
+                        for (int q = 0; q < k; q++)
+                            for (int v = 0; v < 4; v++)
+                            {
+                                var x = xs[4 * q + v];
+                                double* rv = r0 + 4L * v * ld + q;
+                                rv[0] = x.GetElement(0);
+                                rv[ld] = x.GetElement(1);
+                                rv[2 * ld] = x.GetElement(2);
+                                rv[3 * ld] = x.GetElement(3);
+                            }
+                    }
                     for (; i + 4 <= m; i += 4)
                     {
                         double* r0 = pb + (long)i * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;

@@ -1,11 +1,9 @@
-using System.Runtime.Intrinsics;
-
 namespace Overparam.Verify.Engine.LinearAlgebra;
 
 /// <summary>
 /// Symmetric eigenvalue problems: blocked Householder tridiagonalization (LAPACK's dsytrd/dlatrd, with the
-/// symmetric rank-2k updates on the blocked GEMM kernel), then implicit QL with Wilkinson shifts (tql1/tql2) or
-/// Sturm-sequence bisection for the two extreme eigenvalues.
+/// symmetric rank-2k updates on the blocked GEMM kernel), then implicit QL with Wilkinson shifts (tql1) for
+/// eigenvalues, divide and conquer for eigenpairs, or Sturm-sequence bisection for the two extreme eigenvalues.
 /// </summary>
 /// <remarks>
 /// <para>Only the lower triangle of the input is read: an asymmetric matrix is treated as the symmetric matrix its
@@ -24,9 +22,6 @@ public static class SymmetricEigen
     // Width of the compact-WY blocks that form Q.
     private const int WyBlock = 64;
 
-    // Rotations recorded before they are applied to the eigenvector matrix, and the column strip they are applied on.
-    private const int RotationBatch = 1 << 16;
-    private const int RotationStrip = 32;
 
     /// <summary>All eigenvalues of the symmetric matrix A, ascending. Only the lower triangle is read.</summary>
     /// <exception cref="ArgumentException">A is not square or its lower triangle holds NaN or ±∞.</exception>
@@ -36,7 +31,7 @@ public static class SymmetricEigen
         var d = new double[n];
         var e = new double[n];
         Tridiagonalize(work, n, d, e, new double[n]);
-        Ql(d, e, n, null);
+        Ql(d, e, n);
         Array.Sort(d);
         for (int i = 0; i < n; i++) d[i] *= scale;
         return d;
@@ -52,19 +47,11 @@ public static class SymmetricEigen
         var e = new double[n];
         var tau = new double[n];
         Tridiagonalize(work, n, d, e, tau);
-        // Row j of qt is column j of Q; the QL rotations then turn rows into eigenvectors.
-        var qt = FormQTransposed(work, n, tau);
-        var rotated = new RotationBuffer(qt, n);
-        Ql(d, e, n, rotated);
-
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        var keys = (double[])d.Clone();
-        Array.Sort(keys, order);
         var vectors = new Matrix(n, n);
-        rotated.CopyRowsAsColumns(order, vectors);
-        for (int i = 0; i < n; i++) keys[i] *= scale;
-        return new EigenDecomposition(keys, vectors);
+        TridiagonalDivideConquer.Solve(d, e, n, vectors.Data);
+        ApplyQ(work, n, tau, vectors.Data);
+        for (int i = 0; i < n; i++) d[i] *= scale;
+        return new EigenDecomposition(d, vectors);
     }
 
     /// <summary>
@@ -357,29 +344,7 @@ public static class SymmetricEigen
         for (int j0 = 0; j0 < n - 1; j0 += WyBlock)
         {
             int kb = Math.Min(WyBlock, n - 1 - j0), r = j0 + kb;
-            // Vt row jj = v_j over 0..r: stored part, the implicit 1 at j, zeros after.
-            for (int jj = 0; jj < kb; jj++)
-            {
-                int j = j0 + jj;
-                var row = vt.AsSpan(jj * r, r);
-                a.AsSpan((j + 1) * n, j).CopyTo(row);
-                row[j] = 1;
-                row[(j + 1)..].Clear();
-            }
-            // T upper triangular: T[i][i] = τᵢ, T[0:i, i] = −τᵢ·T[0:i, 0:i]·(V[:, 0:i]ᵀ·vᵢ).
-            Blas.Gemm(Op.None, Op.Transpose, kb, kb, r, 1.0, vt, r, vt, r, 0.0, g, kb);
-            for (int i = 0; i < kb; i++)
-            {
-                double ti = tau[j0 + i];
-                for (int q = 0; q < i; q++)
-                {
-                    double sum = 0;
-                    for (int k = q; k < i; k++) sum += tt[q * kb + k] * g[k * kb + i];
-                    tt[q * kb + i] = -ti * sum;
-                }
-                tt[i * kb + i] = ti;
-                for (int q = i + 1; q < kb; q++) tt[q * kb + i] = 0;
-            }
+            BuildBlock(a, n, tau, j0, kb, r, vt, tt, g);
             Blas.Gemm(Op.None, Op.Transpose, r, kb, r, 1.0, x, n, vt, r, 0.0, p, kb);
             Blas.Gemm(Op.None, Op.None, r, kb, kb, 1.0, p, kb, tt, kb, 0.0, p2, kb);
             Blas.Gemm(Op.None, Op.None, r, r, kb, -1.0, p2, kb, vt, r, 1.0, x, n);
@@ -388,10 +353,60 @@ public static class SymmetricEigen
     }
 
     /// <summary>
-    /// Implicit QL with Wilkinson shifts on the tridiagonal (d, e) — EISPACK tql1/tql2 as in JAMA. Eigenvalues land
-    /// in d unsorted. With <paramref name="rotations"/>, every plane rotation is recorded for the eigenvector rows.
+    /// Z ← Q·Z with Q = H(n−2)···H(0) from the reflectors left by <see cref="Tridiagonalize"/>, block by block in
+    /// compact WY form: reflectors j0..j0+kb−1 act as I − V·Tᵀ·Vᵀ (dlarft forward/columnwise T) on rows 0..j0+kb
+    /// only, so each block costs three GEMMs on that leading strip.
     /// </summary>
-    internal static void Ql(double[] d, double[] e, int n, RotationBuffer? rotations)
+    internal static void ApplyQ(double[] a, int n, double[] tau, double[] z)
+    {
+        var vt = new double[WyBlock * n];
+        var tt = new double[WyBlock * WyBlock];
+        var g = new double[WyBlock * WyBlock];
+        var w = new double[WyBlock * n];
+        var w2 = new double[WyBlock * n];
+        for (int j0 = 0; j0 < n - 1; j0 += WyBlock)
+        {
+            int kb = Math.Min(WyBlock, n - 1 - j0), r = j0 + kb;
+            BuildBlock(a, n, tau, j0, kb, r, vt, tt, g);
+            Blas.Gemm(Op.None, Op.None, kb, n, r, 1.0, vt, r, z, n, 0.0, w, n);
+            Blas.Gemm(Op.Transpose, Op.None, kb, n, kb, 1.0, tt, kb, w, n, 0.0, w2, n);
+            Blas.Gemm(Op.Transpose, Op.None, r, n, kb, -1.0, vt, r, w2, n, 1.0, z, n);
+        }
+    }
+
+    /// <summary>Vt (kb×r, row jj = v_{j0+jj}) and the upper triangular T of one compact-WY block.</summary>
+    private static void BuildBlock(double[] a, int n, double[] tau, int j0, int kb, int r, double[] vt, double[] tt, double[] g)
+    {
+        for (int jj = 0; jj < kb; jj++)
+        {
+            int j = j0 + jj;
+            var row = vt.AsSpan(jj * r, r);
+            a.AsSpan((j + 1) * n, j).CopyTo(row);
+            row[j] = 1;
+            row[(j + 1)..].Clear();
+        }
+        // T[i][i] = τᵢ, T[0:i, i] = −τᵢ·T[0:i, 0:i]·(V[:, 0:i]ᵀ·vᵢ).
+        Blas.Gemm(Op.None, Op.Transpose, kb, kb, r, 1.0, vt, r, vt, r, 0.0, g, kb);
+        for (int i = 0; i < kb; i++)
+        {
+            double ti = tau[j0 + i];
+            for (int q = 0; q < i; q++)
+            {
+                double sum = 0;
+                for (int k = q; k < i; k++) sum += tt[q * kb + k] * g[k * kb + i];
+                tt[q * kb + i] = -ti * sum;
+            }
+            tt[i * kb + i] = ti;
+            for (int q = i + 1; q < kb; q++) tt[q * kb + i] = 0;
+        }
+    }
+
+    /// <summary>
+    /// Implicit QL with Wilkinson shifts on the tridiagonal (d, e) — EISPACK tql1/tql2 as in JAMA. Eigenvalues land
+    /// in d unsorted. With a non-empty <paramref name="z"/> (n rows at leading dimension <paramref name="ldz"/>) every
+    /// plane rotation is applied to its columns, which turns z = I into the eigenvectors.
+    /// </summary>
+    internal static void Ql(Span<double> d, Span<double> e, int n, Span<double> z = default, int ldz = 0)
     {
         if (n == 0) return;
         double f = 0, tst1 = 0;
@@ -433,7 +448,15 @@ public static class SymmetricEigen
                         c = p / r;
                         p = c * d[i] - s * g;
                         d[i + 1] = h + s * (c * g + s * d[i]);
-                        rotations?.Add(i, c, s);
+                        if (!z.IsEmpty)
+                            for (int k = 0; k < n; k++)
+                            {
+                                ref double zi = ref z[k * ldz + i];
+                                ref double zi1 = ref z[k * ldz + i + 1];
+                                double zh = zi1;
+                                zi1 = s * zi + c * zh;
+                                zi = c * zi - s * zh;
+                            }
                     }
                     p = -s * s2 * c3 * el1 * e[l] / dl1;
                     e[l] = s * p;
@@ -443,7 +466,6 @@ public static class SymmetricEigen
             d[l] += f;
             e[l] = 0;
         }
-        rotations?.Flush();
     }
 
     /// <summary>√(x² + y²) without the cost of <see cref="double.Hypot(double, double)"/> in the common range.</summary>
@@ -455,163 +477,6 @@ public static class SymmetricEigen
         if (big == 0 || !double.IsFinite(big)) return big;
         double ratio = Math.Min(ax, ay) / big;
         return big * Math.Sqrt(1 + ratio * ratio);
-    }
-
-    /// <summary>
-    /// Recorded QL rotations, applied to the rows of the eigenvector matrix in batches. The matrix is held
-    /// strip-major (16-column strips, each an n×16 contiguous block), so replaying a sweep walks memory
-    /// sequentially; each thread takes its own strips.
-    /// </summary>
-    internal sealed class RotationBuffer
-    {
-        private readonly int[] _index = new int[RotationBatch];
-        private readonly double[] _c = new double[RotationBatch];
-        private readonly double[] _s = new double[RotationBatch];
-        private readonly double[] _strips;
-        private readonly int _n;
-        private int _count;
-
-        /// <summary>Takes a copy of the n×n row-major <paramref name="rows"/> in strip-major form.</summary>
-        public RotationBuffer(double[] rows, int n)
-        {
-            _n = n;
-            int strips = (n + RotationStrip - 1) / RotationStrip;
-            _strips = new double[strips * RotationStrip * n];
-            for (int r = 0; r < n; r++)
-                for (int c0 = 0; c0 < n; c0 += RotationStrip)
-                    rows.AsSpan(r * n + c0, Math.Min(RotationStrip, n - c0))
-                        .CopyTo(_strips.AsSpan(((c0 / RotationStrip) * n + r) * RotationStrip));
-        }
-
-        /// <summary>
-        /// Writes rotated row order[j] as column j of <paramref name="vectors"/> (n×n), strip by strip so that
-        /// reads are contiguous and writes run along 32 rows at once.
-        /// </summary>
-        public void CopyRowsAsColumns(int[] order, Matrix vectors)
-        {
-            var dst = vectors.Data;
-            for (int c0 = 0; c0 < _n; c0 += RotationStrip)
-            {
-                int w = Math.Min(RotationStrip, _n - c0), strip = (c0 / RotationStrip) * _n;
-                for (int j = 0; j < _n; j++)
-                {
-                    int src = (strip + order[j]) * RotationStrip;
-                    for (int t = 0; t < w; t++) dst[(c0 + t) * _n + j] = _strips[src + t];
-                }
-            }
-        }
-
-        public void Add(int i, double c, double s)
-        {
-            _index[_count] = i;
-            _c[_count] = c;
-            _s[_count] = s;
-            if (++_count == RotationBatch) Flush();
-        }
-
-        public void Flush()
-        {
-            if (_count == 0) return;
-            int strips = (_n + RotationStrip - 1) / RotationStrip;
-            int threads = (long)_count * _n < (1L << 18) ? 1 : Math.Min(Blas.MaxThreads, strips);
-            if (threads == 1) Apply(0, strips);
-            else
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-                    Apply(strips * t / threads, strips * (t + 1) / threads));
-            _count = 0;
-        }
-
-        private unsafe void Apply(int strip0, int strip1)
-        {
-            var path = Simd.Best;
-            fixed (double* pr = _strips, pc = _c, ps = _s)
-            fixed (int* pi = _index)
-            {
-                for (int st = strip0; st < strip1; st++)
-                {
-                    double* strip = pr + (long)st * _n * RotationStrip;
-                    if (path != SimdPath.Scalar)
-                    {
-                        ApplyStrip(strip, pi, pc, ps, _count);
-                        continue;
-                    }
-                    for (int k = 0; k < _count; k++)
-                    {
-                        double* x = strip + (long)pi[k] * RotationStrip;
-                        VectorKernels.Rotate(path, pc[k], ps[k], new Span<double>(x, RotationStrip), new Span<double>(x + RotationStrip, RotationStrip));
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// Replays rotations on one 32-column strip. A QL sweep rotates rows (i, i+1), then (i−1, i), ...: the
-        /// updated row i stays in eight registers for the next rotation instead of going through memory, so each
-        /// rotation costs one row load and one row store.
-        /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void ApplyStrip(double* strip, int* pi, double* pc, double* ps, int count)
-        {
-            int k = 0;
-            while (k < count)
-            {
-                int i = pi[k];
-                double* yr = strip + (long)(i + 1) * RotationStrip;
-                var y0 = Vector256.Load(yr);
-                var y1 = Vector256.Load(yr + 4);
-                var y2 = Vector256.Load(yr + 8);
-                var y3 = Vector256.Load(yr + 12);
-                var y4 = Vector256.Load(yr + 16);
-                var y5 = Vector256.Load(yr + 20);
-                var y6 = Vector256.Load(yr + 24);
-                var y7 = Vector256.Load(yr + 28);
-                while (true)
-                {
-                    double* xr = yr - RotationStrip;
-                    var vc = Vector256.Create(pc[k]);
-                    var vs = Vector256.Create(ps[k]);
-                    var x = Vector256.Load(xr);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y0), yr);
-                    y0 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y0));
-                    x = Vector256.Load(xr + 4);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y1), yr + 4);
-                    y1 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y1));
-                    x = Vector256.Load(xr + 8);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y2), yr + 8);
-                    y2 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y2));
-                    x = Vector256.Load(xr + 12);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y3), yr + 12);
-                    y3 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y3));
-                    x = Vector256.Load(xr + 16);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y4), yr + 16);
-                    y4 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y4));
-                    x = Vector256.Load(xr + 20);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y5), yr + 20);
-                    y5 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y5));
-                    x = Vector256.Load(xr + 24);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y6), yr + 24);
-                    y6 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y6));
-                    x = Vector256.Load(xr + 28);
-                    Vector256.Store(Vector256.FusedMultiplyAdd(vs, x, vc * y7), yr + 28);
-                    y7 = Vector256.FusedMultiplyAdd(vc, x, -(vs * y7));
-                    yr = xr;
-                    if (++k < count && pi[k] == i - 1)
-                    {
-                        i--;
-                        continue;
-                    }
-                    Vector256.Store(y0, yr);
-                    Vector256.Store(y1, yr + 4);
-                    Vector256.Store(y2, yr + 8);
-                    Vector256.Store(y3, yr + 12);
-                    Vector256.Store(y4, yr + 16);
-                    Vector256.Store(y5, yr + 20);
-                    Vector256.Store(y6, yr + 24);
-                    Vector256.Store(y7, yr + 28);
-                    break;
-                }
-            }
-        }
     }
 
     /// <summary>
