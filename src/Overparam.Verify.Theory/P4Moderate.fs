@@ -264,10 +264,15 @@ let analyze (s: Setup) : Analysis =
     let mu = InfiniteWidthKernel.MuPhi s.Activation
     let muBound = if unitRows then InfiniteWidthKernel.MuPhiLowerBound(x, s.Activation) else nan
     let jb = ShallowJacobianBounds.Compute(model0, x)
+    // A huge ν (or data) overflows J Jᵀ at W₀; the eigensolver would then fail on a non-finite matrix.
+    if not (ShallowNtk.Gram(model0, x).IsFinite()) then
+        bad (sprintf "the NTK J Jᵀ at W₀ overflows float64: --nu %s or the data is too large; rescale them" (r17 s.Nu))
     let p0 = pointQuantities model0 d
     let alpha = jb.SigmaMin
     let r0 = sqrt (2.0 * MlpDifferentiation.Loss(model0, x, d.Y, LossNormalization.HalfSum))
     let l0 = 0.5 * r0 * r0
+    if not (Double.IsFinite l0) then
+        bad (sprintf "L(W₀) = %g overflows float64: the targets, the data or --nu %s are too large; rescale them" l0 (r17 s.Nu))
     let radius = if alpha > 0.0 then 4.0 * r0 / alpha else infinity
     let vInf = e
     let curv = vInf * jb.SecondDerivativeSup * jb.XNorm * jb.XNorm
