@@ -76,6 +76,9 @@ public static partial class CliApp
         else if (error.SymbolResult is System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult { Option: { } po } }
             && !message.Contains(po.Name, StringComparison.Ordinal))
             message = $"{po.Name}: {message}";
+        else if (error.SymbolResult is System.CommandLine.Parsing.ArgumentResult { Argument: { } a }
+            && !message.Contains($"'{a.Name}'", StringComparison.Ordinal))
+            message = $"<{a.Name}>: {message}";
         var m = ParseFailure().Match(message);
         if (m.Success)
             message = $"{m.Groups["opt"].Value}: '{m.Groups["arg"].Value}' is not {TypeWord(m.Groups["type"].Value)}";

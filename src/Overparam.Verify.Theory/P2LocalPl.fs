@@ -476,6 +476,10 @@ let analyze (s: Setup) : Analysis =
     // Both make every rate and PL ratio 0/0 or ∞/∞: the checks would report NaN slacks as a refutation.
     if not (Double.IsFinite f0) then
         bad (sprintf "f(w₀) = %g overflows float64: the data or --output-scale (a = %g) is too large; rescale them" f0 a)
+    let g0 = Array.zeroCreate<float> model0.ParameterCount
+    MlpObjective(model0, d.X, d.Y, LossNormalization.Mean).ValueAndGradient(ReadOnlySpan(model0.GetParameters()), Span g0) |> ignore
+    if not (Double.IsFinite(g0 |> Array.sumBy (fun g -> g * g))) then
+        bad (sprintf "‖∇f(w₀)‖² overflows float64: --output-scale a = %g or the data is too large; rescale them" a)
     if f0 = 0.0 then
         bad "f(w₀) = 0: the initial network already fits every target exactly (e.g. all y = 0), so there is nothing to train and P2's rates are vacuous"
     let bb = ballBoundInputs model0 d.X

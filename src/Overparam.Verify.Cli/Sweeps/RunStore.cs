@@ -378,7 +378,7 @@ public sealed class RunStore : IDisposable
         catch (InvalidInputException e)
         {
             TryDelete(tmp);
-            throw new InvalidInputException($"merge failed, '{output}' unchanged: {e.Message}", e);
+            throw new InvalidInputException($"merge failed, '{output}' unchanged: {e.Message.Replace(tmp, outFull, StringComparison.Ordinal)}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
