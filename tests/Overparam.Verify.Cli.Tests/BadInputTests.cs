@@ -123,8 +123,8 @@ public class BadInputTests
 
     [Theory]
     // The engine named these by property (LearningRate, LogEvery); --batch was ignored for gd even when 0.
-    [InlineData("--lr NaN: must be positive and finite", "--lr NaN")]
-    [InlineData("--lr Infinity: must be positive and finite", "--lr Infinity")]
+    [InlineData("--lr NaN: the learning rate must be positive and finite", "--lr NaN")]
+    [InlineData("--lr Infinity: the learning rate must be positive and finite", "--lr Infinity")]
     [InlineData("--steps -1: must be at least 0", "--steps -1")]
     [InlineData("--batch 0: must be at least 1", "--batch 0")]
     [InlineData("--batch 9: larger than the n = 3 samples", "--batch 9")]

@@ -50,7 +50,7 @@ public static class TrainCommand
 
             // The trainers validate these too, but name them by property (LearningRate); the user typed --lr.
             double eta = parse.GetValue(lr);
-            if (!(eta > 0) || !double.IsFinite(eta)) throw Bad("--lr", "must be positive and finite", eta);
+            if (!(eta > 0) || !double.IsFinite(eta)) throw Bad("--lr", "the learning rate must be positive and finite", eta);
             var maxSteps = parse.GetValue(steps);
             if (maxSteps < 0) throw Bad("--steps", "must be at least 0", maxSteps);
             double? tEnd = parse.GetValue(endTime);
