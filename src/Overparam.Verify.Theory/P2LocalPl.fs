@@ -473,6 +473,15 @@ let analyze (s: Setup) : Analysis =
         | None -> chooseRadius llow d model0, "maximizes r²·α_c(r) − 4f(w₀) over 100 grid points in (0, w_min)"
     let amin = minimalOutputScale llow d s.Widths s.Activation s.Seed r
     let f0 = lossMean model0 d
+    // Both make every rate and PL ratio 0/0 or ∞/∞: the checks would report NaN slacks as a refutation.
+    if not (Double.IsFinite f0) then
+        bad (sprintf "f(w₀) = %g overflows float64: the data or --output-scale (a = %g) is too large; rescale them" f0 a)
+    let g0 = Array.zeroCreate<float> model0.ParameterCount
+    MlpObjective(model0, d.X, d.Y, LossNormalization.Mean).ValueAndGradient(ReadOnlySpan(model0.GetParameters()), Span g0) |> ignore
+    if not (Double.IsFinite(g0 |> Array.sumBy (fun g -> g * g))) then
+        bad (sprintf "‖∇f(w₀)‖² overflows float64: --output-scale a = %g or the data is too large; rescale them" a)
+    if f0 = 0.0 then
+        bad "f(w₀) = 0: the initial network already fits every target exactly (e.g. all y = 0), so there is nothing to train and P2's rates are vacuous"
     let bb = ballBoundInputs model0 d.X
     let ucert = certifiedMinSensitivity bb r
     let alphaC = certifiedAlpha llow n bb r

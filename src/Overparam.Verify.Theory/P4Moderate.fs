@@ -263,11 +263,21 @@ let analyze (s: Setup) : Analysis =
     let lamXX = (SymmetricEigen.Eigenvalues(Blas.Gram x))[0]
     let mu = InfiniteWidthKernel.MuPhi s.Activation
     let muBound = if unitRows then InfiniteWidthKernel.MuPhiLowerBound(x, s.Activation) else nan
+    // A huge ν (or data) overflows J Jᵀ at W₀; the eigensolvers below would then fail on a non-finite matrix.
+    if not (ShallowNtk.Gram(model0, x).IsFinite()) then
+        bad (sprintf "the NTK J Jᵀ at W₀ overflows float64: --nu %s or the data is too large; rescale them" (r17 s.Nu))
     let jb = ShallowJacobianBounds.Compute(model0, x)
     let p0 = pointQuantities model0 d
     let alpha = jb.SigmaMin
     let r0 = sqrt (2.0 * MlpDifferentiation.Loss(model0, x, d.Y, LossNormalization.HalfSum))
     let l0 = 0.5 * r0 * r0
+    if not (Double.IsFinite l0) then
+        bad (sprintf "L(W₀) = %g overflows float64: the targets, the data or --nu %s are too large; rescale them" l0 (r17 s.Nu))
+    // The trainers stop at step 0 on a non-finite ‖∇L(W₀)‖², before any point is probed.
+    let g0 = Array.zeroCreate<float> model0.ParameterCount
+    MlpObjective(model0, x, d.Y, LossNormalization.HalfSum).ValueAndGradient(ReadOnlySpan(model0.GetParameters()), Span g0) |> ignore
+    if not (Double.IsFinite(g0 |> Array.sumBy (fun g -> g * g))) then
+        bad (sprintf "‖∇L(W₀)‖² overflows float64: --nu %s, the targets or the data are too large; rescale them" (r17 s.Nu))
     let radius = if alpha > 0.0 then 4.0 * r0 / alpha else infinity
     let vInf = e
     let curv = vInf * jb.SecondDerivativeSup * jb.XNorm * jb.XNorm

@@ -45,6 +45,8 @@ public static class BenchCommand
             if (n is <= 0) throw new InvalidInputException($"--size must be positive, got {n}");
             if (r <= 0) throw new InvalidInputException($"--repeats must be positive, got {r}");
             var names = k == "all" ? Kernels[..^1] : [k];
+            if (n is int sz)
+                foreach (var name in names) CheckFits(name, sz);
             foreach (var name in names)
             {
                 var result = Time(name, n, r);
@@ -112,6 +114,27 @@ public static class BenchCommand
         }
 
         return Measure(kernel, n, flops, call, repeats);
+    }
+
+    // A size whose matrices cannot exist (over .NET's array limit, or beyond this machine's memory) is an input
+    // error, found before any allocation rather than as an OverflowException or OutOfMemoryException mid-run.
+    private static void CheckFits(string kernel, int n)
+    {
+        double nn = (double)n * n;
+        // (largest single array, all arrays together) in doubles, roughly as Time builds them.
+        var (largest, total) = kernel switch
+        {
+            "gemm" => (nn, 3 * nn),
+            "gemv" => (nn, nn + 2.0 * n),
+            "syrk" => (4 * nn, 5 * nn),
+            "chol" => (nn, 3 * nn),
+            "eig" or "eigpairs" => (nn, 4 * nn),
+            _ => (Math.Max(nn, 512.0 * n), 4 * nn + 4 * 512.0 * n),
+        };
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (largest > Array.MaxLength || total * sizeof(double) > available)
+            throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
+                $"--size {n} is too large for {kernel}: it needs about {total * sizeof(double) / (1L << 30):F1} GiB of matrices ({available / (double)(1L << 30):F1} GiB available)"));
     }
 
     private static BenchResult Measure(string kernel, int n, double? flops, Action call, int repeats)

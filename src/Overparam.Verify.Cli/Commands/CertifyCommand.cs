@@ -52,7 +52,7 @@ public static class CertifyCommand
         cmd.SetAction(parse =>
         {
             var dir = parse.GetRequiredValue(outDir);
-            if (File.Exists(dir)) throw new OutputPathException($"--out: '{dir}' is a file, expected a folder");
+            AtomicFile.EnsureFolderLocation(dir, "--out");
             var dataPath = parse.GetValue(data);
             var options = new P2Options
             {
@@ -66,7 +66,7 @@ public static class CertifyCommand
                 LearningRate = parse.GetValue(lr),
                 MaxSteps = parse.GetValue(steps),
                 Seed = parse.GetValue(seed),
-                Data = dataPath is null ? null : DataFiles.Load(dataPath),
+                Data = dataPath is null ? null : Inputs.LoadData(dataPath),
                 DataSource = dataPath is null ? "" : Path.GetFileName(Path.TrimEndingDirectorySeparator(dataPath)),
                 Compare = !parse.GetValue(noCompare),
             };
@@ -103,7 +103,7 @@ public static class CertifyCommand
         cmd.SetAction(parse =>
         {
             var dir = parse.GetRequiredValue(outDir);
-            if (File.Exists(dir)) throw new OutputPathException($"--out: '{dir}' is a file, expected a folder");
+            AtomicFile.EnsureFolderLocation(dir, "--out");
             var dataPath = parse.GetValue(data);
             bool norm = parse.GetValue(normalize);
             if (norm && dataPath is null) throw new InvalidInputException("--normalize needs --data (generated inputs are already unit norm)");
@@ -119,7 +119,7 @@ public static class CertifyCommand
                 MaxSteps = parse.GetValue(steps),
                 Trials = parse.GetValue(trials),
                 Seed = parse.GetValue(seed),
-                Data = dataPath is null ? null : DataFiles.Load(dataPath),
+                Data = dataPath is null ? null : Inputs.LoadData(dataPath),
                 DataSource = dataPath is null ? "" : Path.GetFileName(Path.TrimEndingDirectorySeparator(dataPath)),
                 Normalize = norm,
             };
@@ -136,14 +136,7 @@ public static class CertifyCommand
     // Both files are written atomically only after the whole certificate exists.
     private static int Write(CliContext ctx, Engine.Certificates.Certificate certificate, string command, string dir, double seconds)
     {
-        try
-        {
-            Directory.CreateDirectory(dir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputPathException($"--out: cannot create '{dir}': {e.Message}", e);
-        }
+        AtomicFile.CreateFolder(dir, "--out");
         var jsonPath = Path.Combine(dir, "certificate.json");
         var reportPath = Path.Combine(dir, "report.md");
         var json = CertificateJson.Serialize(certificate);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Overparam.Verify.Engine;
 using Overparam.Verify.Engine.Data;
 using Overparam.Verify.Engine.Kernels;
 using Overparam.Verify.Engine.LinearAlgebra;
@@ -44,10 +45,30 @@ public static class InspectCommand
         var outputs = model.Forward(data.X);
         var gradient = new double[model.ParameterCount];
         double loss = MlpDifferentiation.LossAndGradient(model, data.X, data.Y, LossNormalization.HalfSum, gradient);
-        double gradNorm = Math.Sqrt(Blas.Dot(gradient, gradient));
+        double gradNorm = Norm(gradient);
         var ntk = Ntk.Structured(model, data.X);
+        // Finite inputs can still overflow (weights of 1e200, inputs of 1e150 through several layers): the summary
+        // labels every number "exact", so an overflowed one is an input problem, not a result to print.
+        if (!outputs.All(double.IsFinite)) throw Overflow("the outputs f(x)");
+        if (!double.IsFinite(loss)) throw Overflow("the loss ½‖f − y‖²");
+        if (!double.IsFinite(gradNorm)) throw Overflow("the gradient");
+        if (!ntk.IsFinite()) throw Overflow("the NTK J Jᵀ");
         var eig = SymmetricEigen.Eigenvalues(ntk);
         return new InspectResult(outputs, loss, gradNorm, ntk, eig, model.ParameterCount);
+    }
+
+    private static InvalidInputException Overflow(string what) =>
+        new($"{what} of this model on this data overflowed float64 (the weights or the data are too large); rescale them");
+
+    // ‖g‖₂ without the spurious overflow of Σgᵢ² when the entries themselves are finite.
+    private static double Norm(double[] g)
+    {
+        double scale = 0;
+        foreach (var v in g) scale = Math.Max(scale, Math.Abs(v));
+        if (scale == 0 || !double.IsFinite(scale)) return scale;
+        double s = 0;
+        foreach (var v in g) s += (v / scale) * (v / scale);
+        return scale * Math.Sqrt(s);
     }
 
     private static string ToJson(Mlp model, Dataset data, InspectResult r)

@@ -28,6 +28,9 @@ public static class SweepCommand
     /// <summary>Default k grid (even widths, P4.C6).</summary>
     public const string DefaultK = "2,4,6,8,12,16,24,32";
 
+    /// <summary>Largest n·k·d of a cell (its Jacobian has n rows and kd columns); the limit of <c>certify moderate</c>.</summary>
+    public const long MaxCellSize = 200_000_000;
+
     /// <summary>Default report folder of an unsharded sweep.</summary>
     public const string DefaultOut = "overparam-sweep";
 
@@ -77,6 +80,11 @@ public static class SweepCommand
             foreach (var kv in ks)
                 if (kv % 2 != 0)
                     throw new InvalidInputException($"--k: width {kv} must be even (P4.C6: half the output weights +ν/√k, half −ν/√k); e.g. --k 2:64");
+            // The Jacobian of the largest cell is n × kd; beyond this it neither fits in memory nor finishes.
+            long largest = (long)ns[^1] * ks[^1] * spec.D;
+            if (largest > MaxCellSize)
+                throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
+                    $"the largest cell n = {ns[^1]}, k = {ks[^1]}, d = {spec.D} has n·k·d = {largest}, more than {MaxCellSize:G3} (its Jacobian would not fit in memory)"));
             int t = parse.GetValue(trials);
             if (t < 1) throw new InvalidInputException($"--trials {t}: must be at least 1");
             int j = parse.GetValue(jobs);
@@ -206,13 +214,24 @@ public static class SweepCommand
         {
             var others = sweeps.Where(s => s.Kind == ModerateSweepSpec.Kind).ToList();
             if (others.Count > 0)
+            {
+                // With several stored sweeps, the nearest one is the one the user most likely meant to continue.
+                var now = spec.ToJson();
+                var nearest = others.MinBy(o => DiffList(o.Parameters, now).Count)!;
                 throw new InvalidInputException(
-                    $"--resume: {storePath} holds no sweep with these parameters; {Differences(others[0].Parameters, spec.ToJson())}");
+                    $"--resume: {storePath} holds no sweep with these parameters; {Differences(nearest.Parameters, now)}");
+            }
         }
     }
 
     // "stored sweep X differs in d: 20 (now 10), steps: 500 (now 2000)".
     private static string Differences(string stored, string now)
+    {
+        var diffs = DiffList(stored, now);
+        return "the stored sweep differs in " + (diffs.Count > 0 ? string.Join(", ", diffs) : "its key");
+    }
+
+    private static List<string> DiffList(string stored, string now)
     {
         using var a = JsonDocument.Parse(stored);
         using var b = JsonDocument.Parse(now);
@@ -222,7 +241,7 @@ public static class SweepCommand
             string was = a.RootElement.TryGetProperty(p.Name, out var v) ? v.GetRawText() : "(absent)";
             if (was != p.Value.GetRawText()) diffs.Add($"{p.Name}: {was} (now {p.Value.GetRawText()})");
         }
-        return "the stored sweep differs in " + (diffs.Count > 0 ? string.Join(", ", diffs) : "its key");
+        return diffs;
     }
 
     private static void WriteBoundary(TextWriter o, Engine.Statistics.BoundaryEstimate? b, string? note)

@@ -48,22 +48,48 @@ public static class TrainCommand
             if (savePath is not null) AtomicFile.EnsureWritableLocation(savePath, "--save-model");
             if (tracePath is not null) AtomicFile.EnsureWritableLocation(tracePath, "--trace");
 
-            var (m, d) = Inputs.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(data));
-            var opt = parse.GetRequiredValue(optimizer);
+            // The trainers validate these too, but name them by property (LearningRate); the user typed --lr.
+            double eta = parse.GetValue(lr);
+            if (!(eta > 0) || !double.IsFinite(eta)) throw Bad("--lr", "the learning rate must be positive and finite", eta);
             var maxSteps = parse.GetValue(steps);
+            if (maxSteps < 0) throw Bad("--steps", "must be at least 0", maxSteps);
+            double? tEnd = parse.GetValue(endTime);
+            if (tEnd is double te && !(te > 0)) throw Bad("--end-time", "must be positive", te);
+            int? batchSize = parse.GetValue(batch);
+            if (batchSize is int bs && bs < 1) throw Bad("--batch", "must be at least 1", bs);
+            int every = parse.GetValue(logEvery);
+            if (every < 1) throw Bad("--log-every", "must be at least 1", every);
+
+            var (m, d) = Inputs.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(data));
+            if (batchSize > d.N) throw new InvalidInputException($"--batch {batchSize}: larger than the n = {d.N} samples of the data");
+            var opt = parse.GetRequiredValue(optimizer);
             var objective = new MlpObjective(m, d.X, d.Y, LossNormalization.HalfSum);
-            Func<double[], double>? probe = parse.GetValue(probeNtk)
-                ? theta => SymmetricEigen.Eigenvalues(Ntk.Structured(objective.ModelAt(theta), d.X))[0]
-                : null;
+            // An initial loss that overflows is bad input (weights or data too large), not a run that diverged.
+            double loss0 = objective.ValueAndGradient(m.GetParameters(), new double[objective.ParameterCount]);
+            if (!double.IsFinite(loss0))
+                throw new InvalidInputException(
+                    $"the initial loss ½‖f − y‖² of {Path.GetFileName(parse.GetRequiredValue(model))} on {Path.GetFileName(parse.GetRequiredValue(data))} overflows float64 (the weights or the data are too large); rescale them");
+            Func<double[], double>? probe = null;
+            if (parse.GetValue(probeNtk))
+            {
+                if (!Ntk.Structured(m, d.X).IsFinite())
+                    throw new InvalidInputException("--probe-ntk: the NTK J Jᵀ of the initial model overflows float64 (the weights or the data are too large); rescale them");
+                // Later iterates may blow up (a diverging run); their λ_min is then not a number, recorded as NaN.
+                probe = theta =>
+                {
+                    var k = Ntk.Structured(objective.ModelAt(theta), d.X);
+                    return k.IsFinite() ? SymmetricEigen.Eigenvalues(k)[0] : double.NaN;
+                };
+            }
 
             TrainResult Run(Action<long, long>? progress) => Trainers.Run(opt, objective, m.GetParameters(), new TrainerOptions
             {
-                LearningRate = parse.GetValue(lr),
+                LearningRate = eta,
                 Steps = maxSteps,
-                EndTime = parse.GetValue(endTime) ?? double.PositiveInfinity,
-                BatchSize = parse.GetValue(batch) ?? Math.Max(1, d.N / 4),
+                EndTime = tEnd ?? double.PositiveInfinity,
+                BatchSize = batchSize ?? Math.Max(1, d.N / 4),
                 Seed = parse.GetValue(seed),
-                LogEvery = parse.GetValue(logEvery),
+                LogEvery = every,
                 LambdaMinProbe = probe,
                 Progress = progress,
             });
@@ -96,6 +122,9 @@ public static class TrainCommand
         });
         return cmd;
     }
+
+    private static InvalidInputException Bad(string option, string rule, double value) =>
+        new($"{option} {value.ToString("R", CultureInfo.InvariantCulture)}: {rule}");
 
     private static void WriteSummary(TextWriter o, string optimizer, TrainResult r)
     {

@@ -18,11 +18,47 @@ public static class AtomicFile
     /// <summary>Fails early (before any work) when <paramref name="path"/>'s directory does not exist.</summary>
     public static void EnsureWritableLocation(string path, string optionName)
     {
+        RequireNonEmpty(path, optionName);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is null || !Directory.Exists(dir))
             throw new OutputPathException($"{optionName}: directory does not exist for '{path}'");
         if (Directory.Exists(path))
             throw new OutputPathException($"{optionName}: '{path}' is a directory, expected a file path");
+    }
+
+    /// <summary>
+    /// Fails early (before any work, creating nothing) when the output folder <paramref name="dir"/> could not be
+    /// made: an empty path, a file in its place, or a missing parent. Only the last level is ever created, so a
+    /// mistyped parent is reported rather than silently built.
+    /// </summary>
+    public static void EnsureFolderLocation(string dir, string optionName)
+    {
+        RequireNonEmpty(dir, optionName);
+        var full = Path.GetFullPath(dir);
+        if (File.Exists(full)) throw new OutputPathException($"{optionName}: '{dir}' is a file, expected a folder");
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(full));
+        if (parent is null || !Directory.Exists(parent))
+            throw new OutputPathException($"{optionName}: parent folder of '{dir}' does not exist");
+    }
+
+    /// <summary>Creates the folder checked by <see cref="EnsureFolderLocation"/>, reporting failures as <see cref="OutputPathException"/>.</summary>
+    public static void CreateFolder(string dir, string optionName)
+    {
+        EnsureFolderLocation(dir, optionName);
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputPathException($"{optionName}: cannot create '{dir}': {e.Message}", e);
+        }
+    }
+
+    private static void RequireNonEmpty(string path, string optionName)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new OutputPathException($"{optionName}: empty path");
     }
 
     /// <summary>Writes the text produced by <paramref name="write"/> to <paramref name="path"/> atomically.</summary>
@@ -39,7 +75,7 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(tmp);
-            throw new OutputPathException($"cannot write '{path}': {e.Message}", e);
+            throw new OutputPathException($"cannot write '{path}': {e.Message.Replace(tmp, full, StringComparison.Ordinal)}", e);
         }
         catch
         {

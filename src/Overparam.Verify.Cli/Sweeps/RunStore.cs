@@ -67,6 +67,8 @@ public sealed class RunStore : IDisposable
     private static RunStore OpenOnce(string path, bool readOnly)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (string.IsNullOrWhiteSpace(path)) throw new InvalidInputException("run store: empty path");
+        if (Directory.Exists(path)) throw new InvalidInputException($"run store '{path}' is a directory, expected an SQLite file");
         if (readOnly && !File.Exists(path)) throw new InvalidInputException($"run store '{path}' does not exist");
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!readOnly && (dir is null || !Directory.Exists(dir)))
@@ -323,11 +325,29 @@ public sealed class RunStore : IDisposable
     public static long Merge(IReadOnlyList<string> inputs, string output)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(output);
+        if (string.IsNullOrWhiteSpace(output)) throw new InvalidInputException("--out: empty path");
         var outFull = System.IO.Path.GetFullPath(output);
         var dir = System.IO.Path.GetDirectoryName(outFull);
         if (dir is null || !Directory.Exists(dir)) throw new InvalidInputException($"--out: directory does not exist for '{output}'");
+        if (Directory.Exists(outFull)) throw new InvalidInputException($"--out: '{output}' is a directory, expected a run store file");
         foreach (var i in inputs)
+        {
+            if (Directory.Exists(i)) throw new InvalidInputException($"run store '{i}' is a directory, expected an SQLite file");
             if (!File.Exists(i)) throw new InvalidInputException($"run store '{i}' does not exist");
+        }
+        // An existing output is extended; check it under its own name, not the temporary copy's.
+        if (File.Exists(outFull))
+        {
+            try
+            {
+                using var existing = Open(output, readOnly: true);
+            }
+            catch (InvalidInputException e)
+            {
+                throw new InvalidInputException($"merge failed, '{output}' unchanged: --out exists but {e.Message}", e);
+            }
+        }
         var tmp = outFull + $".tmp-{Environment.ProcessId}";
         long added = 0;
         try
@@ -358,7 +378,12 @@ public sealed class RunStore : IDisposable
         catch (InvalidInputException e)
         {
             TryDelete(tmp);
-            throw new InvalidInputException($"merge failed, '{output}' unchanged: {e.Message}", e);
+            throw new InvalidInputException($"merge failed, '{output}' unchanged: {e.Message.Replace(tmp, outFull, StringComparison.Ordinal)}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(tmp);
+            throw new InvalidInputException($"merge failed, '{output}' unchanged: cannot write it: {e.Message.Replace(tmp, outFull, StringComparison.Ordinal)}", e);
         }
         catch
         {

@@ -44,7 +44,8 @@ public static class SweepReport
     public static void Write(string dir, SweepReportData data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        EnsureFolder(dir);
+        // Created only now, so a run that fails on its input leaves no empty report folder behind.
+        AtomicFile.CreateFolder(dir, "--out");
         AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), SummaryJson(data));
         AtomicFile.WriteAllText(Path.Combine(dir, "phase-diagram.svg"), PhaseDiagramSvg.Render(data.Cells, data.Boundary, Title(data)));
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), Markdown(data));
@@ -52,14 +53,7 @@ public static class SweepReport
 
     /// <summary>Fails before any work when <paramref name="dir"/> cannot be created.</summary>
     /// <exception cref="OutputPathException">Parent missing, or the path is a file.</exception>
-    public static void EnsureFolder(string dir)
-    {
-        var full = Path.GetFullPath(dir);
-        if (File.Exists(full)) throw new OutputPathException($"--out: '{dir}' is a file, expected a folder");
-        var parent = Path.GetDirectoryName(full);
-        if (parent is null || !Directory.Exists(parent)) throw new OutputPathException($"--out: parent folder of '{dir}' does not exist");
-        Directory.CreateDirectory(full);
-    }
+    public static void EnsureFolder(string dir) => AtomicFile.EnsureFolderLocation(dir, "--out");
 
     private static string Title(SweepReportData d)
     {

@@ -31,6 +31,11 @@ public static class ModelFile
     public static Mlp Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        // Checked first: .NET reports a directory as "access denied" and a missing file with its full path.
+        if (Directory.Exists(path))
+            throw new InvalidInputException($"{path}: cannot read model file: it is a directory, expected a model file ({FormatId} JSON)");
+        if (!File.Exists(path))
+            throw new InvalidInputException($"{path}: cannot read model file: file not found");
         string text;
         try
         {

@@ -23,6 +23,8 @@ public static class Npy
     public static (int[] Shape, double[] Data) ReadArray(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new InvalidInputException($"{path} is a directory, expected a .npy file");
         if (!File.Exists(path))
             throw new InvalidInputException($"file not found: {path}");
         byte[] bytes;
