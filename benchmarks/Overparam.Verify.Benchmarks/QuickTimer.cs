@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Diagnostics;
 using Overparam.Verify.Engine.LinearAlgebra;
 using Overparam.Verify.Engine.Random;
@@ -20,6 +22,9 @@ public static class QuickTimer
             Time("GEMM 2048³ A·Bᵀ", 2.0 * n * n * n, 3, () => Blas.Gemm(Op.None, Op.Transpose, n, n, n, 1, a, b, 0, c));
             Time("GEMM 2048³ Aᵀ·B", 2.0 * n * n * n, 3, () => Blas.Gemm(Op.Transpose, Op.None, n, n, n, 1, a, b, 0, c));
         }
+        if (which.Contains("kernel")) KernelRate();
+        if (which.Contains("k412")) KernelRate4x12();
+        if (which.Contains("kab")) for (int r = 0; r < 6; r++) { KernelRate(); KernelRate4x12(); }
         if (which.Contains("small"))
         {
             int m = 96, n = 64, k = 256;
@@ -76,6 +81,70 @@ public static class QuickTimer
         }
     }
 
+    private static unsafe void KernelRate()
+    {
+        // Pure micro-kernel rate on packed panels: A block MC×KC (L2), B micro-panels KC×NR, C tile in L1.
+        int kc = EnvInt("K_KC", 256), mc = EnvInt("K_MC", 96), nc = EnvInt("K_NC", 64);
+        var pa = (double*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(mc * kc * 8), 64);
+        var pb = (double*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(nc * kc * 8), 64);
+        var pc = (double*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(mc * nc * 8), 64);
+        for (int i = 0; i < mc * kc; i++) pa[i] = 1e-3 * (i % 7);
+        for (int i = 0; i < nc * kc; i++) pb[i] = 1e-3 * (i % 5);
+        for (int i = 0; i < mc * nc; i++) pc[i] = 0;
+        int reps = (int)(2000L * 96 * 64 / (mc * nc));
+        Time("kernel 6x8 block", 2.0 * mc * nc * kc * reps, 5, () =>
+        {
+            for (int r = 0; r < reps; r++)
+                for (int jr = 0; jr < nc; jr += 8)
+                    for (int ir = 0; ir < mc; ir += 6)
+                        Overparam.Verify.Engine.LinearAlgebra.GemmDriver.Kernel6x8(kc, pa + ir * kc, pb + jr * kc, pc + ir * nc + jr, nc);
+        });
+    }
+
+    private static unsafe void K4x12(int kc, double* a, double* b, double* c, int ldc)
+    {
+        Vector256<double> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector256<double> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b); var b1 = Vector256.Load(b + 4); var b2 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01); c02 = Fma.MultiplyAdd(x, b2, c02);
+            x = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11); c12 = Fma.MultiplyAdd(x, b2, c12);
+            x = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21); c22 = Fma.MultiplyAdd(x, b2, c22);
+            x = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31); c32 = Fma.MultiplyAdd(x, b2, c32);
+            a += 4; b += 12;
+        }
+        Vector256.Store(Vector256.Load(c) + c00, c); Vector256.Store(Vector256.Load(c + 4) + c01, c + 4); Vector256.Store(Vector256.Load(c + 8) + c02, c + 8); c += ldc;
+        Vector256.Store(Vector256.Load(c) + c10, c); Vector256.Store(Vector256.Load(c + 4) + c11, c + 4); Vector256.Store(Vector256.Load(c + 8) + c12, c + 8); c += ldc;
+        Vector256.Store(Vector256.Load(c) + c20, c); Vector256.Store(Vector256.Load(c + 4) + c21, c + 4); Vector256.Store(Vector256.Load(c + 8) + c22, c + 8); c += ldc;
+        Vector256.Store(Vector256.Load(c) + c30, c); Vector256.Store(Vector256.Load(c + 4) + c31, c + 4); Vector256.Store(Vector256.Load(c + 8) + c32, c + 8);
+    }
+
+    private static unsafe void KernelRate4x12()
+    {
+        int kc = EnvInt("K_KC", 256), mc = 96, nc = 48;
+        var pa = (double*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(mc * kc * 8), 64);
+        var pb = (double*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(nc * kc * 8), 64);
+        var pc = (double*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(mc * nc * 8), 64);
+        for (int i = 0; i < mc * kc; i++) pa[i] = 1e-3 * (i % 7);
+        for (int i = 0; i < nc * kc; i++) pb[i] = 1e-3 * (i % 5);
+        for (int i = 0; i < mc * nc; i++) pc[i] = 0;
+        int reps = 2000 * 64 / 48;
+        Time("kernel 4x12 block", 2.0 * mc * nc * kc * reps, 5, () =>
+        {
+            for (int r = 0; r < reps; r++)
+                for (int jr = 0; jr < nc; jr += 12)
+                    for (int ir = 0; ir < mc; ir += 4)
+                        K4x12(kc, pa + ir * kc, pb + jr * kc, pc + ir * nc + jr, nc);
+        });
+    }
+
+    private static int EnvInt(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : dflt;
+
     internal static double[] Random(int count, string name)
     {
         var v = new double[count];
@@ -94,6 +163,7 @@ public static class QuickTimer
     private static void Time(string name, double flops, int reps, Action f)
     {
         f();
+        reps *= EnvInt("QUICK_REPS_X", 1);
         var t = new double[reps];
         var cpu = new double[reps];
         var proc = Process.GetCurrentProcess();

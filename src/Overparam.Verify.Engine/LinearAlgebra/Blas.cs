@@ -133,7 +133,7 @@ public static class Blas
                 return;
             }
             nint ia = (nint)pa, ix = (nint)px, iy = (nint)py;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            FixedParallel.For(threads, t =>
             {
                 // Cut the output range on 8-entry boundaries so vector loops stay aligned with each other.
                 int lo = (int)((long)rows * t / threads) & ~7, hi = t == threads - 1 ? rows : (int)((long)rows * (t + 1) / threads) & ~7;

@@ -71,7 +71,7 @@ internal static unsafe class GemmDriver
                 cuts[t] = t == threads ? total : Math.Clamp(cut, 0, total);
             }
             int[] cutArray = cuts.ToArray();
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            FixedParallel.For(threads, t =>
             {
                 int lo = cutArray[t], hi = cutArray[t + 1];
                 if (lo >= hi) return;
@@ -202,6 +202,11 @@ internal static unsafe class GemmDriver
                 int mr = Math.Min(MR, mc - ir);
                 double* d = dst + (long)ir * kc;
                 for (int r = 0; r < mr; r++) rows[r] = a + (long)(ic + ir + r) * lda + pc;
+                if (mr == 6 && MR == 6 && Avx.IsSupported)
+                {
+                    PackA6(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], kc, alpha, d);
+                    continue;
+                }
                 if (mr == 6 && MR == 6)
                 {
                     // The common 256-bit case: six read streams, one sequential write stream.
@@ -246,7 +251,18 @@ internal static unsafe class GemmDriver
         {
             int nr = Math.Min(NR, nc - jr);
             double* d = dst + (long)jr * kc;
-            if (opB == Op.None)
+            if (opB == Op.None && nr == 8 && NR == 8)
+            {
+                double* src = b + (long)pc * ldb + jc + jr;
+                for (int p = 0; p < kc; p++, src += ldb)
+                {
+                    Vector256.Store(Vector256.Load(src), d + p * 8);
+                    Vector256.Store(Vector256.Load(src + 4), d + p * 8 + 4);
+                }
+            }
+            else if (opB == Op.Transpose && nr == 8 && NR == 8 && Avx.IsSupported)
+                PackB8Transposed(b + (long)(jc + jr) * ldb + pc, ldb, kc, d);
+            else if (opB == Op.None)
             {
                 for (int p = 0; p < kc; p++)
                 {
@@ -278,6 +294,78 @@ internal static unsafe class GemmDriver
         }
     }
 
+    /// <summary>Six rows of A (contiguous in p) into a 6-tall micro-panel, 4×4 register transposes, times α.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA6(double* r0, double* r1, double* r2, double* r3, double* r4, double* r5, int kc,
+        double alpha, double* d)
+    {
+        var va = Vector256.Create(alpha);
+        int p = 0;
+        for (; p + 4 <= kc; p += 4, d += 24)
+        {
+            Transpose4(Avx.Multiply(Avx.LoadVector256(r0 + p), va), Avx.Multiply(Avx.LoadVector256(r1 + p), va),
+                Avx.Multiply(Avx.LoadVector256(r2 + p), va), Avx.Multiply(Avx.LoadVector256(r3 + p), va),
+                out var c0, out var c1, out var c2, out var c3);
+            var v4 = Avx.Multiply(Avx.LoadVector256(r4 + p), va);
+            var v5 = Avx.Multiply(Avx.LoadVector256(r5 + p), va);
+            var lo = Avx.UnpackLow(v4, v5);
+            var hi = Avx.UnpackHigh(v4, v5);
+            Avx.Store(d, c0);
+            Sse2.Store(d + 4, lo.GetLower());
+            Avx.Store(d + 6, c1);
+            Sse2.Store(d + 10, hi.GetLower());
+            Avx.Store(d + 12, c2);
+            Sse2.Store(d + 16, lo.GetUpper());
+            Avx.Store(d + 18, c3);
+            Sse2.Store(d + 22, hi.GetUpper());
+        }
+        for (; p < kc; p++, d += 6)
+        {
+            d[0] = alpha * r0[p]; d[1] = alpha * r1[p]; d[2] = alpha * r2[p];
+            d[3] = alpha * r3[p]; d[4] = alpha * r4[p]; d[5] = alpha * r5[p];
+        }
+    }
+
+    /// <summary>Eight rows of B (contiguous in p, leading dimension ld) into an 8-wide micro-panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB8Transposed(double* src, int ld, int kc, double* d)
+    {
+        for (int h = 0; h < 2; h++)
+        {
+            double* r0 = src + 4L * h * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+            double* dh = d + 4 * h;
+            int p = 0;
+            for (; p + 4 <= kc; p += 4)
+            {
+                Transpose4(Avx.LoadVector256(r0 + p), Avx.LoadVector256(r1 + p), Avx.LoadVector256(r2 + p),
+                    Avx.LoadVector256(r3 + p), out var c0, out var c1, out var c2, out var c3);
+                Avx.Store(dh + p * 8, c0);
+                Avx.Store(dh + (p + 1) * 8, c1);
+                Avx.Store(dh + (p + 2) * 8, c2);
+                Avx.Store(dh + (p + 3) * 8, c3);
+            }
+            for (; p < kc; p++)
+            {
+                dh[p * 8] = r0[p]; dh[p * 8 + 1] = r1[p]; dh[p * 8 + 2] = r2[p]; dh[p * 8 + 3] = r3[p];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4(Vector256<double> r0, Vector256<double> r1, Vector256<double> r2,
+        Vector256<double> r3, out Vector256<double> c0, out Vector256<double> c1, out Vector256<double> c2,
+        out Vector256<double> c3)
+    {
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        c0 = Avx.Permute2x128(t0, t2, 0x20);
+        c1 = Avx.Permute2x128(t1, t3, 0x20);
+        c2 = Avx.Permute2x128(t0, t2, 0x31);
+        c3 = Avx.Permute2x128(t1, t3, 0x31);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel(SimdPath path, int kc, double* a, double* b, double* c, int ldc)
     {
@@ -291,7 +379,7 @@ internal static unsafe class GemmDriver
 
     /// <summary>C[0:6, 0:8] += Σₚ a[p, 0:6] ⊗ b[p, 0:8]: twelve 256-bit accumulators, two B loads, six broadcasts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x8(int kc, double* a, double* b, double* c, int ldc)
+    internal static void Kernel6x8(int kc, double* a, double* b, double* c, int ldc)
     {
         Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<double> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;

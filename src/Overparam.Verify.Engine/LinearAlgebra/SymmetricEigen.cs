@@ -284,7 +284,7 @@ public static class SymmetricEigen
         {
             nint iv = (nint)pv;
             double[] b0 = s.Y0, b1 = s.Y1;
-            Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, t =>
+            FixedParallel.For(2, t =>
             {
                 var vs = new ReadOnlySpan<double>((double*)iv, m);
                 if (t == 0) SymvRows(path, a, ld, 0, cut, vs, b0.AsSpan(0, m));

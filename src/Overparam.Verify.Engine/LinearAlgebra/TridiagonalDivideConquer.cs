@@ -234,7 +234,7 @@ internal static class TridiagonalDivideConquer
             if (k >= 64 && Blas.MaxThreads > 1)
             {
                 int threads = Math.Min(Blas.MaxThreads, k / 32);
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                FixedParallel.For(threads, t =>
                 {
                     for (int j = k * t / threads; j < k * (t + 1) / threads; j++) VectorColumn(j, k, w, dt, ut, group);
                 });
@@ -347,7 +347,7 @@ internal static class TridiagonalDivideConquer
         if (k >= 64 && Blas.MaxThreads > 1)
         {
             int threads = Math.Min(Blas.MaxThreads, k / 32);
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            FixedParallel.For(threads, t =>
             {
                 for (int j = k * t / threads; j < k * (t + 1) / threads; j++) SolveRoot(j, k, ds, zs, rho, ws);
             });
