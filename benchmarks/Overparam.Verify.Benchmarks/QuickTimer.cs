@@ -25,6 +25,12 @@ public static class QuickTimer
         if (which.Contains("kernel")) KernelRate();
         if (which.Contains("k412")) KernelRate4x12();
         if (which.Contains("kab")) for (int r = 0; r < 6; r++) { KernelRate(); KernelRate4x12(); }
+        if (which.Contains("alloc"))
+        {
+            var spd = Spd(1000);
+            Time("alloc+copy 1000", 0, 21, () => { var m = new Matrix(1000, 1000); for (int i = 0; i < 1000; i++) spd.Data.AsSpan(i * 1000, i + 1).CopyTo(m.Data.AsSpan(i * 1000)); });
+            Time("copy only 1000", 0, 21, () => { var m = spd.Clone(); });
+        }
         if (which.Contains("small"))
         {
             int m = 96, n = 64, k = 256;

@@ -90,13 +90,43 @@ public static class Cholesky
         int f = Factor(a, n1, ld, offset, out pivot);
         if (f >= 0) return f;
         var a21 = a.Slice(n1 * ld);
-        SolveRightLowerTransposed(a21, n2, n1, a, ld);
+        SolveRightLowerTransposedParallel(a21, n2, n1, a, ld);
         Blas.SyrkLower(Simd.Best, Blas.MaxThreads, n2, n1, -1.0, a21, ld, 1.0, a.Slice(n1 * ld + n1), ld);
         return Factor(a.Slice(n1 * ld + n1), n2, ld, offset + n1, out pivot);
     }
 
+    /// <summary>
+    /// X·Lᵀ = B with the rows of B shared out to the BLAS threads: rows are independent, so each thread runs the
+    /// whole recursive solve (its GEMMs serial) on its own rows, one dispatch instead of one per inner GEMM.
+    /// </summary>
+    private static unsafe void SolveRightLowerTransposedParallel(Span<double> b, int m, int k, ReadOnlySpan<double> l, int ld)
+    {
+        int threads = Math.Min(Blas.MaxThreads, m / 32);
+        if (threads <= 1 || (long)m * k * k < 2 * GemmDriver.ParallelWork)
+        {
+            SolveRightLowerTransposed(b, m, k, l, ld, Blas.MaxThreads);
+            return;
+        }
+        fixed (double* pb = b, pl = l)
+        {
+            // Pinned for the whole synchronous call. Cuts fall on multiples of 16 rows, the leaf's row group, so
+            // every row goes through the same code path whatever the thread count.
+            nint ib = (nint)pb, il = (nint)pl;
+            int bLength = b.Length, lLength = l.Length;
+            FixedParallel.For(threads, t =>
+            {
+                int lo = (int)((long)m * t / threads) & ~15;
+                int hi = t == threads - 1 ? m : (int)((long)m * (t + 1) / threads) & ~15;
+                if (lo >= hi) return;
+                var rows = new Span<double>((double*)ib + (long)lo * ld, bLength - lo * ld);
+                SolveRightLowerTransposed(rows, hi - lo, k, new ReadOnlySpan<double>((double*)il, lLength), ld, 1);
+            });
+        }
+    }
+
     /// <summary>X·Lᵀ = B in place for B m×k (leading dimension ld) and L k×k lower (same ld), recursively on GEMM.</summary>
-    private static unsafe void SolveRightLowerTransposed(Span<double> b, int m, int k, ReadOnlySpan<double> l, int ld)
+    private static unsafe void SolveRightLowerTransposed(Span<double> b, int m, int k, ReadOnlySpan<double> l, int ld,
+        int threads)
     {
         if (k <= TrsmLeaf)
         {
@@ -186,10 +216,10 @@ public static class Cholesky
             return;
         }
         int h = Math.Max(8, (k / 2) & ~7);
-        SolveRightLowerTransposed(b, m, h, l, ld);
+        SolveRightLowerTransposed(b, m, h, l, ld, threads);
         // B₂ ← B₂ − X₁·L₂₁ᵀ, then X₂·L₂₂ᵀ = B₂.
-        Blas.Gemm(Op.None, Op.Transpose, m, k - h, h, -1.0, b, ld, l.Slice(h * ld), ld, 1.0, b.Slice(h), ld);
-        SolveRightLowerTransposed(b.Slice(h), m, k - h, l.Slice(h * ld + h), ld);
+        Blas.Gemm(Simd.Best, threads, Op.None, Op.Transpose, m, k - h, h, -1.0, b, ld, l.Slice(h * ld), ld, 1.0, b.Slice(h), ld);
+        SolveRightLowerTransposed(b.Slice(h), m, k - h, l.Slice(h * ld + h), ld, threads);
     }
 
     /// <summary>Solves L·x = b in place (L lower triangular).</summary>

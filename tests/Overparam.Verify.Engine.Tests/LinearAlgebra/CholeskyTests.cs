@@ -170,4 +170,26 @@ public class CholeskyTests
         var l = Matrix.Identity(3);
         Assert.Throws<ArgumentException>(() => Cholesky.SolveLower(l, new double[4]));
     }
+
+    [Fact]
+    public void Factor_ThreadCount_DoesNotChangeAnyBit()
+    {
+        // 480 is large enough that the panel solve and the trailing update both split across threads.
+        var a = Spd(480, "chol/threads");
+        int saved = Blas.MaxThreads;
+        try
+        {
+            Blas.MaxThreads = 1;
+            var one = Cholesky.Factor(a).L!;
+            Blas.MaxThreads = 2;
+            var two = Cholesky.Factor(a).L!;
+            var again = Cholesky.Factor(a).L!;
+            Assert.Equal(one.Data, two.Data);
+            Assert.Equal(two.Data, again.Data);
+        }
+        finally
+        {
+            Blas.MaxThreads = saved;
+        }
+    }
 }
