@@ -226,6 +226,31 @@ internal static unsafe class GemmDriver
                 }
             }
         }
+        else if (MR == 6)
+        {
+            // op(A) = Aᵀ: each stored row p holds six consecutive output rows side by side, so a micro-panel step
+            // is one 4-wide and one 2-wide vector copy.
+            var va = Vector256.Create(alpha);
+            var va2 = Vector128.Create(alpha);
+            for (int p = 0; p < kc; p++)
+            {
+                double* src = a + (long)(pc + p) * lda + ic;
+                int ir = 0;
+                for (; ir + 6 <= mc; ir += 6)
+                {
+                    double* dp = dst + (long)ir * kc + p * 6;
+                    Vector256.Store(Vector256.Load(src + ir) * va, dp);
+                    Vector128.Store(Vector128.Load(src + ir + 4) * va2, dp + 4);
+                }
+                if (ir < mc)
+                {
+                    double* dp = dst + (long)ir * kc + p * 6;
+                    int r = 0;
+                    for (; r < mc - ir; r++) dp[r] = alpha * src[ir + r];
+                    for (; r < 6; r++) dp[r] = 0;
+                }
+            }
+        }
         else
         {
             for (int p = 0; p < kc; p++)
