@@ -183,6 +183,8 @@ public static class QuickTimer
             proc.Refresh();
             cpu[r] = (proc.TotalProcessorTime - c0).TotalSeconds;
         }
+        if (Environment.GetEnvironmentVariable("QUICK_SAMPLES") == "1")
+            Console.WriteLine(string.Join(" ", t.Select(x => (x * 1e3).ToString("F1"))) + $"  gen2 {GC.CollectionCount(2)}");
         Array.Sort(t);
         Array.Sort(cpu);
         double med = t[reps / 2], best = t[0], cpuMed = cpu[reps / 2];

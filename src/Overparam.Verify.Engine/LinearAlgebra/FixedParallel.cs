@@ -116,11 +116,14 @@ internal static class FixedParallel
             while (true)
             {
                 long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+                // SpinOnce backs off to yielding, so a spinning worker that shares a CPU with the caller's serial
+                // work (more threads than cores) hands the CPU over instead of stalling it.
+                var spinner = new SpinWait();
                 while (Volatile.Read(ref _pending) == 0)
                 {
                     if (System.Diagnostics.Stopwatch.GetTimestamp() < until)
                     {
-                        Thread.SpinWait(20);
+                        spinner.SpinOnce(sleep1Threshold: -1);
                         continue;
                     }
                     Interlocked.Exchange(ref _sleeping, 1);
@@ -133,6 +136,7 @@ internal static class FixedParallel
                     }
                     _parked.Wait();
                     until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+                    spinner.Reset();
                 }
                 Volatile.Write(ref _pending, 0);
                 var done = _done!;

@@ -23,7 +23,7 @@ internal static unsafe class GemmDriver
     internal const long SmallWork = 4096;
 
     // Below this many multiply-adds a second thread costs more (start-up, duplicated packing) than it saves.
-    internal const long ParallelWork = 1L << 21;
+    internal const long ParallelWork = 1L << 19;
 
     [ThreadStatic] private static double[]? t_buffer;
 
