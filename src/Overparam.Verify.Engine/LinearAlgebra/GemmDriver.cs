@@ -13,11 +13,12 @@ namespace Overparam.Verify.Engine.LinearAlgebra;
 /// </summary>
 internal static unsafe class GemmDriver
 {
-    // KC·NR doubles of B (16 KiB for the 256-bit path) stay in L1, the MC×KC block of A (192 KiB) in L2,
-    // the KC×NC panel of B (4 MiB) in L3. MC is a multiple of every MR (4, 6, 8), NC of every NR (4, 8, 16).
+    // KC·NR doubles of B (16 KiB for the 256-bit path) stay in L1, the MC×KC block of A (144 KiB) in L2,
+    // the KC×NC panel of B (2 MiB) in L3. MC is a multiple of every MR (4, 6, 8), NC of every NR (4, 8, 16).
+    // MC = 72, NC = 1024 measured 2–10 % faster than 96 and 2048 on Zen 3 (1 and 2 threads, GEMM and SYRK).
     internal const int KC = 256;
-    internal const int MC = 96;
-    internal const int NC = 2048;
+    internal const int MC = 72;
+    internal const int NC = 1024;
 
     // Below this many multiply-adds packing costs more than it saves.
     internal const long SmallWork = 4096;

@@ -91,6 +91,18 @@ public class BlasTests
     public void Gemm_TwoThreadsOnParallelSize_MatchesNaiveReference(Op opA, Op opB) =>
         CheckGemm(SimdPath.Vector256, 2, opA, opB, 203, 190, 130, 1.0, 0.0);
 
+    [Theory]
+    [InlineData(Op.None, Op.None)]
+    [InlineData(Op.Transpose, Op.Transpose)]
+    public void Gemm_BeyondEveryCacheBlock_MatchesNaiveReference(Op opA, Op opB)
+    {
+        // Crosses NC in n, KC in k and MC in m (with ragged remainders), so every blocking loop runs more than
+        // one iteration, on one and on two threads.
+        int m = GemmDriver.MC + 7, n = GemmDriver.NC + 5, k = GemmDriver.KC + 9;
+        CheckGemm(SimdPath.Vector256, 1, opA, opB, m, n, k, 1.0, 0.5);
+        CheckGemm(SimdPath.Vector256, 2, opA, opB, m, n, k, 1.0, 0.5);
+    }
+
     [Fact]
     public void Gemm_BetaZeroOverNaN_OverwritesWithoutReading()
     {
