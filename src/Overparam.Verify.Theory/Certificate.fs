@@ -188,6 +188,11 @@ let ofP4 (a: P4Moderate.Analysis) : Certificate =
         InstanceDescription(s.Data.N, s.Data.D, [| s.K |], Activations.Name s.Activation, s.Optimizer, a.Eta, "half-sum", s.DataSource, s.MaxSteps, s.TargetReduction)
     // λ(X), κ(X) and the P4.C5 ratio are exact for a closed-form Σ(X), estimates when it comes from quadrature.
     let kernelStatus = if k.Status = Overparam.Verify.Engine.Kernels.InfiniteWidthKernel.ClosedFormStatus then "exact" else "estimated"
+    // μ_φ has a closed form except for tanh and sigmoid, where it is a 1-D quadrature without an error bound; the
+    // P4.C7 bound is certified only given an exact μ_φ.
+    let muByQuadrature = s.Activation = ActivationKind.Tanh || s.Activation = ActivationKind.Sigmoid
+    let muStatus = if muByQuadrature then "estimated" else "exact"
+    let muBoundStatus = if muByQuadrature then "estimated" else "certified"
     let quantities =
         [| nv "lambda(X)" k.LambdaMin kernelStatus (sprintf "λ_min(Σ(X)), %s%s" k.Status (if k.QuadratureOrder > 0 then sprintf " (2-D Gauss–Hermite, %d and %d nodes per dimension)" k.ComparisonOrder k.QuadratureOrder else ""))
            nv "lambda(X) error bound" k.LambdaMinErrorBound "estimated" "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl); round-off only for closed forms"
@@ -195,8 +200,8 @@ let ofP4 (a: P4Moderate.Analysis) : Certificate =
            nv "kappa(X)" k.Kappa kernelStatus "√(d/n)·‖X‖/λ(X)"
            nv "||X||" b.XNorm "exact" "spectral norm of X"
            nv "lambda_min(XX^T)" a.LambdaMinInputGram "exact" "P4.C7 input"
-           nv "mu_phi" a.MuPhi "exact" "E[φ′(g)], g ~ N(0, 1)"
-           nv "mu_phi^2 lambda_min(XX^T)" a.MuPhiBound "certified" "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
+           nv "mu_phi" a.MuPhi muStatus "E[φ′(g)], g ~ N(0, 1)"
+           nv "mu_phi^2 lambda_min(XX^T)" a.MuPhiBound muBoundStatus "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
            nv "B1" b.DerivativeSup "exact" "sup|φ′|"
            nv "B2" b.SecondDerivativeSup "exact" "sup|φ″| (∞ for relu)"
            nv "alpha" a.Alpha "exact" "σ_min(J(W₀))"

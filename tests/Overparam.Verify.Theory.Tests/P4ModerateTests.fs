@@ -231,6 +231,9 @@ let tests =
                     | Some o -> Expect.equal o.Status NumberStatus.Exact "closed-form λ(X) is exact"
                     | None -> failtest "erf must carry the exact P4.C2"
                     Expect.equal ((Certificate.ofP4 erf).Quantities |> Seq.find (fun v -> v.Name = "lambda(X)")).Status "exact" "closed form"
+                    let tanhMu = (Certificate.ofP4 (analysisOf "tanh")).Quantities |> Seq.find (fun v -> v.Name = "mu_phi^2 lambda_min(XX^T)")
+                    Expect.equal tanhMu.Status "estimated" "tanh: μ_φ by 1-D quadrature, so its bound is not certified"
+                    Expect.equal (q "mu_phi^2 lambda_min(XX^T)").Status "certified" "softplus: μ_φ = ½ in closed form"
 
                 testCase "P4.R1 reports the worst step including the first, and nothing when every step is skipped"
                 <| fun () ->
