@@ -731,10 +731,10 @@ let r5 =
                   Observed = observed
                   Sense = Sense.AtLeast
                   Status = NumberStatus.Estimated
-                  Holds = abs (slack - 1.0) <= 0.5
+                  Holds = abs (slack - 1.0) <= Tolerances.kernelConcentrationFactor
                   Slack = slack
                   WorstStep = 0L
-                  Note = sprintf "one draw of W₀ at k = %d; 'holds' means within a factor 1 ± 0.5" a.Setup.K } }
+                  Note = sprintf "one draw of W₀ at k = %d; 'holds' means within a factor 1 ± %g" a.Setup.K Tolerances.kernelConcentrationFactor } }
 
 /// The P4 theorem as data.
 let theorem: TheoremDefinition<Analysis> =
