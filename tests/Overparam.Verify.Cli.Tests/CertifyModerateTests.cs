@@ -36,6 +36,7 @@ public class CertifyModerateTests
         // Every quantity in the summary line carries its status.
         Assert.Matches(@"lambda\(X\) = \S+ \(estimated\)", stdout);
         Assert.Matches(@"beta = \S+ \(certified\)", stdout);
+        Assert.Matches(@"β̂_H = \S+ \(estimated\)", stdout);
         var report = File.ReadAllText(Path.Combine(dir, "report.md"));
         Assert.Contains("overparam certify moderate", report);
         Assert.Contains("P4.C4", report);
