@@ -186,15 +186,22 @@ let ofP4 (a: P4Moderate.Analysis) : Certificate =
         TraceArrays(pick a.Steps, pick times, pick a.Losses, pick a.GradNormSq, pick a.Distances, pick plRatio, pick ntk, pick a.Envelope)
     let instance =
         InstanceDescription(s.Data.N, s.Data.D, [| s.K |], Activations.Name s.Activation, s.Optimizer, a.Eta, "half-sum", s.DataSource, s.MaxSteps, s.TargetReduction)
+    // λ(X), κ(X) and the P4.C5 ratio are exact for a closed-form Σ(X), estimates when it comes from quadrature.
+    let kernelStatus = if k.Status = Overparam.Verify.Engine.Kernels.InfiniteWidthKernel.ClosedFormStatus then "exact" else "estimated"
+    // μ_φ has a closed form except for tanh and sigmoid, where it is a 1-D quadrature without an error bound; the
+    // P4.C7 bound is certified only given an exact μ_φ.
+    let muByQuadrature = s.Activation = ActivationKind.Tanh || s.Activation = ActivationKind.Sigmoid
+    let muStatus = if muByQuadrature then "estimated" else "exact"
+    let muBoundStatus = if muByQuadrature then "estimated" else "certified"
     let quantities =
-        [| nv "lambda(X)" k.LambdaMin "exact" (sprintf "λ_min(Σ(X)), %s%s" k.Status (if k.QuadratureOrder > 0 then sprintf " (2-D Gauss–Hermite, %d and %d nodes per dimension)" k.ComparisonOrder k.QuadratureOrder else ""))
+        [| nv "lambda(X)" k.LambdaMin kernelStatus (sprintf "λ_min(Σ(X)), %s%s" k.Status (if k.QuadratureOrder > 0 then sprintf " (2-D Gauss–Hermite, %d and %d nodes per dimension)" k.ComparisonOrder k.QuadratureOrder else ""))
            nv "lambda(X) error bound" k.LambdaMinErrorBound "estimated" "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl); round-off only for closed forms"
            nv "quadrature max entry difference" k.QuadratureErrorEstimate "estimated" "maxᵢⱼ |Σ_m − Σ_2m| (0 for closed forms)"
-           nv "kappa(X)" k.Kappa "exact" "√(d/n)·‖X‖/λ(X)"
+           nv "kappa(X)" k.Kappa kernelStatus "√(d/n)·‖X‖/λ(X)"
            nv "||X||" b.XNorm "exact" "spectral norm of X"
            nv "lambda_min(XX^T)" a.LambdaMinInputGram "exact" "P4.C7 input"
-           nv "mu_phi" a.MuPhi "exact" "E[φ′(g)], g ~ N(0, 1)"
-           nv "mu_phi^2 lambda_min(XX^T)" a.MuPhiBound "certified" "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
+           nv "mu_phi" a.MuPhi muStatus "E[φ′(g)], g ~ N(0, 1)"
+           nv "mu_phi^2 lambda_min(XX^T)" a.MuPhiBound muBoundStatus "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
            nv "B1" b.DerivativeSup "exact" "sup|φ′|"
            nv "B2" b.SecondDerivativeSup "exact" "sup|φ″| (∞ for relu)"
            nv "alpha" a.Alpha "exact" "σ_min(J(W₀))"
@@ -207,7 +214,7 @@ let ofP4 (a: P4Moderate.Analysis) : Certificate =
            nv "beta_H ball" a.BetaHBall "certified" "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD in the derived form"
            nv "beta_H estimate" a.BetaHat "estimated" "max over visited points of the power-iteration estimate of ‖∇²L‖"
            nv "1/beta^2" (1.0 / (b.Beta * b.Beta)) "certified" "largest step the meta-theorem allows"
-           nv "sqrt(kd)/(B kappa(X) n)" (sqrt (float s.K * float s.Data.D) / (max b.DerivativeSup (if Double.IsFinite b.SecondDerivativeSup then b.SecondDerivativeSup else 0.0) * k.Kappa * float s.Data.N)) "exact" "P4.C5 ratio"
+           nv "sqrt(kd)/(B kappa(X) n)" (sqrt (float s.K * float s.Data.D) / (max b.DerivativeSup (if Double.IsFinite b.SecondDerivativeSup then b.SecondDerivativeSup else 0.0) * k.Kappa * float s.Data.N)) kernelStatus "P4.C5 ratio"
            nv "q SGD" a.QSgd "estimated" "factor of the SGD in-expectation bound (NaN for GD)"
            nv "trials" (float (if s.Optimizer = "sgd" then s.Trials else 1)) "exact" "runs the trace averages over" |]
     Certificate(

@@ -137,8 +137,8 @@ module Theorem =
 
         conditions, predictions
 
-    /// The overall verdict. In order: a failed hypothesis → hypotheses-not-met; an undecided hypothesis →
-    /// inconclusive; a violated bound whose status is certified or exact → refuted; a failed premise, a violated
+    /// The overall verdict. In order: a failed hypothesis → hypotheses-not-met; an undecided hypothesis, or one that
+    /// holds only on an estimated number → inconclusive; a violated bound whose status is certified or exact → refuted; a failed premise, a violated
     /// bound that rests on an estimate, or a violated conditional bound → inconclusive; otherwise consistent.
     /// Measurements (conditions or predictions) never count.
     let decide (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
@@ -152,12 +152,15 @@ module Theorem =
                 | Verdict.Fails _ -> true
                 | _ -> false)
 
+        // A hypothesis "holding" on an estimated number is not verified: a check that labels its number estimated but
+        // still returns Holds is treated as undecided, so no estimate can make the verdict consistent.
         let undecided =
             hyps
             |> List.filter (fun c ->
                 match c.Outcome.Verdict with
                 | Verdict.Inconclusive _ -> true
-                | _ -> false)
+                | Verdict.Holds _ -> c.Outcome.Status = NumberStatus.Estimated
+                | Verdict.Fails _ -> false)
 
         let bounds = predictions |> List.filter (fun p -> p.Kind = PredictionKind.Bound)
 
@@ -185,6 +188,8 @@ module Theorem =
 
         match failed, undecided, violatedRigorous with
         | f :: _, _, _ -> OverallVerdict.HypothesesNotMet(why f)
+        | [], u :: _, _ when Verdict.holds u.Outcome.Verdict ->
+            OverallVerdict.Inconclusive(sprintf "%s holds only on an estimated number, which cannot verify a hypothesis" u.Id)
         | [], u :: _, _ -> OverallVerdict.Inconclusive(why u)
         | [], [], v :: _ ->
             OverallVerdict.Refuted(

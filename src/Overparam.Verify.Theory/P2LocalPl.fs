@@ -750,7 +750,7 @@ let r4 =
       Evaluate =
         fun a ->
             let observed = a.Losses[a.Losses.Length - 1] / a.F0
-            let holds, slack = Envelope.single (Numerics.Tolerance(0.0, 0.0)) Sense.AtMost a.Setup.TargetReduction observed
+            let holds, slack = Envelope.single Tolerances.exact Sense.AtMost a.Setup.TargetReduction observed
             Some
                 { Bound = a.Setup.TargetReduction
                   Observed = observed

@@ -420,21 +420,49 @@ let c1 =
                 else Verdict.Fails(sprintf "σ_min(J(W₀)) = %g is numerically zero" a.Alpha)
             outcome a.Alpha thr NumberStatus.Exact v }
 
-/// P4.C2: λ(X) = λ_min(Σ(X)) > 0, decided only when λ(X) exceeds its quadrature error bound. Exact up to quadrature.
+/// Σ(X) by 2-D quadrature: λ(X) and its error bound (the difference of two quadrature orders) are estimates.
+let private byQuadrature (a: Analysis) = a.Kernel.Status <> InfiniteWidthKernel.ClosedFormStatus
+
+/// P4.C2 (closed-form Σ): λ(X) = λ_min(Σ(X)) > 0, decided when λ(X) exceeds its round-off bound. Exact.
 let c2 =
     { ConditionCheck.Id = "P4.C2"
-      Statement = "λ(X) = λ_min(Σ(X)) > 0, Σ(X) = E_w[φ′(Xw)φ′(Xw)ᵀ] ⊙ XXᵀ; holds only when λ(X) exceeds its quadrature error bound"
+      Statement = "λ(X) = λ_min(Σ(X)) > 0, Σ(X) = E_w[φ′(Xw)φ′(Xw)ᵀ] ⊙ XXᵀ in closed form; holds only when λ(X) exceeds its error bound"
       Role = ConditionRole.Hypothesis
       Evaluate =
         fun a ->
-            let k = a.Kernel
-            let err = k.LambdaMinErrorBound
-            let v =
-                if k.LambdaMin <= Tolerances.numericallyZeroRatio * max a.SigmaLambdaMax 0.0 then
-                    Verdict.Fails(sprintf "λ(X) = %g is numerically zero (λ_max(Σ) = %g)" k.LambdaMin a.SigmaLambdaMax)
-                elif k.LambdaMin > err then Verdict.Holds(k.LambdaMin - err)
-                else Verdict.Inconclusive(sprintf "λ(X) = %g does not exceed its error bound %g (%s)" k.LambdaMin err k.Status)
-            outcome k.LambdaMin err NumberStatus.Exact v }
+            if byQuadrature a then
+                None
+            else
+                let k = a.Kernel
+                let err = k.LambdaMinErrorBound
+                let v =
+                    if k.LambdaMin <= Tolerances.numericallyZeroRatio * max a.SigmaLambdaMax 0.0 then
+                        Verdict.Fails(sprintf "λ(X) = %g is numerically zero (λ_max(Σ) = %g)" k.LambdaMin a.SigmaLambdaMax)
+                    elif k.LambdaMin > err then Verdict.Holds(k.LambdaMin - err)
+                    else Verdict.Inconclusive(sprintf "λ(X) = %g does not exceed its error bound %g (%s)" k.LambdaMin err k.Status)
+                outcome k.LambdaMin err NumberStatus.Exact v }
+
+/// P4.C2 (Σ by quadrature): the same question on a quadrature λ(X) against an estimated error. The estimate can make
+/// the verdict inconclusive (λ(X) numerically zero), never establish it; the meta-theorem's σ_min(J(W₀)) > 0 is
+/// decided exactly by P4.C1, so nothing it promises rests on this premise.
+let c2Quadrature =
+    { ConditionCheck.Id = "P4.C2"
+      Statement = "λ(X) = λ_min(Σ(X)) > 0 with Σ(X) by 2-D quadrature: value λ(X), threshold its estimated quadrature error (an estimate: never certified)"
+      Role = ConditionRole.Premise
+      Evaluate =
+        fun a ->
+            if not (byQuadrature a) then
+                None
+            else
+                let k = a.Kernel
+                let err = k.LambdaMinErrorBound
+                let v =
+                    if not (k.LambdaMin > Tolerances.numericallyZeroRatio * max a.SigmaLambdaMax 0.0) then
+                        Verdict.Fails(sprintf "the quadrature λ(X) = %g is numerically zero (λ_max(Σ) = %g)" k.LambdaMin a.SigmaLambdaMax)
+                    elif k.LambdaMin > err then
+                        Verdict.Inconclusive(sprintf "λ(X) = %g exceeds its estimated quadrature error %g; both are estimates, so not certified" k.LambdaMin err)
+                    else Verdict.Inconclusive(sprintf "λ(X) = %g does not exceed its estimated error %g (%s)" k.LambdaMin err k.Status)
+                outcome k.LambdaMin err NumberStatus.Estimated v }
 
 /// P4.C3: B₁ = sup|φ′| and B₂ = sup|φ″| finite (smooth case). Exact per activation; relu has B₂ = +∞.
 let c3 =
@@ -502,7 +530,9 @@ let c5 =
             let value = sqrt (float a.Setup.K * float a.Setup.Data.D)
             let thr = b * a.Kernel.Kappa * float a.N
             let ratio = value / thr
-            outcome value thr NumberStatus.Exact (Verdict.Inconclusive(sprintf "scaling only: √(kd) ≥ c·B·κ(X)·n holds for every c ≤ %g" ratio)) }
+            // κ(X) = √(d/n)‖X‖/λ(X) is only as good as λ(X): an estimate when Σ(X) comes from quadrature.
+            let status = if byQuadrature a then NumberStatus.Estimated else NumberStatus.Exact
+            outcome value thr status (Verdict.Inconclusive(sprintf "scaling only: √(kd) ≥ c·B·κ(X)·n holds for every c ≤ %g" ratio)) }
 
 /// P4.C6: unit-norm rows and the ±ν/√k output layer. Exact.
 let c6 =
@@ -518,34 +548,59 @@ let c6 =
                 else Verdict.Fails(sprintf "rows are not unit norm (max|‖xᵢ‖ − 1| = %g); pass --normalize to scale them" a.RowNormDeviation)
             outcome a.RowNormDeviation thr NumberStatus.Exact v }
 
-/// P4.C7: λ(X) (plus its error bound) ≥ μ_φ²·λ_min(XXᵀ), a certified lower bound for unit-norm rows.
+/// P4.C7 (closed-form Σ): λ(X) (plus its error bound) ≥ μ_φ²·λ_min(XXᵀ), a certified lower bound for unit-norm rows.
 let c7 =
     { ConditionCheck.Id = "P4.C7"
       Statement = "λ(X) ≥ μ_φ²·λ_min(XXᵀ) (certified for unit-norm rows; useful when d ≥ n): value λ(X) + error bound, threshold μ_φ²λ_min(XXᵀ)"
       Role = ConditionRole.Hypothesis
       Evaluate =
         fun a ->
-            if Double.IsNaN a.MuPhiBound then
+            if Double.IsNaN a.MuPhiBound || byQuadrature a then
                 None
             else
                 let value = a.Kernel.LambdaMin + a.Kernel.LambdaMinErrorBound
                 let v =
                     if Tolerances.roundOff.AcceptsAtLeast(a.MuPhiBound, value) then Verdict.Holds(value - a.MuPhiBound)
-                    else Verdict.Fails(sprintf "λ(X) = %g is below the certified bound %g: the quadrature is wrong" a.Kernel.LambdaMin a.MuPhiBound)
+                    else Verdict.Fails(sprintf "λ(X) = %g is below the certified bound %g: the kernel is wrong" a.Kernel.LambdaMin a.MuPhiBound)
                 outcome value a.MuPhiBound NumberStatus.Certified v }
 
+/// P4.C7 (Σ by quadrature): the quadrature λ(X) plus its estimated error against the certified μ_φ²·λ_min(XXᵀ). The
+/// value is an estimate, so agreement certifies nothing; falling below the certified bound refutes the quadrature
+/// and makes the verdict inconclusive.
+let c7Quadrature =
+    { ConditionCheck.Id = "P4.C7"
+      Statement = "consistency of the quadrature λ(X) with the certified λ(X) ≥ μ_φ²·λ_min(XXᵀ) (unit-norm rows): value λ(X) + estimated error (estimated), threshold μ_φ²λ_min(XXᵀ)"
+      Role = ConditionRole.Premise
+      Evaluate =
+        fun a ->
+            if Double.IsNaN a.MuPhiBound || not (byQuadrature a) then
+                None
+            else
+                let value = a.Kernel.LambdaMin + a.Kernel.LambdaMinErrorBound
+                let v =
+                    if Tolerances.roundOff.AcceptsAtLeast(a.MuPhiBound, value) then
+                        Verdict.Inconclusive(sprintf "the quadrature estimate %g is consistent with the certified bound %g; an estimate, so not certified" value a.MuPhiBound)
+                    else Verdict.Fails(sprintf "the quadrature λ(X) = %g is below the certified bound %g: the quadrature is wrong" a.Kernel.LambdaMin a.MuPhiBound)
+                outcome value a.MuPhiBound NumberStatus.Estimated v }
+
 let private perStep (a: Analysis) (q: float[]) status note =
-    let holds, worst, slack = Envelope.atMost Tolerances.rate q a.Ratios
-    let w = max worst 0
-    Some
-        { Bound = q[w]
-          Observed = a.Ratios[w]
-          Sense = Sense.AtMost
-          Status = status
-          Holds = holds
-          Slack = slack
-          WorstStep = a.Steps[w]
-          Note = note }
+    // Envelope.atMost treats index 0 as the trivial f(w₀) = f(w₀) point; ratio 0 is a real step (τ = 0 → 1), so a
+    // skipped (NaN) entry is put in front and the indices shifted back.
+    let holds, shifted, slack = Envelope.atMost Tolerances.rate (Array.append [| nan |] q) (Array.append [| nan |] a.Ratios)
+    let worst = shifted - 1
+    // worst < 0: every step was skipped (NaN factor), so nothing was checked and nothing may be reported as holding.
+    if worst < 0 then
+        None
+    else
+        Some
+            { Bound = q[worst]
+              Observed = a.Ratios[worst]
+              Sense = Sense.AtMost
+              Status = status
+              Holds = holds
+              Slack = slack
+              WorstStep = a.Steps[worst]
+              Note = note }
 
 /// P4.R1 with the sampled β̂_H: ‖r_{τ+1}‖² ≤ (1 − 2ηα̂_τ²(1 − ηβ̂_H/2))‖r_τ‖² at every GD step. Estimated.
 let r1Estimated =
@@ -676,10 +731,10 @@ let r5 =
                   Observed = observed
                   Sense = Sense.AtLeast
                   Status = NumberStatus.Estimated
-                  Holds = abs (slack - 1.0) <= 0.5
+                  Holds = abs (slack - 1.0) <= Tolerances.kernelConcentrationFactor
                   Slack = slack
                   WorstStep = 0L
-                  Note = sprintf "one draw of W₀ at k = %d; 'holds' means within a factor 1 ± 0.5" a.Setup.K } }
+                  Note = sprintf "one draw of W₀ at k = %d; 'holds' means within a factor 1 ± %g" a.Setup.K Tolerances.kernelConcentrationFactor } }
 
 /// The P4 theorem as data.
 let theorem: TheoremDefinition<Analysis> =
@@ -691,11 +746,12 @@ let theorem: TheoremDefinition<Analysis> =
         + "inputs and L(W) = ½‖f(W) − y‖²: if on B(W₀, R), R = 4‖r₀‖/α, σ_min(J) ≥ α, ‖J‖ ≤ β, J is L-Lipschitz and "
         + "α² ≥ c·L·‖r₀‖, then GD with η ≤ 1/β² stays in the ball and converges geometrically (SGD in expectation). "
         + "Here c is an unspecified absolute constant, so 'hypotheses verified' means the computable parts hold "
-        + "(α = σ_min(J(W₀)) > 0, λ(X) > 0 beyond its quadrature error, B < ∞, unit-norm inputs and the ±ν/√k layer, "
-        + "η ≤ 1/β², the certified μ_φ² bound consistent); α²/(L‖r₀‖) is reported as a measurement, and the ball "
+        + "(α = σ_min(J(W₀)) > 0, B < ∞, unit-norm inputs and the ±ν/√k layer, η ≤ 1/β², and for a closed-form Σ(X) "
+        + "λ(X) > 0 beyond its error bound and consistent with the certified μ_φ² bound; a quadrature λ(X) is an estimate, "
+        + "a premise that can make the verdict inconclusive, never verify it); α²/(L‖r₀‖) is reported as a measurement, and the ball "
         + "containment it promises can make the verdict inconclusive, never refuted. The per-step contraction "
         + "‖r_{τ+1}‖² ≤ (1 − 2ηα̂_τ²(1 − ηβ_H/2))‖r_τ‖² is the descent lemma and holds without c."
-      Hypotheses = [ c1; c2; c3; c4Step; c4Ratio; c5; c6; c7 ]
+      Hypotheses = [ c1; c2; c2Quadrature; c3; c4Step; c4Ratio; c5; c6; c7; c7Quadrature ]
       Conclusions = [ r1Certified; r1Estimated; r2; r3Gd; r3Sgd; r5 ]
       NotChecked =
         [ "P4.R4",

@@ -26,6 +26,17 @@ public class CertifyModerateTests
             foreach (var key in new[] { "id", "statement", "kind", "bound", "observed", "holds", "slack", "status" })
                 Assert.True(p.TryGetProperty(key, out _), $"prediction lacks {key}");
         Assert.True(root.GetProperty("quantities").GetArrayLength() > 0);
+        // No condition may hold on an estimate; softplus's Σ(X) is a quadrature, so P4.C2 is an estimated premise.
+        foreach (var c in root.GetProperty("conditions").EnumerateArray())
+            Assert.False(c.GetProperty("holds").GetBoolean() && c.GetProperty("status").GetString() == "estimated",
+                $"{c.GetProperty("id").GetString()} holds on an estimated number");
+        var c2 = root.GetProperty("conditions").EnumerateArray().First(c => c.GetProperty("id").GetString() == "P4.C2");
+        Assert.Equal("estimated", c2.GetProperty("status").GetString());
+        Assert.Equal("premise", c2.GetProperty("role").GetString());
+        // Every quantity in the summary line carries its status.
+        Assert.Matches(@"lambda\(X\) = \S+ \(estimated\)", stdout);
+        Assert.Matches(@"beta = \S+ \(certified\)", stdout);
+        Assert.Matches(@"β̂_H = \S+ \(estimated\)", stdout);
         var report = File.ReadAllText(Path.Combine(dir, "report.md"));
         Assert.Contains("overparam certify moderate", report);
         Assert.Contains("P4.C4", report);

@@ -12,6 +12,8 @@ public class CertifyTests
         var (code, stdout, stderr) = h.Run("certify", "local-pl", "--out", dir);
         Assert.True(code == 0, stderr);
         Assert.Contains("verdict: consistent", stdout);
+        // The sampled curvature is printed with its status.
+        Assert.Matches(@"β̂ = \S+ \(estimated\)", stdout);
         Assert.True(File.Exists(Path.Combine(dir, "certificate.json")));
         Assert.True(File.Exists(Path.Combine(dir, "report.md")));
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "certificate.json")));

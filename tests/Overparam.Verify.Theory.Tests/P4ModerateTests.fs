@@ -205,6 +205,56 @@ let tests =
                     Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(Trials = 0))) "no trials" ]
 
           testList
+              "number status"
+              [ testCase "a quadrature λ(X) is an estimated premise, never a holding hypothesis; a closed form is exact"
+                <| fun () ->
+                    let analysisOf act = analyze (setupOf (P4Options(N = 4, D = 6, K = 8, Activation = act, MaxSteps = 20L)))
+                    let soft = analysisOf "softplus"
+                    Expect.isNone (c2.Evaluate soft) "softplus: Σ(X) by quadrature, so the exact P4.C2 does not apply"
+                    match c2Quadrature.Evaluate soft with
+                    | Some o ->
+                        Expect.equal o.Status NumberStatus.Estimated "quadrature λ(X) is an estimate"
+                        Expect.isFalse (Verdict.holds o.Verdict) "an estimate never makes P4.C2 hold"
+                    | None -> failtest "softplus must carry the quadrature P4.C2"
+                    match c7Quadrature.Evaluate soft with
+                    | Some o -> Expect.isFalse (Verdict.holds o.Verdict) "an estimate never makes P4.C7 hold"
+                    | None -> failtest "unit rows: the quadrature P4.C7 applies"
+                    let cert = Certificate.ofP4 soft
+                    for r in cert.Conditions do
+                        Expect.isFalse (r.Holds && r.Status = "estimated") (sprintf "%s holds on an estimated number" r.Id)
+                    let q name = cert.Quantities |> Seq.find (fun v -> v.Name = name)
+                    Expect.equal (q "lambda(X)").Status "estimated" "quadrature λ(X) is labelled estimated"
+                    Expect.equal (q "kappa(X)").Status "estimated" "κ(X) inherits λ(X)'s status"
+                    let erf = analysisOf "erf"
+                    Expect.isNone (c2Quadrature.Evaluate erf) "erf: closed-form Σ(X)"
+                    match c2.Evaluate erf with
+                    | Some o -> Expect.equal o.Status NumberStatus.Exact "closed-form λ(X) is exact"
+                    | None -> failtest "erf must carry the exact P4.C2"
+                    Expect.equal ((Certificate.ofP4 erf).Quantities |> Seq.find (fun v -> v.Name = "lambda(X)")).Status "exact" "closed form"
+                    let tanhMu = (Certificate.ofP4 (analysisOf "tanh")).Quantities |> Seq.find (fun v -> v.Name = "mu_phi^2 lambda_min(XX^T)")
+                    Expect.equal tanhMu.Status "estimated" "tanh: μ_φ by 1-D quadrature, so its bound is not certified"
+                    Expect.equal (q "mu_phi^2 lambda_min(XX^T)").Status "certified" "softplus: μ_φ = ½ in closed form"
+
+                testCase "P4.R1 reports the worst step including the first, and nothing when every step is skipped"
+                <| fun () ->
+                    let a0 = analyze (setupOf (P4Options(N = 4, D = 3, K = 8, MaxSteps = 20L)))
+                    // Only the first step (τ = 0) violates its factor; it must be the reported worst step.
+                    let a =
+                        { a0 with
+                            Steps = [| 0L; 1L; 2L; 3L |]
+                            Ratios = [| 0.9; 0.5; 0.5 |]
+                            QEstimated = [| 0.8; 0.6; 0.6 |]
+                            QCertified = [| nan; nan; nan |]
+                            BetaHCertified = [| 1.0; 1.0; 1.0 |] }
+                    match r1Estimated.Evaluate a with
+                    | Some o ->
+                        Expect.isFalse o.Holds "step 0 violates"
+                        Expect.equal o.WorstStep 0L "the violating first step is the worst"
+                        Expect.isTrue (Tolerances.roundOff.Accepts(0.9 / 0.8, o.Slack)) "slack observed/bound at step 0"
+                    | None -> failtest "GD run: the estimated P4.R1 applies"
+                    Expect.isNone (r1Certified.Evaluate a) "every certified factor skipped: no P4.R1 is reported, least of all 'holds'" ]
+
+          testList
               "properties"
               [ testPropertyWithConfig mainConfig "the observed loss stays under every certified bound; never consistent when a hypothesis failed"
                 <| Prop.forAll (arbCase activations [ "gd"; "gd"; "sgd" ]) (fun c ->

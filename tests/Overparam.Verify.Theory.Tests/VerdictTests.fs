@@ -23,6 +23,16 @@ let tests =
               let v = Verdict.ofLowerBound NumberStatus.Exact nan 1.0
               Expect.isFalse (Verdict.holds v) "NaN must not pass"
 
+          testCase "a hypothesis that holds only on an estimated number leaves the theorem inconclusive"
+          <| fun () ->
+              let h status =
+                  { EvaluatedCondition.Id = "X.C1"
+                    Statement = ""
+                    Role = ConditionRole.Hypothesis
+                    Outcome = { Value = 2.0; Threshold = 1.0; Status = status; Verdict = Verdict.Holds 1.0 } }
+              Expect.equal (Theorem.decide [ h NumberStatus.Exact ] [] |> Theorem.verdictName |> fst) "consistent" "exact"
+              Expect.equal (Theorem.decide [ h NumberStatus.Estimated ] [] |> Theorem.verdictName |> fst) "inconclusive" "estimated"
+
           testProperty "holds exactly when a non-estimated value exceeds the threshold"
           <| fun (NormalFloat value) (NormalFloat threshold) ->
               Verdict.holds (Verdict.ofLowerBound NumberStatus.Certified value threshold) = (value > threshold) ]

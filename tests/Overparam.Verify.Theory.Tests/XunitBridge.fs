@@ -13,8 +13,13 @@ let private cases: Map<string, FlatTest> =
     |> Seq.map (fun t -> String.Join("/", t.name), t)
     |> Map.ofSeq
 
-/// One row per Expecto test, so xunit reports each by name.
-let names () : seq<obj[]> = cases |> Map.keys |> Seq.map (fun n -> [| box n |])
+/// One row per Expecto test, so xunit reports each by name. Two tests with the same full name would collapse into
+/// one map entry and the other would silently never run, so that is an error.
+let names () : seq<obj[]> =
+    let total = Test.toTestCodeList AllTests.all |> Seq.length
+    if total <> cases.Count then
+        failwithf "%d Expecto tests but %d distinct names: a duplicated full name would hide a test" total cases.Count
+    cases |> Map.keys |> Seq.map (fun n -> [| box n |])
 
 [<Theory>]
 [<MemberData(nameof names)>]

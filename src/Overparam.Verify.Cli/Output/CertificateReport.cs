@@ -24,10 +24,10 @@ public static class CertificateReport
         var i = c.Initialization;
         o.WriteLine(string.Create(Inv, $"α: {string.Join(", ", c.Alpha.Values.Select(v => $"{v.Name} {G(v.Value)} ({v.Status})"))}; decides: {c.Alpha.Decides}"));
         if (c.Quantities.Count == 0)
-            o.WriteLine(string.Create(Inv, $"a = {G(i.OutputScale)} (a_min = {G(i.MinimalOutputScale)}), r = {G(i.Radius)}, f(w₀) = {G(i.InitialLoss)}, β̂ = {G(i.Beta)}, η = {G(i.StepSize)}"));
+            o.WriteLine(string.Create(Inv, $"a = {G(i.OutputScale)} (a_min = {G(i.MinimalOutputScale)}), r = {G(i.Radius)}, f(w₀) = {G(i.InitialLoss)} (exact), β̂ = {G(i.Beta)} (estimated), η = {G(i.StepSize)}"));
         else
-            o.WriteLine(string.Create(Inv, $"ν = {G(i.OutputScale)}, R = {G(i.Radius)}, L(W₀) = {G(i.InitialLoss)}, β̂_H = {G(i.Beta)}, η = {G(i.StepSize)}; ") +
-                string.Join(", ", c.Quantities.Where(q => SummaryQuantities.Contains(q.Name)).Select(q => $"{q.Name} = {G(q.Value)}")));
+            o.WriteLine(string.Create(Inv, $"ν = {G(i.OutputScale)}, R = {G(i.Radius)} (exact), L(W₀) = {G(i.InitialLoss)} (exact), β̂_H = {G(i.Beta)} (estimated), η = {G(i.StepSize)}; ") +
+                string.Join(", ", c.Quantities.Where(q => SummaryQuantities.Contains(q.Name)).Select(q => $"{q.Name} = {G(q.Value)} ({q.Status})")));
         if (c.Comparison.Count > 0)
             o.WriteLine("iterations to f ≤ 1e-6·f(w₀): " + string.Join(", ", c.Comparison.Select(r => $"{r.Initialization} {Iter(r.IterationsToTarget)}")));
         o.WriteLine($"verdict: {c.Verdict} ({c.VerdictReason})");

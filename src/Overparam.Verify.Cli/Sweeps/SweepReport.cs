@@ -145,11 +145,13 @@ public static class SweepReport
         sb.Append("## Boundary\n\n");
         if (d.Boundary is { } b)
         {
-            sb.Append(inv, $"The fitted 50% success boundary is **n = c₀·kd with c₀ = {b.C0:G4}**");
+            sb.Append(inv, $"The fitted 50% success boundary (a sampled estimate from the trials below) is **n = c₀·kd with c₀ = {b.C0:G4}**");
             sb.Append(b.Bounded ? string.Create(inv, $", 95% interval [{b.Low:G4}, {b.High:G4}] (Fieller)") : ", 95% interval unbounded (the slope is not significant)");
             sb.Append(inv, $". Its ratio to the line n = kd is c₀ = {b.C0:G4}: ");
-            sb.Append(b.C0 < 1 ? "training needs more parameters than samples (kd ≈ n/c₀) to succeed half the time.\n\n"
-                                : "training succeeds half the time already with fewer parameters than samples.\n\n");
+            // A side of n = kd is claimed only when the whole interval lies on it; a point estimate alone decides nothing.
+            sb.Append(b.Bounded && b.High < 1 ? "training needs more parameters than samples (kd ≈ n/c₀) to succeed half the time.\n\n"
+                    : b.Bounded && b.Low > 1 ? "training succeeds half the time already with fewer parameters than samples.\n\n"
+                    : "the 95% interval contains 1 or is unbounded, so these trials do not decide on which side of n = kd the boundary lies.\n\n");
             sb.Append(inv, $"Logistic fit (Firth): P = σ({b.Fit.Intercept:G4} + ({b.Fit.Slope:G4} ± {b.Fit.SlopeStdError:G3})·ln(n/(kd))); ");
             sb.Append(inv, $"ln c₀ = {Math.Log(b.C0):G4} ± {b.LogC0StdError:G3} (delta method).");
             if (b.Fit.Separated) sb.Append(" The cells separate successes from failures exactly, so only the penalized (Firth) estimate is finite; the interval reflects the grid spacing.");
@@ -161,7 +163,7 @@ public static class SweepReport
         }
         sb.Append("![phase diagram](phase-diagram.svg)\n\n");
         sb.Append("## Cells\n\n");
-        sb.Append(inv, $"theoryRatio: {d.TheoryRatio}.\n\n");
+        sb.Append(inv, $"Fractions and Wilson intervals are sampled estimates over the trials of each cell. theoryRatio: {d.TheoryRatio}.\n\n");
         sb.Append("| n | k | kd | n/(kd) | trials | successes | fraction | Wilson 95% | theoryRatio |\n");
         sb.Append("|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
         foreach (var c in d.Cells)
