@@ -35,7 +35,10 @@ let conditionResult (c: EvaluatedCondition) =
         o.Threshold,
         NumberStatus.name o.Status,
         Verdict.holds o.Verdict,
-        o.Value - o.Threshold,
+        // The check's own margin knows the condition's direction (> or ≤); a condition that does not hold has none.
+        (match o.Verdict with
+         | Verdict.Holds m -> m
+         | _ -> nan),
         Verdict.name o.Verdict,
         Verdict.reason o.Verdict
     )

@@ -30,6 +30,15 @@ public class CertifyModerateTests
         foreach (var c in root.GetProperty("conditions").EnumerateArray())
             Assert.False(c.GetProperty("holds").GetBoolean() && c.GetProperty("status").GetString() == "estimated",
                 $"{c.GetProperty("id").GetString()} holds on an estimated number");
+        // A holding condition's margin is non-negative whatever its direction (P4.C6 is "≤"); otherwise there is none.
+        foreach (var c in root.GetProperty("conditions").EnumerateArray())
+        {
+            var margin = c.GetProperty("margin");
+            if (c.GetProperty("holds").GetBoolean())
+                Assert.True(margin.ValueKind == JsonValueKind.Number && margin.GetDouble() >= 0, $"{c.GetProperty("id").GetString()}: margin {margin}");
+            else
+                Assert.Equal(JsonValueKind.Null, margin.ValueKind);
+        }
         var c2 = root.GetProperty("conditions").EnumerateArray().First(c => c.GetProperty("id").GetString() == "P4.C2");
         Assert.Equal("estimated", c2.GetProperty("status").GetString());
         Assert.Equal("premise", c2.GetProperty("role").GetString());

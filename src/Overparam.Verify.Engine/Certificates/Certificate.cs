@@ -95,10 +95,10 @@ public sealed record InstanceDescription(
 /// <param name="Statement">The condition in words and symbols.</param>
 /// <param name="Role">"hypothesis" (decides the verdict) or "premise" (a step-size premise some predictions rest on).</param>
 /// <param name="Value">The computed quantity compared with the threshold.</param>
-/// <param name="Threshold">The condition is value &gt; threshold.</param>
+/// <param name="Threshold">What the value is compared with; the statement says in which direction.</param>
 /// <param name="Status">"certified", "exact" or "estimated": how <paramref name="Value"/> was obtained.</param>
 /// <param name="Holds">True only when the condition is established (never on an estimate alone).</param>
-/// <param name="Margin">value − threshold.</param>
+/// <param name="Margin">How far the condition holds, in its own direction (≥ 0: value − threshold for "&gt;" conditions, threshold − value for "≤" ones); NaN (JSON null) when it does not hold.</param>
 /// <param name="Verdict">"holds", "fails" or "inconclusive".</param>
 /// <param name="Reason">Why, when the verdict is not "holds"; otherwise empty.</param>
 public sealed record ConditionResult(
