@@ -81,11 +81,34 @@ let thinIndices (count: int) (m: int) =
     else
         [| for j in 0 .. m - 1 -> int (Math.Round(float j * float (count - 1) / float (m - 1))) |] |> Array.distinct
 
+/// The fields every theorem's certificate shares, from its definition, evaluated checks and run.
+let private assemble (t: TheoremDefinition<'A>) conditions predictions seed provenance instance alpha init comparison trace (quantities: NamedValue[]) =
+    let verdict, reason = Theorem.decide conditions predictions |> Theorem.verdictName
+    Certificate(
+        Certificate.SchemaId,
+        t.Id,
+        t.Title,
+        t.Reference,
+        t.Statement,
+        verdict,
+        reason,
+        seed,
+        provenance,
+        instance,
+        conditions |> List.map conditionResult |> List.toArray,
+        predictions |> List.map predictionResult |> List.toArray,
+        alpha,
+        init,
+        comparison,
+        t.NotChecked |> List.map (fun (id, why) -> NotCheckedItem(id, why)) |> List.toArray,
+        trace,
+        Quantities = quantities
+    )
+
 /// The P2 certificate of an analysed instance.
 let ofP2 (a: P2LocalPl.Analysis) : Certificate =
     let t = P2LocalPl.theorem
     let conditions, predictions = Theorem.evaluate t a
-    let verdict, reason = Theorem.decide conditions predictions |> Theorem.verdictName
     let s = a.Setup
     let c3Verdict =
         conditions |> List.tryFind (fun c -> c.Id = "P2.C3") |> Option.map (fun c -> c.Outcome.Verdict)
@@ -127,32 +150,13 @@ let ofP2 (a: P2LocalPl.Analysis) : Certificate =
         TraceArrays(pick a.Steps, pick a.Times, pick a.Losses, pick a.GradNormSq, pick a.Distances, pick a.Rho, pick a.NtkAlpha, pick a.Envelope)
     let instance =
         InstanceDescription(s.Data.N, s.Data.D, s.Widths, Activations.Name s.Activation, s.Optimizer, a.Eta, "mean", s.DataSource, s.MaxSteps, s.TargetReduction)
-    Certificate(
-        Certificate.SchemaId,
-        t.Id,
-        t.Title,
-        t.Reference,
-        t.Statement,
-        verdict,
-        reason,
-        s.Seed,
-        provenance s.Data a.Model0,
-        instance,
-        conditions |> List.map conditionResult |> List.toArray,
-        predictions |> List.map predictionResult |> List.toArray,
-        alpha,
-        init,
-        comparison,
-        t.NotChecked |> List.map (fun (id, why) -> NotCheckedItem(id, why)) |> List.toArray,
-        trace
-    )
+    assemble t conditions predictions s.Seed (provenance s.Data a.Model0) instance alpha init comparison trace [||]
 
 /// The P4 certificate of an analysed instance. The shared records are filled where they mean the same thing
 /// (α summary: σ_min(J) values; initialization: ν, R, L(W₀), β̂_H, η); the rest goes into Quantities.
 let ofP4 (a: P4Moderate.Analysis) : Certificate =
     let t = P4Moderate.theorem
     let conditions, predictions = Theorem.evaluate t a
-    let verdict, reason = Theorem.decide conditions predictions |> Theorem.verdictName
     let s = a.Setup
     let b = a.Bounds
     let k = a.Kernel
@@ -217,26 +221,7 @@ let ofP4 (a: P4Moderate.Analysis) : Certificate =
            nv "beta_H ball" a.BetaHBall "certified" "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD in the derived form"
            nv "beta_H estimate" a.BetaHat "estimated" "max over visited points of the power-iteration estimate of ‖∇²L‖"
            nv "1/beta^2" (1.0 / (b.Beta * b.Beta)) "certified" "largest step the meta-theorem allows"
-           nv "sqrt(kd)/(B kappa(X) n)" (sqrt (float s.K * float s.Data.D) / (max b.DerivativeSup (if Double.IsFinite b.SecondDerivativeSup then b.SecondDerivativeSup else 0.0) * k.Kappa * float s.Data.N)) kernelStatus "P4.C5 ratio"
+           nv "sqrt(kd)/(B kappa(X) n)" (P4Moderate.c5Sides a ||> (/)) kernelStatus "P4.C5 ratio"
            nv "q SGD" a.QSgd "estimated" "factor of the SGD in-expectation bound (NaN for GD)"
            nv "trials" (float (if s.Optimizer = "sgd" then s.Trials else 1)) "exact" "runs the trace averages over" |]
-    Certificate(
-        Certificate.SchemaId,
-        t.Id,
-        t.Title,
-        t.Reference,
-        t.Statement,
-        verdict,
-        reason,
-        s.Seed,
-        provenance s.Data a.Model0,
-        instance,
-        conditions |> List.map conditionResult |> List.toArray,
-        predictions |> List.map predictionResult |> List.toArray,
-        alpha,
-        init,
-        [||],
-        t.NotChecked |> List.map (fun (id, why) -> NotCheckedItem(id, why)) |> List.toArray,
-        trace,
-        Quantities = quantities
-    )
+    assemble t conditions predictions s.Seed (provenance s.Data a.Model0) instance alpha init [||] trace quantities

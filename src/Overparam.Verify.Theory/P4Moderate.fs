@@ -518,6 +518,12 @@ let c4Ratio =
                     if derived then Verdict.Holds(a.MetaRatio - 8.0) else Verdict.Inconclusive why
             outcome (a.Alpha * a.Alpha) (lip * a.R0) NumberStatus.Certified v }
 
+/// P4.C5's two sides: √(kd) and B·κ(X)·n, B = max(B₁, B₂) (B₁ alone where B₂ is unbounded, as for relu).
+let c5Sides (a: Analysis) =
+    let b = max a.Bounds.DerivativeSup a.Bounds.SecondDerivativeSup
+    let b = if Double.IsFinite b then b else a.Bounds.DerivativeSup
+    sqrt (float a.Setup.K * float a.Setup.Data.D), b * a.Kernel.Kappa * float a.N
+
 /// P4.C5: √(kd) vs B·κ(X)·n, reported as a ratio (scaling only; constant unspecified). Measurement.
 let c5 =
     { ConditionCheck.Id = "P4.C5"
@@ -525,10 +531,7 @@ let c5 =
       Role = ConditionRole.Measurement
       Evaluate =
         fun a ->
-            let b = max a.Bounds.DerivativeSup a.Bounds.SecondDerivativeSup
-            let b = if Double.IsFinite b then b else a.Bounds.DerivativeSup
-            let value = sqrt (float a.Setup.K * float a.Setup.Data.D)
-            let thr = b * a.Kernel.Kappa * float a.N
+            let value, thr = c5Sides a
             let ratio = value / thr
             // κ(X) = √(d/n)‖X‖/λ(X) is only as good as λ(X): an estimate when Σ(X) comes from quadrature.
             let status = if byQuadrature a then NumberStatus.Estimated else NumberStatus.Exact

@@ -70,9 +70,7 @@ public static class CertifyCommand
                 DataSource = dataPath is null ? "" : Path.GetFileName(Path.TrimEndingDirectorySeparator(dataPath)),
                 Compare = !parse.GetValue(noCompare),
             };
-            // Every input problem surfaces here, before anything is computed or written.
-            P2Facade.Validate(options);
-
+            // Certify validates every input before computing, and nothing is written until it returns.
             var clock = Stopwatch.StartNew();
             var certificate = P2Facade.Certify(options);
             return Write(ctx, certificate, ReproduceCommand(options, dataPath, dir), dir, clock.Elapsed.TotalSeconds);
@@ -123,9 +121,7 @@ public static class CertifyCommand
                 DataSource = dataPath is null ? "" : Path.GetFileName(Path.TrimEndingDirectorySeparator(dataPath)),
                 Normalize = norm,
             };
-            // Every input problem surfaces here, before anything is computed or written.
-            P4Facade.Validate(options);
-
+            // Certify validates every input before computing, and nothing is written until it returns.
             var clock = Stopwatch.StartNew();
             var certificate = P4Facade.Certify(options);
             return Write(ctx, certificate, ReproduceCommand(options, dataPath, dir), dir, clock.Elapsed.TotalSeconds);
