@@ -8,20 +8,47 @@ namespace Overparam.Verify.Cli;
 /// <summary>Builds and runs the command tree; separated from Main so tests can run it in-process.</summary>
 public static partial class CliApp
 {
-    /// <summary>Exit code for success.</summary>
+    /// <summary>Exit code for success; for <c>certify</c>, the verdict <c>consistent</c>.</summary>
     public const int ExitOk = 0;
 
-    /// <summary>Exit code for a run that completed but whose result is negative (a refuted theorem, a diverged run).</summary>
+    /// <summary>Exit code for a run that completed with a negative result: the verdict <c>refuted</c>, a diverged training run.</summary>
     public const int ExitNegativeResult = 1;
 
-    /// <summary>Exit code for bad input: unknown options, malformed files, violated preconditions.</summary>
+    /// <summary>Exit code for bad input: unknown or inapplicable options, malformed files, a problem too large, violated preconditions.</summary>
     public const int ExitInputError = 2;
+
+    /// <summary>Exit code of <c>certify</c> for the verdict <c>hypotheses-not-met</c>: the theorem promises nothing on this instance.</summary>
+    public const int ExitHypothesesNotMet = 3;
+
+    /// <summary>Exit code of <c>certify</c> for the verdict <c>inconclusive</c>: a hypothesis or bound could not be decided.</summary>
+    public const int ExitInconclusive = 4;
+
+    /// <summary>Exit code when <c>--max-seconds</c> ran out before the work was done; nothing was written.</summary>
+    public const int ExitBudgetExceeded = 5;
+
+    /// <summary>Exit code after Ctrl-C (128 + SIGINT, the shell convention); nothing half-written was left.</summary>
+    public const int ExitInterrupted = 130;
+
+    /// <summary>The exit code of a certificate's verdict; one mapping for every theorem, documented in the README.</summary>
+    public static int ExitCodeOf(string verdict) => verdict switch
+    {
+        "consistent" => ExitOk,
+        "refuted" => ExitNegativeResult,
+        "hypotheses-not-met" => ExitHypothesesNotMet,
+        "inconclusive" => ExitInconclusive,
+        _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, "unknown verdict"),
+    };
+
+    /// <summary>The exit codes as <c>--help</c> prints them.</summary>
+    public const string ExitCodeHelp =
+        "Exit codes: 0 consistent (or success), 1 refuted (or diverged training), 2 bad input, 3 hypotheses-not-met, " +
+        "4 inconclusive, 5 --max-seconds exceeded, 130 interrupted.";
 
     /// <summary>Runs <paramref name="args"/> writing to the given streams; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var context = new CliContext(stdout, stderr);
-        var root = new RootCommand("overparam: executable convergence theorems for overparameterized networks.")
+        using var context = new CliContext(stdout, stderr);
+        var root = new RootCommand("overparam: executable convergence theorems for overparameterized networks. " + ExitCodeHelp)
         {
             InspectCommand.Create(context),
             TrainCommand.Create(context),
@@ -43,6 +70,18 @@ public static partial class CliApp
             return ExitInputError;
         }
 
+        // Ctrl-C asks the work to stop at its next check, so that nothing is left half-written; a second one kills.
+        ConsoleCancelEventHandler? onCancel = null;
+        if (context.OwnsConsole)
+        {
+            onCancel = (_, e) =>
+            {
+                if (context.Interrupted) return;
+                e.Cancel = true;
+                context.Interrupt();
+            };
+            Console.CancelKeyPress += onCancel;
+        }
         try
         {
             return parse.Invoke(new InvocationConfiguration
@@ -61,6 +100,28 @@ public static partial class CliApp
         {
             stderr.WriteLine($"overparam: {e.Message}");
             return ExitInputError;
+        }
+        catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+        {
+            string where = context.CurrentPhase is { Length: > 0 } p ? $" during {p}" : "";
+            if (context.BudgetExpired)
+            {
+                stderr.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"overparam: --max-seconds {context.BudgetSeconds:G} exceeded{where}; nothing was written{context.ResumeHint}"));
+                return ExitBudgetExceeded;
+            }
+            stderr.WriteLine($"overparam: interrupted{where}; nothing was written{context.ResumeHint}");
+            return ExitInterrupted;
+        }
+        catch (OutOfMemoryException)
+        {
+            // The size guards refuse known shapes before allocating; this is the last line for an estimate that was short.
+            stderr.WriteLine("overparam: the problem is too large for this machine's memory (out of memory); use a smaller n, width or data set");
+            return ExitInputError;
+        }
+        finally
+        {
+            if (onCancel is not null) Console.CancelKeyPress -= onCancel;
         }
     }
 
@@ -106,11 +167,78 @@ public static partial class CliApp
     private static partial System.Text.RegularExpressions.Regex WhitespaceRun();
 }
 
-/// <summary>The streams a command writes to, and whether stdout is an interactive terminal.</summary>
-/// <param name="Out">Standard output.</param>
-/// <param name="Error">Standard error.</param>
-public sealed record CliContext(TextWriter Out, TextWriter Error)
+/// <summary>
+/// The streams a command writes to, whether progress may be drawn, and the cancellation shared by a time budget
+/// (<c>--max-seconds</c>) and Ctrl-C.
+/// </summary>
+public sealed class CliContext : IDisposable
 {
-    /// <summary>True when output goes to a terminal (progress bars on), false when redirected or captured by tests.</summary>
-    public bool IsInteractive => ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected;
+    private readonly CancellationTokenSource _stop = new();
+    private volatile bool _interrupted;
+    private volatile string _phase = "";
+
+    /// <summary>Creates a context over the given streams.</summary>
+    public CliContext(TextWriter @out, TextWriter error)
+    {
+        Out = @out;
+        Error = error;
+    }
+
+    /// <summary>Standard output: results only.</summary>
+    public TextWriter Out { get; }
+
+    /// <summary>Standard error: messages and progress.</summary>
+    public TextWriter Error { get; }
+
+    /// <summary>True when the streams are the process's own console (not a test's captured writers).</summary>
+    public bool OwnsConsole => ReferenceEquals(Out, Console.Out) || ReferenceEquals(Error, Console.Error);
+
+    /// <summary>
+    /// True when progress may be drawn: stderr is the process's own and a terminal. Progress never goes to stdout,
+    /// so <c>overparam train &gt; out.txt</c> keeps its bar and out.txt holds only results.
+    /// </summary>
+    public bool ProgressEnabled => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+
+    /// <summary>Signalled when the time budget runs out or the user presses Ctrl-C.</summary>
+    public CancellationToken Cancellation => _stop.Token;
+
+    /// <summary>The budget in seconds, when one was set.</summary>
+    public double? BudgetSeconds { get; private set; }
+
+    /// <summary>True once the budget has run out (as opposed to an interrupt).</summary>
+    public bool BudgetExpired => _stop.IsCancellationRequested && !_interrupted;
+
+    /// <summary>True once Ctrl-C was pressed.</summary>
+    public bool Interrupted => _interrupted;
+
+    /// <summary>What the work is doing now (named in the budget and interrupt messages).</summary>
+    public string CurrentPhase
+    {
+        get => _phase;
+        set => _phase = value ?? "";
+    }
+
+    /// <summary>Appended to the budget and interrupt messages (e.g. how to resume a sweep); empty by default.</summary>
+    public string ResumeHint { get; set; } = "";
+
+    /// <summary>Starts the time budget; null or absent leaves the work unbounded.</summary>
+    public void StartBudget(double? seconds)
+    {
+        if (seconds is not double s) return;
+        if (!(s > 0) || !double.IsFinite(s))
+            throw new InvalidInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"--max-seconds {s:R}: must be positive and finite"));
+        BudgetSeconds = s;
+        _stop.CancelAfter(TimeSpan.FromSeconds(Math.Min(s, int.MaxValue / 1000.0)));
+    }
+
+    /// <summary>Records Ctrl-C and asks the work to stop.</summary>
+    public void Interrupt()
+    {
+        _interrupted = true;
+        _stop.Cancel();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _stop.Dispose();
 }

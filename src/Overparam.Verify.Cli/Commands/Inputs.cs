@@ -21,6 +21,26 @@ internal static class Inputs
     }
 
     /// <summary>
+    /// Refuses, before any work, a model and sample count whose arrays would not fit: the forward and backward
+    /// passes keep about three n×width arrays per layer, and an NTK (with <paramref name="ntk"/>) needs the n×n Gram,
+    /// two n×n scratch Grams and the eigensolver's copy.
+    /// </summary>
+    public static void RequireFits(string command, Mlp model, int n, bool ntk)
+    {
+        double nd = n, layerEntries = 0, widest = 0;
+        foreach (var layer in model.Layers)
+        {
+            layerEntries += nd * (layer.InputSize + layer.OutputSize);
+            widest = Math.Max(widest, nd * Math.Max(layer.InputSize, layer.OutputSize));
+        }
+        double p = model.ParameterCount;
+        double largest = ntk ? Math.Max(nd * nd, widest) : widest;
+        string largestName = ntk && nd * nd >= widest ? $"the n×n NTK (n = {n})" : "a layer's n×width activations";
+        ProblemSize.Require($"{command} with n = {n} samples and {model.ParameterCount} parameters", largest, largestName,
+            (ntk ? 5 * nd * nd : 0) + 3 * layerEntries + 4 * p);
+    }
+
+    /// <summary>
     /// Reads a data set and rejects values that are finite but too large to compute with: every command squares
     /// them (‖xᵢ‖² in Gram matrices and NTKs, (f − y)² in the loss), and an overflow there would otherwise surface
     /// as an infinite loss reported as exact, or as a crash deep in an eigensolver.

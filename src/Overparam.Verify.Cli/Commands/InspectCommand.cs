@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Overparam.Verify.Cli.Output;
 using Overparam.Verify.Engine;
 using Overparam.Verify.Engine.Data;
 using Overparam.Verify.Engine.Kernels;
@@ -27,32 +28,45 @@ public static class InspectCommand
         var model = new Option<string>("--model") { Description = "Model file (overparam.model/1 JSON)", Required = true };
         var data = new Option<string>("--data") { Description = "Data: a CSV with a 'y' column, or a folder with X.npy and y.npy", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a summary" };
-        var cmd = new Command("inspect", "Outputs, loss, gradient norm and NTK spectrum of a model on a data set.") { model, data, json };
+        var maxSeconds = OptionRules.MaxSeconds();
+        var cmd = new Command("inspect", "Outputs, loss, gradient norm and NTK spectrum of a model on a data set.") { model, data, json, maxSeconds };
         cmd.SetAction(parse =>
         {
-            var (m, d) = Inputs.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(data));
-            var r = Compute(m, d);
-            if (parse.GetValue(json)) ctx.Out.WriteLine(ToJson(m, d, r));
-            else WriteSummary(ctx.Out, m, d, r);
+            ctx.StartBudget(parse.GetValue(maxSeconds));
+            var r = CliProgress.Run(ctx, "reading the model and data", monitor =>
+            {
+                var (m, d) = Inputs.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(data));
+                Inputs.RequireFits("inspect", m, d.N, ntk: true);
+                return (m, d, r: Compute(m, d, monitor));
+            });
+            var (m, d) = (r.m, r.d);
+            if (parse.GetValue(json)) ctx.Out.WriteLine(ToJson(m, d, r.r));
+            else WriteSummary(ctx.Out, m, d, r.r);
             return CliApp.ExitOk;
         });
         return cmd;
     }
 
     /// <summary>Computes every reported quantity.</summary>
-    public static InspectResult Compute(Mlp model, Dataset data)
+    public static InspectResult Compute(Mlp model, Dataset data, IRunMonitor? monitor = null)
     {
+        monitor ??= RunMonitor.None;
+        monitor.Phase($"outputs, loss and gradient (n = {data.N})");
         var outputs = model.Forward(data.X);
         var gradient = new double[model.ParameterCount];
         double loss = MlpDifferentiation.LossAndGradient(model, data.X, data.Y, LossNormalization.HalfSum, gradient);
         double gradNorm = Norm(gradient);
+        RunMonitor.ThrowIfStopped(monitor);
+        monitor.Phase($"NTK J Jᵀ ({data.N}×{data.N})");
         var ntk = Ntk.Structured(model, data.X);
+        RunMonitor.ThrowIfStopped(monitor);
         // Finite inputs can still overflow (weights of 1e200, inputs of 1e150 through several layers): the summary
         // labels every number "exact", so an overflowed one is an input problem, not a result to print.
         if (!outputs.All(double.IsFinite)) throw Overflow("the outputs f(x)");
         if (!double.IsFinite(loss)) throw Overflow("the loss ½‖f − y‖²");
         if (!double.IsFinite(gradNorm)) throw Overflow("the gradient");
         if (!ntk.IsFinite()) throw Overflow("the NTK J Jᵀ");
+        monitor.Phase($"NTK eigenvalues ({data.N}×{data.N})");
         var eig = SymmetricEigen.Eigenvalues(ntk);
         return new InspectResult(outputs, loss, gradNorm, ntk, eig, model.ParameterCount);
     }

@@ -258,7 +258,7 @@ public static class SweepCommand
     // Runs work that reports (done, total), with a Spectre progress bar and ETA on a terminal.
     private static void RunWithProgress(CliContext ctx, string label, int total, Action<Action<int, int>> work)
     {
-        if (!ctx.IsInteractive)
+        if (!ctx.ProgressEnabled)
         {
             work((_, _) => { });
             return;

@@ -7,7 +7,6 @@ using Overparam.Verify.Engine.Kernels;
 using Overparam.Verify.Engine.LinearAlgebra;
 using Overparam.Verify.Engine.Models;
 using Overparam.Verify.Engine.Training;
-using Spectre.Console;
 
 namespace Overparam.Verify.Cli.Commands;
 
@@ -36,17 +35,26 @@ public static class TrainCommand
         var probeNtk = new Option<bool>("--probe-ntk") { Description = "Record λ_min of the NTK at every logged step (costs one n×n eigenproblem each)" };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model here" };
         var trace = new Option<string?>("--trace") { Description = "Write the training trace here (CSV)" };
-        var cmd = new Command("train", "Train a model and record the loss trace.")
+        var maxSeconds = OptionRules.MaxSeconds();
+        var cmd = new Command("train", "Train a model and record the loss trace. " + CliApp.ExitCodeHelp)
         {
-            model, data, optimizer, steps, lr, endTime, batch, seed, logEvery, probeNtk, saveModel, trace,
+            model, data, optimizer, steps, lr, endTime, batch, seed, logEvery, probeNtk, saveModel, trace, maxSeconds,
         };
         cmd.SetAction(parse =>
         {
+            var opt = parse.GetRequiredValue(optimizer);
+            // Options that do not apply to the chosen optimizer are refused rather than silently ignored.
+            if (opt != "flow") OptionRules.RefuseIfGiven(parse, endTime, $"--optimizer {opt}", "it applies to --optimizer flow only");
+            if (opt != "sgd") OptionRules.RefuseIfGiven(parse, batch, $"--optimizer {opt}", "it applies to --optimizer sgd only");
+            if (opt != "sgd") OptionRules.RefuseIfGiven(parse, seed, $"--optimizer {opt}", "only sgd draws random numbers");
             var savePath = parse.GetValue(saveModel);
             var tracePath = parse.GetValue(trace);
             // Check output locations before the run so a bad path cannot waste a long training.
             if (savePath is not null) AtomicFile.EnsureWritableLocation(savePath, "--save-model");
             if (tracePath is not null) AtomicFile.EnsureWritableLocation(tracePath, "--trace");
+            if (savePath is not null && tracePath is not null && AtomicFile.SamePath(savePath, tracePath))
+                throw new OutputPathException($"--save-model and --trace name the same file '{savePath}'");
+            ctx.StartBudget(parse.GetValue(maxSeconds));
 
             // The trainers validate these too, but name them by property (LearningRate); the user typed --lr.
             double eta = parse.GetValue(lr);
@@ -62,7 +70,7 @@ public static class TrainCommand
 
             var (m, d) = Inputs.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(data));
             if (batchSize > d.N) throw new InvalidInputException($"--batch {batchSize}: larger than the n = {d.N} samples of the data");
-            var opt = parse.GetRequiredValue(optimizer);
+            Inputs.RequireFits("train", m, d.N, parse.GetValue(probeNtk));
             var objective = new MlpObjective(m, d.X, d.Y, LossNormalization.HalfSum);
             // An initial loss that overflows is bad input (weights or data too large), not a run that diverged.
             double loss0 = objective.ValueAndGradient(m.GetParameters(), new double[objective.ParameterCount]);
@@ -82,7 +90,7 @@ public static class TrainCommand
                 };
             }
 
-            TrainResult Run(Action<long, long>? progress) => Trainers.Run(opt, objective, m.GetParameters(), new TrainerOptions
+            var result = CliProgress.Run(ctx, $"{opt} training", monitor => Trainers.Run(opt, objective, m.GetParameters(), new TrainerOptions
             {
                 LearningRate = eta,
                 Steps = maxSteps,
@@ -91,24 +99,11 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
                 LogEvery = every,
                 LambdaMinProbe = probe,
-                Progress = progress,
-            });
-
-            TrainResult result;
-            if (ctx.IsInteractive)
-            {
-                result = null!;
-                AnsiConsole.Progress().Start(p =>
-                {
-                    var task = p.AddTask($"{opt} training", maxValue: Math.Max(1, maxSteps));
-                    result = Run((k, total) => task.Value = k);
-                    task.Value = task.MaxValue;
-                });
-            }
-            else
-            {
-                result = Run(null);
-            }
+                LossProgress = monitor.Step,
+                Cancellation = monitor.Cancellation,
+            }));
+            // A run stopped by the budget or Ctrl-C is not a result: nothing is written.
+            if (result.Status == TrainStatus.Cancelled) throw new OperationCanceledException(ctx.Cancellation);
 
             if (savePath is not null) AtomicFile.WriteAllText(savePath, ModelFile.Serialize(objective.ModelAt(result.Parameters)));
             if (tracePath is not null) AtomicFile.Write(tracePath, w => result.Trace.WriteCsv(w));

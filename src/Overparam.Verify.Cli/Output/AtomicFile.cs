@@ -55,6 +55,11 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>True when two paths name the same file (after making them absolute; case-sensitive, as on Linux).</summary>
+    public static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()
+            ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
     private static void RequireNonEmpty(string path, string optionName)
     {
         if (string.IsNullOrWhiteSpace(path))

@@ -11,9 +11,14 @@ public sealed class Matrix
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(cols);
+        // rows·cols past int32 would otherwise surface as an OverflowException deep inside a command.
+        long count = (long)rows * cols;
+        if (count > Array.MaxLength)
+            throw new ProblemTooLargeException(
+                $"a {rows}×{cols} matrix would have {count} entries, more than the {Array.MaxLength} one array can hold");
         Rows = rows;
         Cols = cols;
-        Data = new double[checked(rows * cols)];
+        Data = new double[count];
     }
 
     /// <summary>Wraps <paramref name="data"/> (row-major, length rows·cols) without copying.</summary>

@@ -24,3 +24,23 @@ internal static class Simd
         : Vector256.IsHardwareAccelerated ? SimdPath.Vector256
         : SimdPath.Scalar;
 }
+
+/// <summary>The vector path the engine's kernels run with on this machine, for provenance.</summary>
+public static class SimdInfo
+{
+    /// <summary>Width in bits of the vectors the kernels use (512, 256, or 64 for scalar code).</summary>
+    public static int WidthBits => Simd.Best switch
+    {
+        SimdPath.Vector512 => 512,
+        SimdPath.Vector256 => 256,
+        _ => 64,
+    };
+
+    /// <summary>"vector512", "vector256" or "scalar", with "+fma" where the CPU fuses multiply-add in hardware.</summary>
+    public static string Name => Simd.Best switch
+    {
+        SimdPath.Vector512 => "vector512",
+        SimdPath.Vector256 => "vector256",
+        _ => "scalar",
+    } + (System.Runtime.Intrinsics.X86.Fma.IsSupported && Simd.Best != SimdPath.Scalar ? "+fma" : "");
+}

@@ -75,6 +75,9 @@ public sealed class TrainerOptions
     /// </summary>
     public Action<long, long>? Progress { get; init; }
 
+    /// <summary>Called like <see cref="Progress"/>, with the most recent loss as the third argument.</summary>
+    public Action<long, long, double>? LossProgress { get; init; }
+
     /// <summary>Checked once per step; when signalled the run stops with <see cref="TrainStatus.Cancelled"/>.</summary>
     public CancellationToken Cancellation { get; init; }
 

@@ -26,6 +26,7 @@ internal sealed class TrainingSession
     private long _nextProgress;
     private double _blowUpThreshold = double.PositiveInfinity;
     private double _initialLoss = double.NaN;
+    private double _lastLoss = double.NaN;
 
     public TrainingSession(IObjective objective, ReadOnlySpan<double> theta0, TrainerOptions options, bool trackBestParameters = false)
     {
@@ -134,6 +135,7 @@ internal sealed class TrainingSession
     /// <summary>Remembers the smallest finite loss (and, when tracked, its iterate).</summary>
     public void ObserveLoss(long step, double loss, ReadOnlySpan<double> theta)
     {
+        _lastLoss = loss;
         if (!(loss < BestLoss) && !double.IsNaN(BestLoss)) return;
         if (!double.IsFinite(loss)) return;
         BestLoss = loss;
@@ -166,9 +168,11 @@ internal sealed class TrainingSession
     public void ReportProgress(long done, long total, bool final)
     {
         var progress = _options.Progress;
-        if (progress is null) return;
+        var lossProgress = _options.LossProgress;
+        if (progress is null && lossProgress is null) return;
         if (!final && done < _nextProgress) return;
-        progress(done, total);
+        progress?.Invoke(done, total);
+        lossProgress?.Invoke(done, total, _lastLoss);
         _nextProgress = done + Math.Max(1, total / 100);
     }
 
