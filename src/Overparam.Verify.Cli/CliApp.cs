@@ -47,7 +47,7 @@ public static partial class CliApp
     /// <summary>Runs <paramref name="args"/> writing to the given streams; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        using var context = new CliContext(stdout, stderr);
+        using var context = new CliContext(stdout, stderr) { CommandLine = CliContext.Quote(["overparam", .. args]) };
         var root = new RootCommand("overparam: executable convergence theorems for overparameterized networks. " + ExitCodeHelp)
         {
             InspectCommand.Create(context),
@@ -176,6 +176,8 @@ public sealed class CliContext : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _interrupted;
     private volatile string _phase = "";
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private TimeSpan? _deadline;
 
     /// <summary>Creates a context over the given streams.</summary>
     public CliContext(TextWriter @out, TextWriter error)
@@ -200,7 +202,23 @@ public sealed class CliContext : IDisposable
     public bool ProgressEnabled => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
 
     /// <summary>Signalled when the time budget runs out or the user presses Ctrl-C.</summary>
-    public CancellationToken Cancellation => _stop.Token;
+    public CancellationToken Cancellation
+    {
+        get
+        {
+            CheckDeadline();
+            return _stop.Token;
+        }
+    }
+
+    /// <summary>
+    /// Cancels when the budget has run out. The timer of <see cref="StartBudget"/> alone is not enough: its callback
+    /// needs a thread-pool thread, which a machine busy with the computation itself may not give it for a while.
+    /// </summary>
+    public void CheckDeadline()
+    {
+        if (_deadline is { } d && !_stop.IsCancellationRequested && _clock.Elapsed >= d) _stop.Cancel();
+    }
 
     /// <summary>The budget in seconds, when one was set.</summary>
     public double? BudgetSeconds { get; private set; }
@@ -218,6 +236,22 @@ public sealed class CliContext : IDisposable
         set => _phase = value ?? "";
     }
 
+    /// <summary>The command line as typed ("overparam certify local-pl ..."), recorded in certificates.</summary>
+    public string CommandLine { get; init; } = "overparam";
+
+    /// <summary>The clock certificates are stamped with; tests may fix it.</summary>
+    public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
+
+    /// <summary>The current UTC time in ISO 8601 to the second (e.g. 2026-11-30T18:21:45Z).</summary>
+    public string UtcNowIso() =>
+        Clock().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Joins arguments into one line, quoting those a shell would split.</summary>
+    public static string Quote(IEnumerable<string> args) =>
+        string.Join(" ", args.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\')
+            ? "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"
+            : a));
+
     /// <summary>Appended to the budget and interrupt messages (e.g. how to resume a sweep); empty by default.</summary>
     public string ResumeHint { get; set; } = "";
 
@@ -229,7 +263,9 @@ public sealed class CliContext : IDisposable
             throw new InvalidInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"--max-seconds {s:R}: must be positive and finite"));
         BudgetSeconds = s;
-        _stop.CancelAfter(TimeSpan.FromSeconds(Math.Min(s, int.MaxValue / 1000.0)));
+        var span = TimeSpan.FromSeconds(Math.Min(s, int.MaxValue / 1000.0));
+        _deadline = _clock.Elapsed + span;
+        _stop.CancelAfter(span);
     }
 
     /// <summary>Records Ctrl-C and asks the work to stop.</summary>

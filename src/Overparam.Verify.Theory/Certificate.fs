@@ -62,17 +62,41 @@ let predictionResult (p: EvaluatedPrediction) =
 
 /// Tool, runtime and content hashes for the certificate.
 let provenance (data: Overparam.Verify.Engine.Data.Dataset) (model: Mlp) =
-    let version =
-        let v = typeof<Mlp>.Assembly.GetName().Version
-        if isNull v then "unknown" else v.ToString(3)
     Provenance(
-        version,
+        Overparam.Verify.Engine.MachineInfo.ToolVersion,
         RuntimeInformation.FrameworkDescription,
         Environment.ProcessorCount,
-        Numerics.Vector<byte>.Count * 8,
+        Overparam.Verify.Engine.LinearAlgebra.SimdInfo.WidthBits,
         ContentHash.OfDataset data,
-        ContentHash.OfBytes(ReadOnlySpan(Text.Encoding.UTF8.GetBytes(ModelFile.Serialize model)))
+        ContentHash.OfBytes(ReadOnlySpan(Text.Encoding.UTF8.GetBytes(ModelFile.Serialize model))),
+        SourceCommit = Overparam.Verify.Engine.MachineInfo.SourceCommit,
+        Os = Overparam.Verify.Engine.MachineInfo.OperatingSystem,
+        CpuModel = Overparam.Verify.Engine.MachineInfo.CpuModel,
+        SimdPath = Overparam.Verify.Engine.LinearAlgebra.SimdInfo.Name
     )
+
+/// One clause on how a training run ended when it did not reach its target: diverged, out of budget, or stuck at a
+/// stationary point; empty when the run reached f ≤ target·f(w₀).
+let runNote (r: Overparam.Verify.Engine.Training.TrainResult) (lossName: string) (targetReduction: float) =
+    let recs = r.Trace.Records
+    if recs.Count = 0 then
+        "the run recorded no step"
+    else
+        let l0 = recs[0].Loss
+        let l1 = recs[recs.Count - 1].Loss
+        let reached = l1 <= targetReduction * l0
+        match r.Status with
+        | Overparam.Verify.Engine.Training.TrainStatus.Diverged ->
+            sprintf "the training run diverged (%s)" r.DivergenceReason
+        | _ when reached -> ""
+        | Overparam.Verify.Engine.Training.TrainStatus.Converged ->
+            sprintf
+                "the run stopped at a stationary point (zero gradient) after %d steps with %s/%s₀ = %.3g, short of its target %g"
+                r.Steps lossName lossName (l1 / l0) targetReduction
+        | _ ->
+            sprintf
+                "the run used its whole budget of %d steps without reaching %s ≤ %g·%s₀ (final %s/%s₀ = %.3g); raise --steps"
+                r.Steps lossName targetReduction lossName lossName lossName (l1 / l0)
 
 /// Deterministic thinning to at most m indices, first and last kept.
 let thinIndices (count: int) (m: int) =
@@ -82,8 +106,12 @@ let thinIndices (count: int) (m: int) =
         [| for j in 0 .. m - 1 -> int (Math.Round(float j * float (count - 1) / float (m - 1))) |] |> Array.distinct
 
 /// The fields every theorem's certificate shares, from its definition, evaluated checks and run.
-let private assemble (t: TheoremDefinition<'A>) conditions predictions seed provenance instance alpha init comparison trace (quantities: NamedValue[]) =
-    let verdict, reason = Theorem.decide conditions predictions |> Theorem.verdictName
+let private assemble (t: TheoremDefinition<'A>) conditions predictions seed provenance instance alpha init comparison trace (quantities: NamedValue[]) (runNote: string) =
+    let verdict, reason =
+        Theorem.decideWith (Theorem.skippedConclusions t predictions) conditions predictions |> Theorem.verdictName
+    // How the run ended belongs in the reason whatever the verdict: a budget that ran out or a divergence explains
+    // rows that do not hold and tells the user what to change.
+    let reason = if String.IsNullOrEmpty runNote then reason else sprintf "%s; %s" reason runNote
     Certificate(
         Certificate.SchemaId,
         t.Id,
@@ -150,7 +178,7 @@ let ofP2 (a: P2LocalPl.Analysis) : Certificate =
         TraceArrays(pick a.Steps, pick a.Times, pick a.Losses, pick a.GradNormSq, pick a.Distances, pick a.Rho, pick a.NtkAlpha, pick a.Envelope)
     let instance =
         InstanceDescription(s.Data.N, s.Data.D, s.Widths, Activations.Name s.Activation, s.Optimizer, a.Eta, "mean", s.DataSource, s.MaxSteps, s.TargetReduction)
-    assemble t conditions predictions s.Seed (provenance s.Data a.Model0) instance alpha init comparison trace [||]
+    assemble t conditions predictions s.Seed (provenance s.Data a.Model0) instance alpha init comparison trace [||] (runNote a.Result "f" s.TargetReduction)
 
 /// The P4 certificate of an analysed instance. The shared records are filled where they mean the same thing
 /// (α summary: σ_min(J) values; initialization: ν, R, L(W₀), β̂_H, η); the rest goes into Quantities.
@@ -224,4 +252,12 @@ let ofP4 (a: P4Moderate.Analysis) : Certificate =
            nv "sqrt(kd)/(B kappa(X) n)" (P4Moderate.c5Sides a ||> (/)) kernelStatus "P4.C5 ratio"
            nv "q SGD" a.QSgd "estimated" "factor of the SGD in-expectation bound (NaN for GD)"
            nv "trials" (float (if s.Optimizer = "sgd" then s.Trials else 1)) "exact" "runs the trace averages over" |]
-    assemble t conditions predictions s.Seed (provenance s.Data a.Model0) instance alpha init [||] trace quantities
+    let note =
+        match a.Runs with
+        | [ one ] -> runNote one.Result "L" s.TargetReduction
+        | runs ->
+            let notes = runs |> List.map (fun r -> runNote r.Result "L" s.TargetReduction) |> List.filter (fun n -> n <> "")
+            match notes with
+            | [] -> ""
+            | first :: _ -> sprintf "%d of %d runs fell short (first: %s)" notes.Length runs.Length first
+    assemble t conditions predictions s.Seed (provenance s.Data a.Model0) instance alpha init [||] trace quantities note

@@ -139,9 +139,11 @@ module Theorem =
 
     /// The overall verdict. In order: a failed hypothesis → hypotheses-not-met; an undecided hypothesis, or one that
     /// holds only on an estimated number → inconclusive; a violated bound whose status is certified or exact → refuted; a failed premise, a violated
-    /// bound that rests on an estimate, or a violated conditional bound → inconclusive; otherwise consistent.
-    /// Measurements (conditions or predictions) never count.
-    let decide (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
+    /// bound that rests on an estimate, or a violated conditional bound → inconclusive; no bound evaluated at all →
+    /// inconclusive (a consistent verdict must have held something against the run); otherwise consistent.
+    /// Measurements (conditions or predictions) never count. Except for hypotheses-not-met, the reason ends with what
+    /// was established and evaluated, and names the predictions in <paramref name="skipped"/> that did not apply.
+    let decideWith (skipped: string list) (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
         let hyps = conditions |> List.filter (fun c -> c.Role = ConditionRole.Hypothesis)
         let premises = conditions |> List.filter (fun c -> c.Role = ConditionRole.Premise)
 
@@ -161,6 +163,12 @@ module Theorem =
                 | Verdict.Inconclusive _ -> true
                 | Verdict.Holds _ -> c.Outcome.Status = NumberStatus.Estimated
                 | Verdict.Fails _ -> false)
+
+        let established =
+            hyps
+            |> List.filter (fun c -> Verdict.holds c.Outcome.Verdict && c.Outcome.Status <> NumberStatus.Estimated)
+            |> List.map (fun c -> c.Id)
+            |> List.distinct
 
         let bounds = predictions |> List.filter (fun p -> p.Kind = PredictionKind.Bound)
 
@@ -186,36 +194,72 @@ module Theorem =
         let ids (xs: string list) = String.concat ", " xs
         let why (c: EvaluatedCondition) = sprintf "%s: %s" c.Id (Verdict.reason c.Outcome.Verdict)
 
+        // What the verdict rests on, so that a reader never has to infer which checks ran.
+        let evaluatedBounds =
+            predictions
+            |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement)
+            |> List.map (fun p -> p.Id)
+            |> List.distinct
+
+        let summary =
+            let part label xs =
+                if List.isEmpty xs then None else Some(sprintf "%s: %s" label (ids xs))
+            [ Some(
+                  if List.isEmpty established then "established: none"
+                  else sprintf "established: %s" (ids established)
+              )
+              Some(
+                  if List.isEmpty evaluatedBounds then "bounds evaluated: none"
+                  else sprintf "bounds evaluated: %s" (ids evaluatedBounds)
+              )
+              part "not applicable to this run" skipped ]
+            |> List.choose id
+            |> String.concat "; "
+
+        let withSummary reason = sprintf "%s [%s]" reason summary
+
         match failed, undecided, violatedRigorous with
         | f :: _, _, _ -> OverallVerdict.HypothesesNotMet(why f)
         | [], u :: _, _ when Verdict.holds u.Outcome.Verdict ->
-            OverallVerdict.Inconclusive(sprintf "%s holds only on an estimated number, which cannot verify a hypothesis" u.Id)
-        | [], u :: _, _ -> OverallVerdict.Inconclusive(why u)
+            OverallVerdict.Inconclusive(
+                withSummary (sprintf "%s holds only on an estimated number, which cannot verify a hypothesis" u.Id)
+            )
+        | [], u :: _, _ -> OverallVerdict.Inconclusive(withSummary (why u))
         | [], [], v :: _ ->
             OverallVerdict.Refuted(
-                sprintf
-                    "hypotheses verified, but %s was observed false (%s bound; slack %g at step %d)"
-                    v.Id
-                    (NumberStatus.name v.Outcome.Status)
-                    v.Outcome.Slack
-                    v.Outcome.WorstStep
+                withSummary (
+                    sprintf
+                        "hypotheses verified, but %s was observed false (%s bound; slack %g at step %d)"
+                        v.Id
+                        (NumberStatus.name v.Outcome.Status)
+                        v.Outcome.Slack
+                        v.Outcome.WorstStep
+                )
             )
         | [], [], [] ->
             match failedPremises, violatedEstimated, violatedConditional with
-            | p :: _, _, _ -> OverallVerdict.Inconclusive(sprintf "premise %s" (why p))
+            | p :: _, _, _ -> OverallVerdict.Inconclusive(withSummary (sprintf "premise %s" (why p)))
             | [], v :: _, _ ->
                 OverallVerdict.Inconclusive(
-                    sprintf
-                        "%s was violated, but its bound rests on a sampled estimate (%s), so it cannot refute"
-                        v.Id
-                        v.Outcome.Note
+                    withSummary (
+                        sprintf
+                            "%s was violated, but its bound rests on a sampled estimate (%s), so it cannot refute"
+                            v.Id
+                            v.Outcome.Note
+                    )
                 )
             | [], [], v :: _ ->
                 OverallVerdict.Inconclusive(
-                    sprintf
-                        "%s was violated, but the theorem promises it only under a condition with an unspecified constant (%s), so it cannot refute"
-                        v.Id
-                        v.Outcome.Note
+                    withSummary (
+                        sprintf
+                            "%s was violated, but the theorem promises it only under a condition with an unspecified constant (%s), so it cannot refute"
+                            v.Id
+                            v.Outcome.Note
+                    )
+                )
+            | [], [], [] when List.isEmpty evaluatedBounds ->
+                OverallVerdict.Inconclusive(
+                    withSummary "hypotheses verified, but no predicted bound could be evaluated on this run"
                 )
             | [], [], [] ->
                 let estimated =
@@ -231,7 +275,16 @@ module Theorem =
                             "hypotheses verified and every predicted bound observed (%s rest on sampled estimates)"
                             (ids estimated)
 
-                OverallVerdict.Consistent note
+                OverallVerdict.Consistent(withSummary note)
+
+    /// <see cref="decideWith"/> with no skipped predictions.
+    let decide (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
+        decideWith [] conditions predictions
+
+    /// The IDs of a definition's conclusions that <see cref="evaluate"/> did not evaluate (not applicable to the run).
+    let skippedConclusions (t: TheoremDefinition<'a>) (predictions: EvaluatedPrediction list) =
+        let seen = predictions |> List.map (fun p -> p.Id) |> Set.ofList
+        t.Conclusions |> List.map (fun c -> c.Id) |> List.filter (fun id -> not (seen.Contains id)) |> List.distinct
 
     /// "consistent", "hypotheses-not-met", "inconclusive" or "refuted", and the reason.
     let verdictName v =

@@ -302,7 +302,9 @@ type Setup =
       TargetReduction: float
       Compare: bool
       ProbeNtk: bool
-      MaxTracePoints: int }
+      MaxTracePoints: int
+      /// Phases, progress and cancellation (never part of the result).
+      Monitor: IRunMonitor }
 
 /// Width of the default data's teacher network.
 let teacherWidth = 16
@@ -332,8 +334,24 @@ let setupOf (o: P2Options) : Setup =
     if o.MaxSteps < 1L then bad (sprintf "--steps must be at least 1, got %d" o.MaxSteps)
     if not (o.TargetReduction > 0.0 && o.TargetReduction < 1.0) then
         bad (sprintf "target reduction must be in (0, 1), got %g" o.TargetReduction)
+    // Refuse before the data is generated: the NTK probe holds the n×n Gram, two scratch Grams and the eigensolver's
+    // copy; the passes hold a few n×width arrays per layer; θ is copied at about log₂(steps) snapshots.
+    let given = not (isNull (box o.Data))
+    let n, dim = (if given then o.Data.N else o.N), (if given then o.Data.D else o.D)
+    if n >= 1 && dim >= 1 then
+        let nf, df = float n, float dim
+        let dims = Array.append [| df |] (widths |> Array.map float)
+        let weights = Array.init widths.Length (fun l -> dims[l] * dims[l + 1]) |> Array.append [| dims[dims.Length - 1] |]
+        let p = Array.sum weights
+        let wmax = Array.max dims
+        ProblemSize.Require(
+            sprintf "certify local-pl with n = %d, d = %d and widths %s" n dim (String.Join(",", widths)),
+            Array.max (Array.append weights [| nf * nf; nf * wmax |]),
+            (if nf * nf >= nf * wmax then "the n×n NTK" else "a layer's n×width activations"),
+            6.0 * nf * nf + 2.0 * nf * df + 4.0 * nf * Array.sum dims + 24.0 * p
+        )
     let data, source =
-        if not (isNull (box o.Data)) then
+        if given then
             let d = Dataset.Create(o.Data.X, o.Data.Y)
             if d.D < d.N then
                 bad (sprintf "d < n: the data has n = %d samples in d = %d dimensions; P2.C1 needs linearly independent inputs, so d ≥ n" d.N d.D)
@@ -360,7 +378,8 @@ let setupOf (o: P2Options) : Setup =
       TargetReduction = o.TargetReduction
       Compare = o.Compare
       ProbeNtk = o.ProbeNtk
-      MaxTracePoints = max 2 o.MaxTracePoints }
+      MaxTracePoints = max 2 o.MaxTracePoints
+      Monitor = if isNull (box o.Monitor) then RunMonitor.None else o.Monitor }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running the instance
@@ -420,16 +439,20 @@ let stepFromBeta (beta: float) =
     if beta > 0.0 && Double.IsFinite beta then 1.0 / beta, "1/β̂(w₀)"
     else 1.0, "1 (β̂(w₀) = 0)"
 
-let private trainGd (objective: MlpObjective) (theta0: float[]) (eta: float) (steps: int64) (target: float) logEvery probe =
-    Trainers.Run(
-        "gd",
-        objective,
-        ReadOnlySpan theta0,
-        TrainerOptions(LearningRate = eta, Steps = steps, TargetLoss = target, LogEvery = logEvery, LambdaMinProbe = probe)
-    )
+/// Runs a trainer under the monitor; a run stopped by the monitor is not a result, so it ends the analysis.
+let runMonitored (m: IRunMonitor) (optimizer: string) (objective: IObjective) (theta0: float[]) (o: TrainerOptions) =
+    let r = Trainers.Run(optimizer, objective, ReadOnlySpan theta0, o.MonitoredBy m)
+    if r.Status = TrainStatus.Cancelled then m.Cancellation.ThrowIfCancellationRequested()
+    r
 
-let private iterationsToTarget (r: TrainResult) =
-    if r.Status = TrainStatus.Converged then r.Steps else -1L
+let private trainGd (m: IRunMonitor) (objective: MlpObjective) (theta0: float[]) (eta: float) (steps: int64) (target: float) logEvery probe =
+    runMonitored m "gd" objective theta0 (TrainerOptions(LearningRate = eta, Steps = steps, TargetLoss = target, LogEvery = logEvery, LambdaMinProbe = probe))
+
+/// The step at which the run reached its target; −1 when it did not (a run that stopped at a stationary point
+/// without reaching the target "converged" in the trainer's sense, but took no step towards P2.R7's target).
+let private iterationsToTarget (r: TrainResult) (target: float) =
+    let recs = r.Trace.Records
+    if r.Status = TrainStatus.Converged && recs.Count > 0 && recs[recs.Count - 1].Loss <= target then r.Steps else -1L
 
 /// GD from a given network with η = 1/β̂(w₀) until f ≤ target·f(w₀): the P2.R7 comparison run.
 let comparisonRun (s: Setup) (name: string) (model: Mlp) =
@@ -438,18 +461,23 @@ let comparisonRun (s: Setup) (name: string) (model: Mlp) =
     let theta0 = model.GetParameters()
     let eta, _ = stepFromBeta (hessianNormEstimate model d theta0 s.Seed ("compare/" + name))
     let obj = MlpObjective(model, d.X, d.Y, LossNormalization.Mean)
-    let r = trainGd obj theta0 eta s.MaxSteps (s.TargetReduction * f0) s.MaxSteps null
+    s.Monitor.Phase(sprintf "P2.R7 comparison: GD from the %s initialization" name)
+    let r = trainGd s.Monitor obj theta0 eta s.MaxSteps (s.TargetReduction * f0) s.MaxSteps null
     { Name = name
       Eta = eta
       InitialLoss = f0
       FinalLoss = r.Trace.Records[r.Trace.Count - 1].Loss
-      Iterations = iterationsToTarget r }
+      Iterations = iterationsToTarget r (s.TargetReduction * f0) }
 
 /// Builds the positive initialization, chooses a and r, trains, and computes every quantity the checks use.
 let analyze (s: Setup) : Analysis =
     let d = s.Data
     let n = d.N
+    let m = s.Monitor
+    m.Phase(sprintf "P2.C1: spectrum of XXᵀ (%d×%d)" n n)
     let lmin, lmax, llow = inputGramSpectrum d.X
+    RunMonitor.ThrowIfStopped m
+    m.Phase "P2.C3/C4: choosing the output weight a and the radius r"
     let build a = positiveModel d s.Widths s.Activation a s.Seed
     // a: given, or 3·a_min at the radius that is best for a = 1 (3² = 9 > 4 leaves room for the GD premise P2.C5
     // with η = 1/β̂, which needs r²α(1 − βη/2)² = r²α/4 > 4f(w₀)).
@@ -482,11 +510,14 @@ let analyze (s: Setup) : Analysis =
         bad (sprintf "‖∇f(w₀)‖² overflows float64: --output-scale a = %g or the data is too large; rescale them" a)
     if f0 = 0.0 then
         bad "f(w₀) = 0: the initial network already fits every target exactly (e.g. all y = 0), so there is nothing to train and P2's rates are vacuous"
+    RunMonitor.ThrowIfStopped m
+    m.Phase "P2.C3: certified α bound; β̂ at w₀ by power iteration"
     let bb = ballBoundInputs model0 d.X
     let ucert = certifiedMinSensitivity bb r
     let alphaC = certifiedAlpha llow n bb r
     let theta0 = model0.GetParameters()
     let beta0 = hessianNormEstimate model0 d theta0 s.Seed "w0"
+    RunMonitor.ThrowIfStopped m
     let eta, etaChoice =
         match s.Optimizer, s.LearningRate with
         | "flow", _ -> nan, "flow (adaptive Dormand–Prince)"
@@ -509,16 +540,13 @@ let analyze (s: Setup) : Analysis =
                 nan)
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.Mean)
     let target = s.TargetReduction * f0
+    m.Phase(sprintf "training (%s) with the NTK probed at every step" s.Optimizer)
     let result =
         match s.Optimizer with
         | "flow" ->
-            Trainers.Run(
-                "flow",
-                objective,
-                ReadOnlySpan theta0,
-                TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe)
-            )
-        | _ -> trainGd objective theta0 eta s.MaxSteps target 1L probe
+            runMonitored m "flow" objective theta0 (TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe))
+        | _ -> trainGd m objective theta0 eta s.MaxSteps target 1L probe
+    m.Phase "β̂ along the run (power iteration at the middle and last iterates)"
     let tr = result.Trace
     let steps = tr.Records |> Seq.map (fun r -> r.Step) |> Seq.toArray
     let times = tr.Times()
@@ -561,7 +589,7 @@ let analyze (s: Setup) : Analysis =
                       Eta = eta
                       InitialLoss = f0
                       FinalLoss = losses[losses.Length - 1]
-                      Iterations = iterationsToTarget result }
+                      Iterations = iterationsToTarget result target }
                 | _ -> comparisonRun s "positive" model0
             [ positive
               comparisonRun s "xavier" (Initializers.Xavier(d.D, s.Widths, s.Activation, s.Seed))

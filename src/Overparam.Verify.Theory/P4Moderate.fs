@@ -33,7 +33,9 @@ type Setup =
       Trials: int
       /// True when the rows of given data were scaled to unit norm on request (--normalize).
       Normalized: bool
-      MaxTracePoints: int }
+      MaxTracePoints: int
+      /// Phases, progress and cancellation (never part of the result).
+      Monitor: IRunMonitor }
 
 let private bad (msg: string) = raise (InvalidInputException msg)
 
@@ -75,8 +77,20 @@ let setupOf (o: P4Options) : Setup =
             Some e
         else
             None
+    // Refuse before the data is generated: Σ(X), the NTK at every step and their eigensolvers hold a few n×n
+    // matrices; the passes hold n×k arrays; W (k×d) is copied at about log₂(steps) snapshots.
+    let given = not (isNull (box o.Data))
+    let n, dim = (if given then o.Data.N else o.N), (if given then o.Data.D else o.D)
+    if n >= 1 && dim >= 1 && o.K >= 2 then
+        let nf, df, kf = float n, float dim, float o.K
+        ProblemSize.Require(
+            sprintf "certify moderate with n = %d, d = %d and k = %d" n dim o.K,
+            Array.max [| nf * nf; nf * kf; kf * df; nf * df |],
+            (if nf >= kf && nf >= df then "the n×n kernel" else "an n×k or k×d array"),
+            8.0 * nf * nf + 4.0 * nf * kf + 2.0 * nf * df + 24.0 * kf * df
+        )
     let data, source =
-        if not (isNull (box o.Data)) then
+        if given then
             let d = Dataset.Create(o.Data.X, o.Data.Y)
             let name = if String.IsNullOrEmpty o.DataSource then "given" else o.DataSource
             if o.Normalize then Dataset.Create(normalizeRows d.X, d.Y), name + " (rows normalized to unit norm)"
@@ -101,7 +115,8 @@ let setupOf (o: P4Options) : Setup =
       TargetReduction = o.TargetReduction
       Trials = o.Trials
       Normalized = o.Normalize && not (isNull (box o.Data))
-      MaxTracePoints = max 2 o.MaxTracePoints }
+      MaxTracePoints = max 2 o.MaxTracePoints
+      Monitor = if isNull (box o.Monitor) then RunMonitor.None else o.Monitor }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Quantities at one point W
@@ -148,7 +163,7 @@ type RunLog =
       /// θ at record indices 0, 1, 2, 4, 8, … and the last (where β̂_H is estimated).
       Snapshots: (int * float[]) list }
 
-let private runLogged (optimizer: string) (model0: Mlp) (d: Dataset) (options: Func<float[], float> -> TrainerOptions) =
+let private runLogged (monitor: IRunMonitor) (optimizer: string) (model0: Mlp) (d: Dataset) (options: Func<float[], float> -> TrainerOptions) =
     let work = model0.Clone()
     let points = Collections.Generic.List<PointQuantities>()
     let snaps = Collections.Generic.List<int * float[]>()
@@ -162,7 +177,9 @@ let private runLogged (optimizer: string) (model0: Mlp) (d: Dataset) (options: F
             q.LambdaMin)
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.HalfSum)
     let theta0 = model0.GetParameters()
-    let result = Trainers.Run(optimizer, objective, ReadOnlySpan theta0, options probe)
+    let result = Trainers.Run(optimizer, objective, ReadOnlySpan theta0, (options probe).MonitoredBy monitor)
+    // A run stopped by the budget or Ctrl-C is not a result: it ends the analysis.
+    if result.Status = TrainStatus.Cancelled then monitor.Cancellation.ThrowIfCancellationRequested()
     let tr = result.Trace
     if tr.Count <> points.Count then
         invalidOp (sprintf "the trainer recorded %d points but probed %d" tr.Count points.Count)
@@ -246,6 +263,8 @@ let analyze (s: Setup) : Analysis =
     let d = s.Data
     let n = d.N
     let x = d.X
+    let m = s.Monitor
+    m.Phase(sprintf "P4.C2/C7: infinite-width kernel Σ(X) and its spectrum (%d×%d)" n n)
     let model0 = Initializers.P4TwoLayer(d.D, s.K, s.Activation, s.Nu, s.Seed)
     let v = model0.Layers[1].Weight.Data
     let e = s.Nu / sqrt (float s.K)
@@ -266,6 +285,8 @@ let analyze (s: Setup) : Analysis =
     // A huge ν (or data) overflows J Jᵀ at W₀; the eigensolvers below would then fail on a non-finite matrix.
     if not (ShallowNtk.Gram(model0, x).IsFinite()) then
         bad (sprintf "the NTK J Jᵀ at W₀ overflows float64: --nu %s or the data is too large; rescale them" (r17 s.Nu))
+    RunMonitor.ThrowIfStopped m
+    m.Phase "P4.C1/C3/C4: Jacobian bounds at W₀"
     let jb = ShallowJacobianBounds.Compute(model0, x)
     let p0 = pointQuantities model0 d
     let alpha = jb.SigmaMin
@@ -288,13 +309,17 @@ let analyze (s: Setup) : Analysis =
         | Some eta -> eta, "given"
         | None -> defaultStep s beta
     let target = if isGd s then s.TargetReduction * l0 else 0.0
+    RunMonitor.ThrowIfStopped m
     let runs =
         if isGd s then
-            [ runLogged "gd" model0 d (fun probe -> TrainerOptions(LearningRate = eta, Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe)) ]
+            m.Phase "training (gd) with the NTK spectrum at every step"
+            [ runLogged m "gd" model0 d (fun probe -> TrainerOptions(LearningRate = eta, Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe)) ]
         else
             [ for t in 0 .. s.Trials - 1 ->
                   let trialSeed = RandomStreams.For(s.Seed, sprintf "p4/sgd-trial/%d" t).NextUInt64()
+                  m.Phase(sprintf "training (sgd), trial %d of %d" (t + 1) s.Trials)
                   runLogged
+                      m
                       "sgd"
                       model0
                       d
@@ -307,6 +332,7 @@ let analyze (s: Setup) : Analysis =
                               LogEvery = int64 n,
                               LambdaMinProbe = probe
                           )) ]
+    m.Phase "β̂_H along the run (power iteration on Hessian-vector products)"
     let betaHat =
         runs
         |> List.mapi (fun t run ->

@@ -126,8 +126,14 @@ public class BadInputTests
     [InlineData("--lr NaN: the learning rate must be positive and finite", "--lr NaN")]
     [InlineData("--lr Infinity: the learning rate must be positive and finite", "--lr Infinity")]
     [InlineData("--steps -1: must be at least 0", "--steps -1")]
-    [InlineData("--batch 0: must be at least 1", "--batch 0")]
-    [InlineData("--batch 9: larger than the n = 3 samples", "--batch 9")]
+    [InlineData("--batch 0: must be at least 1", "--batch 0 --optimizer sgd")]
+    [InlineData("--batch 9: larger than the n = 3 samples", "--batch 9 --optimizer sgd")]
+    // Options that the chosen optimizer does not use are refused, not silently ignored.
+    [InlineData("--batch does not apply with --optimizer gd", "--batch 2")]
+    [InlineData("--end-time does not apply with --optimizer gd", "--end-time 1")]
+    [InlineData("--end-time does not apply with --optimizer sgd", "--end-time 1 --optimizer sgd")]
+    [InlineData("--seed does not apply with --optimizer flow", "--seed 4 --optimizer flow")]
+    [InlineData("--max-seconds 0: must be positive and finite", "--max-seconds 0")]
     [InlineData("--log-every 0: must be at least 1", "--log-every 0")]
     [InlineData("--end-time -1: must be positive", "--end-time -1 --optimizer flow")]
     public void Train_BadOption_NamedAsTyped(string expected, string options) =>
@@ -137,7 +143,22 @@ public class BadInputTests
     [InlineData("--size 100000 is too large for gemm", "bench gemm --size 100000")]
     [InlineData("--size 30000 is too large for syrk", "bench syrk --size 30000")]
     [InlineData("n·k·d = 12884901882, more than 2E+08", "sweep moderate --n 2147483647 --k 2 --d 3 --store {dir}/s.db --out {dir}/rep")]
+    // n = 100000 passed the n·k·d guard and crashed with an OverflowException in Matrix..ctor (exit 134).
+    [InlineData("certify moderate with n = 100000, d = 10 and k = 200 is too large: the n×n kernel would have 1E+10 entries", "certify moderate --n 100000")]
+    [InlineData("certify local-pl with n = 60000, d = 60000 and widths 16,16 is too large", "certify local-pl --n 60000 --d 60000")]
+    // Fits in one array but not in memory: 5·n² doubles for n = 30000 is about 34 GiB.
+    [InlineData("GiB of memory", "certify local-pl --n 30000 --d 30000 --widths 2")]
     public void Size_TooLarge_RejectedBeforeAllocating(string expected, string commandLine) => Check(expected, commandLine);
+
+    [Theory]
+    // Options that would be silently ignored are refused.
+    [InlineData("--n does not apply with --data", "certify local-pl --data {wide} --n 3")]
+    [InlineData("--d does not apply with --data", "certify moderate --data {wide} --normalize --d 3")]
+    [InlineData("--lr does not apply with --optimizer flow", "certify local-pl --optimizer flow --lr 0.1")]
+    [InlineData("--trials does not apply with --optimizer gd", "certify moderate --trials 3")]
+    [InlineData("--save-model and --trace name the same file", "train --model {model} --data {data} --save-model {dir}/x --trace {dir}/x")]
+    [InlineData("--max-seconds -1: must be positive and finite", "certify local-pl --max-seconds -1")]
+    public void Options_Inapplicable_Refused(string expected, string commandLine) => Check(expected, commandLine);
 
     [Theory]
     // All-zero targets gave f(w₀) = 0, every PL ratio 0/0, and a "refuted" verdict with exit 1.

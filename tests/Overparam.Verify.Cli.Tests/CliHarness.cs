@@ -25,6 +25,18 @@ public sealed class CliHarness : IDisposable
         return (code, o.ToString(), e.ToString());
     }
 
+    /// <summary>
+    /// A certificate's bytes without provenance.invocation (command line and UTC time): the one part that differs
+    /// between two runs with the same options and seed.
+    /// </summary>
+    public static string WithoutInvocation(string certificatePath)
+    {
+        var text = File.ReadAllText(certificatePath);
+        var stripped = System.Text.RegularExpressions.Regex.Replace(text, @",\s*""invocation"": \{[^{}]*\}", "");
+        Assert.NotEqual(text, stripped); // the CLI always records its invocation
+        return stripped;
+    }
+
     public string Write(string name, string content)
     {
         var p = PathOf(name);

@@ -218,16 +218,33 @@ let tests =
                     let v =
                         verdictOf
                             [ cond "P2.C1" ConditionRole.Hypothesis NumberStatus.Exact (Verdict.Holds 1.0) ]
-                            [ pred "P2.R7" PredictionKind.Measurement NumberStatus.Exact false ]
+                            [ pred "P2.R6" PredictionKind.Bound NumberStatus.Certified true
+                              pred "P2.R7" PredictionKind.Measurement NumberStatus.Exact false ]
                     Expect.equal v "consistent" "measurements are reported, not asserted"
+
+                testCase "no evaluated bound is never consistent, and the reason says what was established and skipped"
+                <| fun () ->
+                    let ok = cond "P2.C1" ConditionRole.Hypothesis NumberStatus.Exact (Verdict.Holds 1.0)
+                    let onlyMeasurement = [ pred "P2.R7" PredictionKind.Measurement NumberStatus.Exact true ]
+                    let v, reason = Theorem.decideWith [ "P2.R1" ] [ ok ] onlyMeasurement |> Theorem.verdictName
+                    Expect.equal v "inconclusive" "a consistent verdict must rest on at least one evaluated bound"
+                    Expect.stringContains reason "no predicted bound could be evaluated" "says why"
+                    Expect.stringContains reason "established: P2.C1" "names the established hypotheses"
+                    Expect.stringContains reason "not applicable to this run: P2.R1" "names the skipped predictions"
+                    let v2, reason2 =
+                        Theorem.decideWith [] [ ok ] (pred "P2.R6" PredictionKind.Bound NumberStatus.Certified true :: onlyMeasurement)
+                        |> Theorem.verdictName
+                    Expect.equal v2 "consistent" "one held bound suffices"
+                    Expect.stringContains reason2 "bounds evaluated: P2.R6" "names the evaluated bounds"
 
                 testCase "an undecided estimated premise leaves consistent; a failed one makes it inconclusive"
                 <| fun () ->
                     let ok = cond "P2.C1" ConditionRole.Hypothesis NumberStatus.Exact (Verdict.Holds 1.0)
                     let pending = cond "P2.C5" ConditionRole.Premise NumberStatus.Estimated (Verdict.Inconclusive "β̂")
                     let failed = cond "P2.C5" ConditionRole.Premise NumberStatus.Estimated (Verdict.Fails "β̂")
-                    Expect.equal (verdictOf [ ok; pending ] []) "consistent" "pending premise"
-                    Expect.equal (verdictOf [ ok; failed ] []) "inconclusive" "failed premise"
+                    let held = [ pred "P2.R6" PredictionKind.Bound NumberStatus.Certified true ]
+                    Expect.equal (verdictOf [ ok; pending ] held) "consistent" "pending premise"
+                    Expect.equal (verdictOf [ ok; failed ] held) "inconclusive" "failed premise"
 
                 testCase "a certified lower bound below the threshold is inconclusive unless a sample refutes"
                 <| fun () ->

@@ -134,7 +134,20 @@ let tests =
                             Id = "P4.C4"
                             Role = ConditionRole.Measurement
                             Outcome = { ok.Outcome with Verdict = Verdict.Fails "c unknown" } }
-                    let v, _ = Theorem.decide [ ok; ratio ] [] |> Theorem.verdictName
+                    let held =
+                        { EvaluatedPrediction.Id = "P4.R2"
+                          Statement = ""
+                          Kind = PredictionKind.Bound
+                          Outcome =
+                            { Bound = 1.0
+                              Observed = 0.5
+                              Sense = Sense.AtMost
+                              Status = NumberStatus.Certified
+                              Holds = true
+                              Slack = 0.5
+                              WorstStep = -1L
+                              Note = "" } }
+                    let v, _ = Theorem.decide [ ok; ratio ] [ held ] |> Theorem.verdictName
                     Expect.equal v "consistent" "measurements are reported, not asserted"
 
                 testCase "a violated conditional bound is inconclusive, never refuted"

@@ -30,8 +30,21 @@ let tests =
                     Statement = ""
                     Role = ConditionRole.Hypothesis
                     Outcome = { Value = 2.0; Threshold = 1.0; Status = status; Verdict = Verdict.Holds 1.0 } }
-              Expect.equal (Theorem.decide [ h NumberStatus.Exact ] [] |> Theorem.verdictName |> fst) "consistent" "exact"
-              Expect.equal (Theorem.decide [ h NumberStatus.Estimated ] [] |> Theorem.verdictName |> fst) "inconclusive" "estimated"
+              let held =
+                  { EvaluatedPrediction.Id = "X.R1"
+                    Statement = ""
+                    Kind = PredictionKind.Bound
+                    Outcome =
+                      { Bound = 1.0
+                        Observed = 0.5
+                        Sense = Sense.AtMost
+                        Status = NumberStatus.Certified
+                        Holds = true
+                        Slack = 0.5
+                        WorstStep = -1L
+                        Note = "" } }
+              Expect.equal (Theorem.decide [ h NumberStatus.Exact ] [ held ] |> Theorem.verdictName |> fst) "consistent" "exact"
+              Expect.equal (Theorem.decide [ h NumberStatus.Estimated ] [ held ] |> Theorem.verdictName |> fst) "inconclusive" "estimated"
 
           testProperty "holds exactly when a non-estimated value exceeds the threshold"
           <| fun (NormalFloat value) (NormalFloat threshold) ->

@@ -45,15 +45,20 @@ public static class CertifyCommand
         var data = new Option<string?>("--data") { Description = "Data file instead of generated data (CSV with a 'y' column, or a folder with X.npy and y.npy)" };
         var noCompare = new Option<bool>("--no-compare") { Description = "Skip the Xavier/He comparison runs (P2.R7)" };
         var outDir = new Option<string>("--out") { Description = "Output folder for certificate.json and report.md", DefaultValueFactory = _ => DefaultOut };
-        var cmd = new Command("local-pl", "P2: Chatterjee's local PL criterion with positive initialization.")
+        var maxSeconds = OptionRules.MaxSeconds();
+        var cmd = new Command("local-pl", "P2: Chatterjee's local PL criterion with positive initialization. " + CliApp.ExitCodeHelp)
         {
-            n, d, widths, activation, optimizer, outputScale, radius, lr, steps, seed, data, noCompare, outDir,
+            n, d, widths, activation, optimizer, outputScale, radius, lr, steps, seed, data, noCompare, outDir, maxSeconds,
         };
         cmd.SetAction(parse =>
         {
             var dir = parse.GetRequiredValue(outDir);
-            AtomicFile.EnsureFolderLocation(dir, "--out");
             var dataPath = parse.GetValue(data);
+            RefuseWithData(parse, dataPath, n, d);
+            if (parse.GetRequiredValue(optimizer).Trim().Equals("flow", StringComparison.OrdinalIgnoreCase))
+                OptionRules.RefuseIfGiven(parse, lr, "--optimizer flow", "the flow integrator chooses its own steps");
+            AtomicFile.EnsureFolderLocation(dir, "--out");
+            ctx.StartBudget(parse.GetValue(maxSeconds));
             var options = new P2Options
             {
                 N = parse.GetValue(n),
@@ -72,7 +77,7 @@ public static class CertifyCommand
             };
             // Certify validates every input before computing, and nothing is written until it returns.
             var clock = Stopwatch.StartNew();
-            var certificate = P2Facade.Certify(options);
+            var certificate = CliProgress.Run(ctx, "certify local-pl", monitor => P2Facade.Certify(options with { Monitor = monitor }));
             return Write(ctx, certificate, ReproduceCommand(options, dataPath, dir), dir, clock.Elapsed.TotalSeconds);
         });
         return cmd;
@@ -94,17 +99,22 @@ public static class CertifyCommand
         var data = new Option<string?>("--data") { Description = "Data file instead of generated data (CSV with a 'y' column, or a folder with X.npy and y.npy); rows must be unit norm (P4.C6)" };
         var normalize = new Option<bool>("--normalize") { Description = "Scale the rows of --data to unit norm first" };
         var outDir = new Option<string>("--out") { Description = "Output folder for certificate.json and report.md", DefaultValueFactory = _ => DefaultModerateOut };
-        var cmd = new Command("moderate", "P4: Oymak and Soltanolkotabi's moderate overparameterization of shallow networks.")
+        var maxSeconds = OptionRules.MaxSeconds();
+        var cmd = new Command("moderate", "P4: Oymak and Soltanolkotabi's moderate overparameterization of shallow networks. " + CliApp.ExitCodeHelp)
         {
-            n, d, k, activation, nu, optimizer, lr, steps, trials, seed, data, normalize, outDir,
+            n, d, k, activation, nu, optimizer, lr, steps, trials, seed, data, normalize, outDir, maxSeconds,
         };
         cmd.SetAction(parse =>
         {
             var dir = parse.GetRequiredValue(outDir);
-            AtomicFile.EnsureFolderLocation(dir, "--out");
             var dataPath = parse.GetValue(data);
             bool norm = parse.GetValue(normalize);
             if (norm && dataPath is null) throw new InvalidInputException("--normalize needs --data (generated inputs are already unit norm)");
+            RefuseWithData(parse, dataPath, n, d);
+            if (!parse.GetRequiredValue(optimizer).Trim().Equals("sgd", StringComparison.OrdinalIgnoreCase))
+                OptionRules.RefuseIfGiven(parse, trials, $"--optimizer {parse.GetRequiredValue(optimizer)}", "trials are averaged for sgd only (gd is deterministic)");
+            AtomicFile.EnsureFolderLocation(dir, "--out");
+            ctx.StartBudget(parse.GetValue(maxSeconds));
             var options = new P4Options
             {
                 N = parse.GetValue(n),
@@ -123,26 +133,36 @@ public static class CertifyCommand
             };
             // Certify validates every input before computing, and nothing is written until it returns.
             var clock = Stopwatch.StartNew();
-            var certificate = P4Facade.Certify(options);
+            var certificate = CliProgress.Run(ctx, "certify moderate", monitor => P4Facade.Certify(options with { Monitor = monitor }));
             return Write(ctx, certificate, ReproduceCommand(options, dataPath, dir), dir, clock.Elapsed.TotalSeconds);
         });
         return cmd;
     }
 
-    // Both files are written atomically only after the whole certificate exists.
+    // --n and --d describe generated data; with --data they would be silently ignored.
+    private static void RefuseWithData(ParseResult parse, string? dataPath, Option<int> n, Option<int> d)
+    {
+        if (dataPath is null) return;
+        OptionRules.RefuseIfGiven(parse, n, "--data", "n is the number of rows of the data file");
+        OptionRules.RefuseIfGiven(parse, d, "--data", "d is the number of feature columns of the data file");
+    }
+
+    // Both files are written as one set only after the whole certificate exists: a full disk leaves neither.
     private static int Write(CliContext ctx, Engine.Certificates.Certificate certificate, string command, string dir, double seconds)
     {
-        AtomicFile.CreateFolder(dir, "--out");
+        certificate = certificate with
+        {
+            Provenance = certificate.Provenance with { Invocation = new Invocation(ctx.CommandLine, ctx.UtcNowIso()) },
+        };
         var jsonPath = Path.Combine(dir, "certificate.json");
         var reportPath = Path.Combine(dir, "report.md");
         var json = CertificateJson.Serialize(certificate);
         var report = CertificateReport.Markdown(certificate, command);
-        AtomicFile.WriteAllText(jsonPath, json);
-        AtomicFile.WriteAllText(reportPath, report);
+        AtomicFile.WriteSet(dir, "--out", [("certificate.json", json), ("report.md", report)]);
 
         CertificateReport.WriteSummary(ctx.Out, certificate);
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {jsonPath} and {reportPath} ({seconds:F1} s)"));
-        return certificate.Verdict == "refuted" ? CliApp.ExitNegativeResult : CliApp.ExitOk;
+        return CliApp.ExitCodeOf(certificate.Verdict);
     }
 
     /// <summary>Parses "16,16" into widths; anything else is an input error naming the text.</summary>

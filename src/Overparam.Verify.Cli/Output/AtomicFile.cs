@@ -89,6 +89,60 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes several files into <paramref name="dir"/> as one set: every file is first written in full to a
+    /// temporary sibling, and only when all of them are on disk are they renamed into place (renames need no space).
+    /// A failure (a full disk, a permission) deletes the temporaries and, if this call created the folder, the folder:
+    /// the user finds either the old set or the new one, never half of each.
+    /// </summary>
+    public static void WriteSet(string dir, string optionName, IReadOnlyList<(string Name, string Text)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        EnsureFolderLocation(dir, optionName);
+        // A folder in the place of one of the files would fail its rename after the others had moved: check first.
+        foreach (var (name, _) in files)
+            if (Directory.Exists(Path.Combine(dir, name)))
+                throw new OutputPathException($"{optionName}: cannot write into '{dir}': '{name}' there is a folder");
+        bool created = !Directory.Exists(dir);
+        CreateFolder(dir, optionName);
+        var temps = new List<(string Tmp, string Final)>();
+        try
+        {
+            foreach (var (name, text) in files)
+            {
+                var final = Path.GetFullPath(Path.Combine(dir, name));
+                var tmp = final + $".tmp-{Environment.ProcessId}";
+                temps.Add((tmp, final));
+                using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
+                w.Write(text);
+                w.Flush();
+            }
+            foreach (var (tmp, final) in temps) File.Move(tmp, final, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            foreach (var (tmp, _) in temps) TryDelete(tmp);
+            if (created) TryDeleteEmptyFolder(dir);
+            throw new OutputPathException($"{optionName}: cannot write into '{dir}': {e.Message}", e);
+        }
+        catch
+        {
+            foreach (var (tmp, _) in temps) TryDelete(tmp);
+            if (created) TryDeleteEmptyFolder(dir);
+            throw;
+        }
+    }
+
+    private static void TryDeleteEmptyFolder(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => Write(path, w => w.Write(text));
 

@@ -15,12 +15,14 @@ public static class CertificateReport
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(c);
         o.WriteLine($"{c.Theorem}: {c.Title}");
-        o.WriteLine($"{"id",-7} {"status",-10} {"value",13} {"threshold",13}  {"holds",-6} verdict");
+        // Each row names its role, so that a "no" under a consistent verdict reads as what it is (a measurement, a
+        // premise of an estimated bound) rather than as a contradiction.
+        o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"value",13} {"threshold",13}  {"holds",-6} verdict");
         foreach (var r in c.Conditions)
-            o.WriteLine($"{r.Id,-7} {r.Status,-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Verdict}{(r.Role == "measurement" ? " (measurement, not part of the verdict)" : "")}");
-        o.WriteLine($"{"id",-7} {"status",-10} {"observed",13} {"bound",13}  {"holds",-6} kind");
+            o.WriteLine($"{r.Id,-7} {r.Role,-17} {r.Status,-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Verdict}{RoleNote(r.Role)}");
+        o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"observed",13} {"bound",13}  {"holds",-6}");
         foreach (var p in c.Predictions)
-            o.WriteLine($"{p.Id,-7} {p.Status,-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6} {p.Kind}");
+            o.WriteLine($"{p.Id,-7} {p.Kind,-17} {p.Status,-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6}{RoleNote(p.Kind)}");
         var i = c.Initialization;
         o.WriteLine(string.Create(Inv, $"α: {string.Join(", ", c.Alpha.Values.Select(v => $"{v.Name} {G(v.Value)} ({v.Status})"))}; decides: {c.Alpha.Decides}"));
         if (c.Quantities.Count == 0)
@@ -32,6 +34,14 @@ public static class CertificateReport
             o.WriteLine("iterations to f ≤ 1e-6·f(w₀): " + string.Join(", ", c.Comparison.Select(r => $"{r.Initialization} {Iter(r.IterationsToTarget)}")));
         o.WriteLine($"verdict: {c.Verdict} ({c.VerdictReason})");
     }
+
+    private static string RoleNote(string role) => role switch
+    {
+        "measurement" => " (reported, not part of the verdict)",
+        "premise" => " (premise of the step-size bounds)",
+        "conditional-bound" => " (can make the verdict inconclusive, never refuted)",
+        _ => "",
+    };
 
     /// <summary>The Markdown report: statement, tables with status, the loss against the envelope, the reproduce command.</summary>
     public static string Markdown(Certificate c, string command)
@@ -76,12 +86,14 @@ public static class CertificateReport
         foreach (var v in c.Alpha.Values) sb.AppendLine($"| {v.Name} | {G(v.Value)} | {v.Status} | {v.Description} |");
         sb.AppendLine().AppendLine($"Decides {(p2 ? "P2.C3" : "P4.C1")}: **{c.Alpha.Decides}**.").AppendLine();
 
-        sb.AppendLine("## Conditions").AppendLine().AppendLine("| id | statement | value | threshold | status | holds | verdict |").AppendLine("|---|---|---|---|---|---|---|");
+        sb.AppendLine("## Conditions").AppendLine().AppendLine("Role: a *hypothesis* decides the verdict; a *premise* only the bounds that rest on it; a *measurement* is reported, never asserted.").AppendLine();
+        sb.AppendLine("| id | role | statement | value | threshold | status | holds | verdict |").AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in c.Conditions)
-            sb.AppendLine($"| {r.Id} | {Esc(r.Statement)} | {G(r.Value)} | {G(r.Threshold)} | {r.Status} | {(r.Holds ? "yes" : "no")} | {r.Verdict}{(r.Reason.Length > 0 ? ": " + Esc(r.Reason) : "")} |");
-        sb.AppendLine().AppendLine("## Predictions").AppendLine().AppendLine("| id | statement | kind | bound | observed | slack | status | holds | note |").AppendLine("|---|---|---|---|---|---|---|---|---|");
+            sb.AppendLine($"| {r.Id} | {r.Role} | {Esc(r.Statement)} | {G(r.Value)} | {G(r.Threshold)} | {r.Status} | {(r.Holds ? "yes" : "no")} | {r.Verdict}{(r.Reason.Length > 0 ? ": " + Esc(r.Reason) : "")} |");
+        sb.AppendLine().AppendLine("## Predictions").AppendLine().AppendLine("Role: a *bound* can refute when its status is exact or certified; a *conditional-bound* or an estimated bound can only make the verdict inconclusive; a *measurement* is reported.").AppendLine();
+        sb.AppendLine("| id | role | statement | bound | observed | slack | status | holds | note |").AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var p in c.Predictions)
-            sb.AppendLine($"| {p.Id} | {Esc(p.Statement)} | {p.Kind} ({p.Sense}) | {G(p.Bound)} | {G(p.Observed)} | {G(p.Slack)} | {p.Status} | {(p.Holds ? "yes" : "no")} | {Esc(p.Reason)} |");
+            sb.AppendLine($"| {p.Id} | {p.Kind} ({p.Sense}) | {Esc(p.Statement)} | {G(p.Bound)} | {G(p.Observed)} | {G(p.Slack)} | {p.Status} | {(p.Holds ? "yes" : "no")} | {Esc(p.Reason)} |");
         foreach (var n in c.NotChecked) sb.AppendLine().Append($"Not checked: {n.Id} — {n.Reason}.");
         sb.AppendLine().AppendLine();
 
@@ -100,7 +112,10 @@ public static class CertificateReport
 
         sb.AppendLine("## Reproduce").AppendLine().AppendLine("```").AppendLine(command).AppendLine("```").AppendLine();
         var pv = c.Provenance;
-        sb.AppendLine($"overparam {pv.ToolVersion}, {pv.DotnetVersion}, {pv.ProcessorCount} processors, {pv.VectorWidthBits}-bit vectors. Certificate schema `{c.Schema}`.");
+        sb.AppendLine("## Provenance").AppendLine();
+        sb.AppendLine($"overparam {pv.ToolVersion}{(pv.SourceCommit.Length > 0 ? $" (commit {pv.SourceCommit})" : "")}, {pv.DotnetVersion}, {pv.Os}.");
+        sb.AppendLine($"CPU {pv.CpuModel}, {pv.ProcessorCount} processors, kernels on the {pv.SimdPath} path ({pv.VectorWidthBits}-bit vectors). Seed {c.Seed}. Certificate schema `{c.Schema}`.");
+        if (pv.Invocation is { } inv) sb.AppendLine().AppendLine($"Written {inv.CreatedUtc} by `{inv.CommandLine}`.");
         return sb.ToString();
     }
 

@@ -56,7 +56,7 @@ public sealed record Certificate(
 /// <param name="ToolVersion">Version of the overparam engine.</param>
 /// <param name="DotnetVersion">The .NET runtime description.</param>
 /// <param name="ProcessorCount">Logical processors visible to the process.</param>
-/// <param name="VectorWidthBits">Width of System.Numerics.Vector on this machine, in bits.</param>
+/// <param name="VectorWidthBits">Width of the vectors the engine's kernels ran with, in bits (512, 256, or 64 for scalar code).</param>
 /// <param name="DataSha256">SHA-256 of the data set's canonical bytes.</param>
 /// <param name="ModelSha256">SHA-256 of the initial model's overparam.model/1 JSON.</param>
 public sealed record Provenance(
@@ -65,7 +65,31 @@ public sealed record Provenance(
     int ProcessorCount,
     int VectorWidthBits,
     string DataSha256,
-    string ModelSha256);
+    string ModelSha256)
+{
+    /// <summary>The source commit the tool was built from; empty when built outside a git checkout.</summary>
+    public string SourceCommit { get; init; } = "";
+
+    /// <summary>The operating system.</summary>
+    public string Os { get; init; } = "";
+
+    /// <summary>The CPU model name.</summary>
+    public string CpuModel { get; init; } = "";
+
+    /// <summary>The SIMD path the kernels ran ("vector512+fma", "vector256+fma" or "scalar").</summary>
+    public string SimdPath { get; init; } = "";
+
+    /// <summary>
+    /// How this certificate was asked for: the command line and the UTC time. The only part of a certificate that
+    /// differs between two runs with the same options and seed on the same machine; null when not run from the CLI.
+    /// </summary>
+    public Invocation? Invocation { get; init; }
+}
+
+/// <summary>The command that produced a certificate, and when.</summary>
+/// <param name="CommandLine">The full command line as typed (arguments quoted where they contain spaces).</param>
+/// <param name="CreatedUtc">UTC time the certificate was written, ISO 8601 (e.g. 2026-11-30T18:21:45Z).</param>
+public sealed record Invocation(string CommandLine, string CreatedUtc);
 
 /// <summary>The instance a certificate is about.</summary>
 /// <param name="N">Number of samples.</param>
@@ -264,6 +288,9 @@ public sealed record P2Options
     /// <summary>Record λ_min of the NTK at every logged step. Default true.</summary>
     public bool ProbeNtk { get; init; } = true;
 
+    /// <summary>Receives phases and training progress, and signals when to stop (time budget, Ctrl-C). Default: none.</summary>
+    public IRunMonitor Monitor { get; init; } = RunMonitor.None;
+
     /// <summary>At most this many trace points go into the certificate (checks use every logged step). Default 400.</summary>
     public int MaxTracePoints { get; init; } = 400;
 }
@@ -312,6 +339,9 @@ public sealed record P4Options
 
     /// <summary>SGD: number of seeds the expectation is taken over. Default 5.</summary>
     public int Trials { get; init; } = 5;
+
+    /// <summary>Receives phases and training progress, and signals when to stop (time budget, Ctrl-C). Default: none.</summary>
+    public IRunMonitor Monitor { get; init; } = RunMonitor.None;
 
     /// <summary>At most this many trace points go into the certificate (checks use every logged step). Default 400.</summary>
     public int MaxTracePoints { get; init; } = 400;

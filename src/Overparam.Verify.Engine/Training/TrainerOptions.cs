@@ -6,7 +6,7 @@ namespace Overparam.Verify.Engine.Training;
 /// Settings shared by all trainers; each trainer reads (and validates) only the ones it uses.
 /// Invalid values throw <see cref="InvalidInputException"/> naming the option when a trainer starts.
 /// </summary>
-public sealed class TrainerOptions
+public sealed record TrainerOptions
 {
     /// <summary>Step size η for GD, SGD and subgradient descent. Default 0.01; must be positive and finite.</summary>
     public double LearningRate { get; init; } = 0.01;
@@ -80,6 +80,13 @@ public sealed class TrainerOptions
 
     /// <summary>Checked once per step; when signalled the run stops with <see cref="TrainStatus.Cancelled"/>.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>A copy that reports progress (with the loss) to <paramref name="monitor"/> and stops when it signals.</summary>
+    public TrainerOptions MonitoredBy(IRunMonitor monitor)
+    {
+        ArgumentNullException.ThrowIfNull(monitor);
+        return this with { LossProgress = monitor.Step, Cancellation = monitor.Cancellation };
+    }
 
     internal void ValidateCommon()
     {
