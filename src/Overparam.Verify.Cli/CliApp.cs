@@ -29,20 +29,29 @@ public static partial class CliApp
     /// <summary>Exit code after Ctrl-C (128 + SIGINT, the shell convention); nothing half-written was left.</summary>
     public const int ExitInterrupted = 130;
 
+    /// <summary>Exit code of <c>verify</c>: the re-run disagrees with the certificate beyond the named tolerances.</summary>
+    public const int ExitVerifyDiffers = 6;
+
+    /// <summary>Exit code of <c>verify</c>: the certificate's bytes do not match its content hash (it was edited).</summary>
+    public const int ExitVerifyTampered = 7;
+
+    /// <summary>Exit code of <c>verify</c>: the certificate cannot be re-run here (its data file is missing or differs).</summary>
+    public const int ExitVerifyCannotRerun = 8;
+
     /// <summary>The exit code of a certificate's verdict; one mapping for every theorem, documented in the README.</summary>
-    public static int ExitCodeOf(string verdict) => verdict switch
+    public static int ExitCodeOf(Contracts.VerdictKind verdict) => verdict switch
     {
-        "consistent" => ExitOk,
-        "refuted" => ExitNegativeResult,
-        "hypotheses-not-met" => ExitHypothesesNotMet,
-        "inconclusive" => ExitInconclusive,
+        Contracts.VerdictKind.Consistent => ExitOk,
+        Contracts.VerdictKind.Refuted => ExitNegativeResult,
+        Contracts.VerdictKind.HypothesesNotMet => ExitHypothesesNotMet,
+        Contracts.VerdictKind.Inconclusive => ExitInconclusive,
         _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, "unknown verdict"),
     };
 
     /// <summary>The exit codes as <c>--help</c> prints them.</summary>
     public const string ExitCodeHelp =
         "Exit codes: 0 consistent (or success), 1 refuted (or diverged training), 2 bad input, 3 hypotheses-not-met, " +
-        "4 inconclusive, 5 --max-seconds exceeded, 130 interrupted.";
+        "4 inconclusive, 5 --max-seconds exceeded, 6 verify: differs, 7 verify: tampered, 8 verify: cannot re-run, 130 interrupted.";
 
     /// <summary>Runs <paramref name="args"/> writing to the given streams; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -54,6 +63,9 @@ public static partial class CliApp
             TrainCommand.Create(context),
             BenchCommand.Create(context),
             CertifyCommand.Create(context),
+            TheoremsCommand.Create(context),
+            VerifyCommand.Create(context),
+            ReportCommand.Create(context),
             SweepCommand.Create(context),
         };
 
@@ -97,6 +109,11 @@ public static partial class CliApp
             return ExitInputError;
         }
         catch (OutputPathException e)
+        {
+            stderr.WriteLine($"overparam: {e.Message}");
+            return ExitInputError;
+        }
+        catch (Contracts.CertificateFormatException e)
         {
             stderr.WriteLine($"overparam: {e.Message}");
             return ExitInputError;

@@ -1,6 +1,5 @@
 namespace Overparam.Verify.Theory
 
-open Overparam.Verify.Engine.Certificates
 
 /// Plain result of a verdict for C# callers: no DUs cross the boundary.
 [<Sealed>]
@@ -29,28 +28,3 @@ type TheoryFacade =
         | Verdict.Fails r -> VerdictView("fails", nan, r)
         | Verdict.Inconclusive r -> VerdictView("inconclusive", nan, r)
 
-/// C#-facing facade for P2 (Chatterjee's local PL criterion with positive initialization).
-[<AbstractClass; Sealed>]
-type P2Facade =
-    /// Validates the options without running anything; throws InvalidInputException with one line on bad input.
-    static member Validate(options: P2Options) : unit = P2LocalPl.setupOf options |> ignore
-
-    /// Runs the instance and returns its certificate. Bad input throws InvalidInputException (one line).
-    static member Certify(options: P2Options) : Certificate =
-        P2LocalPl.setupOf options |> P2LocalPl.analyze |> Certificate.ofP2
-
-    /// Every ID the P2 checks cite (hypotheses, conclusions, and the ones listed as not checked).
-    static member CitedIds: string[] = Theorem.citedIds P2LocalPl.theorem |> List.toArray
-
-/// C#-facing facade for P4 (Oymak & Soltanolkotabi's moderate overparameterization of shallow networks).
-[<AbstractClass; Sealed>]
-type P4Facade =
-    /// Validates the options without running anything; throws InvalidInputException with one line on bad input.
-    static member Validate(options: P4Options) : unit = P4Moderate.setupOf options |> ignore
-
-    /// Runs the instance and returns its certificate. Bad input throws InvalidInputException (one line).
-    static member Certify(options: P4Options) : Certificate =
-        P4Moderate.setupOf options |> P4Moderate.analyze |> Certificate.ofP4
-
-    /// Every ID the P4 checks cite (hypotheses, conclusions, and the ones listed as not checked).
-    static member CitedIds: string[] = Theorem.citedIds P4Moderate.theorem |> List.toArray

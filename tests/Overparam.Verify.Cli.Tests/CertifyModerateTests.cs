@@ -16,14 +16,15 @@ public class CertifyModerateTests
         Assert.True(File.Exists(Path.Combine(dir, "report.md")));
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "certificate.json")));
         var root = doc.RootElement;
-        Assert.Equal("overparam.certificate/1", root.GetProperty("schema").GetString());
-        Assert.Equal("P4", root.GetProperty("theorem").GetString());
-        Assert.Equal("consistent", root.GetProperty("verdict").GetString());
+        Assert.Equal("overparam.certificate/2", root.GetProperty("schema").GetString());
+        Assert.Equal("P4", root.GetProperty("theorem").GetProperty("id").GetString());
+        Assert.Equal("consistent", root.GetProperty("verdict").GetProperty("kind").GetString());
+        Assert.Matches("^[0-9a-f]{64}$", root.GetProperty("contentHash").GetString());
         foreach (var c in root.GetProperty("conditions").EnumerateArray())
             foreach (var key in new[] { "id", "statement", "role", "value", "threshold", "status", "holds", "margin" })
                 Assert.True(c.TryGetProperty(key, out _), $"condition lacks {key}");
         foreach (var p in root.GetProperty("predictions").EnumerateArray())
-            foreach (var key in new[] { "id", "statement", "kind", "bound", "observed", "holds", "slack", "status" })
+            foreach (var key in new[] { "id", "statement", "role", "bound", "observed", "holds", "slack", "status" })
                 Assert.True(p.TryGetProperty(key, out _), $"prediction lacks {key}");
         Assert.True(root.GetProperty("quantities").GetArrayLength() > 0);
         // No condition may hold on an estimate; softplus's Σ(X) is a quadrature, so P4.C2 is an estimated premise.
@@ -49,7 +50,8 @@ public class CertifyModerateTests
         var report = File.ReadAllText(Path.Combine(dir, "report.md"));
         Assert.Contains("overparam certify moderate", report);
         Assert.Contains("P4.C4", report);
-        Assert.Contains("Loss against the predicted envelope", report);
+        Assert.Contains("loss against the predicted envelope", report);
+        Assert.Contains("overparam verify certificate.json", report);
     }
 
     [Fact]

@@ -18,9 +18,10 @@ public class CertifyTests
         Assert.True(File.Exists(Path.Combine(dir, "report.md")));
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "certificate.json")));
         var root = doc.RootElement;
-        Assert.Equal("overparam.certificate/1", root.GetProperty("schema").GetString());
-        Assert.Equal("P2", root.GetProperty("theorem").GetString());
-        Assert.Equal("consistent", root.GetProperty("verdict").GetString());
+        Assert.Equal("overparam.certificate/2", root.GetProperty("schema").GetString());
+        Assert.Equal("P2", root.GetProperty("theorem").GetProperty("id").GetString());
+        Assert.Equal("consistent", root.GetProperty("verdict").GetProperty("kind").GetString());
+        Assert.Matches("^[0-9a-f]{64}$", root.GetProperty("contentHash").GetString());
         foreach (var c in root.GetProperty("conditions").EnumerateArray())
             foreach (var key in new[] { "id", "statement", "value", "threshold", "status", "holds", "margin" })
                 Assert.True(c.TryGetProperty(key, out _), $"condition lacks {key}");

@@ -8,13 +8,13 @@ open Expecto
 open FsCheck
 open FsCheck.FSharp
 open Overparam.Verify.Engine
-open Overparam.Verify.Engine.Certificates
+open Overparam.Verify.Contracts
 open Overparam.Verify.Engine.Data
 open Overparam.Verify.Engine.Models
 open Overparam.Verify.Engine.Numerics
 open Overparam.Verify.Engine.Random
 open Overparam.Verify.Theory
-open Overparam.Verify.Theory.P2LocalPl
+open Overparam.Verify.Theory.Papers.P2LocalPl
 
 // ---------------------------------------------------------------------------------------------------------------
 // Generators: shape and seed through FsCheck (shrinkable), bulk data from the engine's seeded streams (exact replay).
@@ -70,24 +70,30 @@ let private zeroAtZero = [ "tanh"; "erf"; "identity" ]
 let private arbCase activations =
     Arb.fromGenShrink (genCaseWith activations, shrinkCase)
 
+let private widthsText (ws: int list) = String.Join(",", ws)
+
 let private options (c: P2Case) =
-    P2Options(
-        N = c.N,
-        D = c.D,
-        Widths = (c.Widths |> List.toArray :> Collections.Generic.IReadOnlyList<int>),
-        Activation = c.Activation,
-        Optimizer = c.Optimizer,
-        Seed = c.Seed,
-        MaxSteps = 2000L,
-        Compare = false,
-        ProbeNtk = false
-    )
+    [ "n", string c.N
+      "d", string c.D
+      "widths", widthsText c.Widths
+      "activation", c.Activation
+      "optimizer", c.Optimizer
+      "seed", string c.Seed
+      "steps", "2000"
+      "no-compare", "true"
+      "no-ntk-probe", "true" ]
+
+/// Runs P2 through the shared pipeline with the given options (defaults for the rest).
+let private certify (given: (string * string) list) (data: Dataset option) =
+    Contract.certify plugin (Contract.inputOf plugin given data)
+
+let private verdictName (c: Certificate) = ContractNames.Of c.Verdict.Kind
 
 let private hypothesesHold (cert: Certificate) =
-    cert.Conditions |> Seq.filter (fun c -> c.Role = "hypothesis") |> Seq.forall (fun c -> c.Holds)
+    cert.Conditions |> Seq.filter (fun c -> c.Role = CheckRole.Hypothesis) |> Seq.forall (fun c -> c.Holds)
 
 let private premiseFailed (cert: Certificate) =
-    cert.Conditions |> Seq.exists (fun c -> c.Role = "premise" && c.Verdict = "fails")
+    cert.Conditions |> Seq.exists (fun c -> c.Role = CheckRole.Premise && c.Outcome = "fails")
 
 /// Counts of the main property, printed when FsCheck finishes so a vacuous run is visible.
 let private seen = ref 0
@@ -155,7 +161,7 @@ let private repoRoot () =
 let private idPattern = Regex(@"\bP\d+\.[CR]\d+\b", RegexOptions.Compiled)
 
 /// Every check of every theorem definition in the theory layer.
-let private allCitedIds = set (Array.append P2Facade.CitedIds P4Facade.CitedIds)
+let private allCitedIds = Theorems.All |> Seq.collect (fun t -> t.CitedIds) |> set
 
 let private verdictOf (conds: EvaluatedCondition list) preds = Theorem.decide conds preds |> Theorem.verdictName |> fst
 
@@ -284,48 +290,47 @@ let tests =
               "certificate"
               [ testCase "defaults are consistent and the certificate is reproducible bit for bit"
                 <| fun () ->
-                    let o = P2Options(Compare = true)
-                    let a = CertificateJson.Serialize(P2Facade.Certify o)
-                    let b = CertificateJson.Serialize(P2Facade.Certify o)
+                    let a = CertificateJson.Serialize(certify [] None)
+                    let b = CertificateJson.Serialize(certify [] None)
                     Expect.equal a b "same seed, same machine: byte-identical JSON"
                     let c = CertificateJson.Deserialize a
-                    Expect.equal c.Verdict "consistent" c.VerdictReason
+                    Expect.equal c.Verdict.Kind VerdictKind.Consistent c.Verdict.Reason
                     Expect.equal (CertificateJson.Serialize c) a "JSON round trip is exact"
 
                 testCase "relu fails P2.C2, so the verdict is hypotheses-not-met"
                 <| fun () ->
-                    let c = P2Facade.Certify(P2Options(N = 3, D = 5, Widths = [| 4 |], Activation = "relu", MaxSteps = 50L, Compare = false))
-                    Expect.equal c.Verdict "hypotheses-not-met" c.VerdictReason
+                    let c = certify [ "n", "3"; "d", "5"; "widths", "4"; "activation", "relu"; "steps", "50"; "no-compare", "true" ] None
+                    Expect.equal c.Verdict.Kind VerdictKind.HypothesesNotMet c.Verdict.Reason
 
                 testCase "d < n is an input error naming d < n"
                 <| fun () ->
                     let msg =
                         try
-                            P2Facade.Validate(P2Options(N = 5, D = 3))
+                            setupOf (Contract.inputOf plugin [ "n", "5"; "d", "3" ] None) |> ignore
                             ""
                         with :? InvalidInputException as e -> e.Message
                     Expect.stringStarts msg "d < n" "the message names the problem"
 
                 testCase "unknown activation is an input error"
                 <| fun () ->
-                    Expect.throwsT<InvalidInputException> (fun () -> P2Facade.Validate(P2Options(Activation = "swish"))) "swish is not an engine activation" ]
+                    Expect.throwsT<InvalidInputException> (fun () -> setupOf (Contract.inputOf plugin [ "activation", "swish" ] None) |> ignore) "swish is not an engine activation" ]
 
           testList
               "properties"
               [ testPropertyWithConfig mainConfig "on instances whose hypotheses verify, the loss stays under every predicted bound"
                 <| Prop.forAll (arbCase monotone) (fun c ->
-                    let cert = P2Facade.Certify(options c)
+                    let cert = certify (options c) None
                     let ok = hypothesesHold cert
                     Interlocked.Increment seen |> ignore
                     if ok then Interlocked.Increment verified |> ignore
                     let boundsHold =
-                        cert.Predictions |> Seq.filter (fun p -> p.Kind = "bound") |> Seq.forall (fun p -> p.Holds)
+                        cert.Predictions |> Seq.filter (fun p -> p.Role = CheckRole.Bound) |> Seq.forall (fun p -> p.Holds)
                     let property =
                         (not ok || premiseFailed cert || boundsHold)
-                        && cert.Verdict <> "refuted"
-                        && (ok || cert.Verdict <> "consistent")
+                        && cert.Verdict.Kind <> VerdictKind.Refuted
+                        && (ok || cert.Verdict.Kind <> VerdictKind.Consistent)
                     property
-                    |> Prop.label (sprintf "verdict %s: %s" cert.Verdict cert.VerdictReason)
+                    |> Prop.label (sprintf "verdict %s: %s" (verdictName cert) cert.Verdict.Reason)
                     |> Prop.classify ok "hypotheses verified"
                     |> Prop.classify (not ok) "hypotheses not verified")
 
@@ -340,12 +345,20 @@ let tests =
                         x[c.N - 1, j] <- Seq.sum (seq { for i in 0 .. c.N - 2 -> coef[i] * x[i, j] })
                     let data = Dataset.Create(x, DataGenerators.TeacherTargets(x, c.Seed, teacherWidth))
                     let cert =
-                        P2Facade.Certify(P2Options(Data = data, Widths = (c.Widths |> List.toArray), Activation = c.Activation, Optimizer = c.Optimizer, Seed = c.Seed, MaxSteps = 30L, Compare = false, ProbeNtk = false))
+                        certify
+                            [ "widths", widthsText c.Widths
+                              "activation", c.Activation
+                              "optimizer", c.Optimizer
+                              "seed", string c.Seed
+                              "steps", "30"
+                              "no-compare", "true"
+                              "no-ntk-probe", "true" ]
+                            (Some data)
                     let holdsOf id = cert.Conditions |> Seq.exists (fun r -> r.Id = id && r.Holds)
                     let _, _, llow = inputGramSpectrum data.X
                     let model = positiveModel data (c.Widths |> List.toArray) (Activations.Parse c.Activation) 1e6 c.Seed
                     let r = chooseRadius llow data model
-                    not (holdsOf "P2.C1") && not (holdsOf "P2.C3") && cert.Verdict <> "consistent"
+                    not (holdsOf "P2.C1") && not (holdsOf "P2.C3") && cert.Verdict.Kind <> VerdictKind.Consistent
                     && not (criterionMargin llow data model r > 0.0))
 
                 testPropertyWithConfig smallConfig "the constructed positive initialization satisfies the criterion whenever λ_min(XXᵀ) > 0"

@@ -6,14 +6,14 @@ open Expecto
 open FsCheck
 open FsCheck.FSharp
 open Overparam.Verify.Engine
-open Overparam.Verify.Engine.Certificates
+open Overparam.Verify.Contracts
 open Overparam.Verify.Engine.Data
 open Overparam.Verify.Engine.Kernels
 open Overparam.Verify.Engine.LinearAlgebra
 open Overparam.Verify.Engine.Models
 open Overparam.Verify.Engine.Numerics
 open Overparam.Verify.Theory
-open Overparam.Verify.Theory.P4Moderate
+open Overparam.Verify.Theory.Papers.P4Moderate
 
 // ---------------------------------------------------------------------------------------------------------------
 // Generators: shape and seed through FsCheck (shrinkable), bulk data from the engine's seeded streams (exact replay).
@@ -68,21 +68,28 @@ let private arbCase activations optimizers =
 let private activations = [ "softplus"; "tanh"; "relu" ]
 
 let private options (c: P4Case) =
-    P4Options(
-        N = c.N,
-        D = c.D,
-        K = c.K,
-        Activation = c.Activation,
-        Optimizer = c.Optimizer,
-        Nu = c.Nu,
-        Seed = c.Seed,
-        MaxSteps = (if c.Optimizer = "gd" then 400L else 200L),
-        Trials = 2,
-        TargetReduction = 1e-6
-    )
+    [ "n", string c.N
+      "d", string c.D
+      "k", string c.K
+      "activation", c.Activation
+      "optimizer", c.Optimizer
+      "nu", Contract.r17 c.Nu
+      "seed", string c.Seed
+      "steps", (if c.Optimizer = "gd" then "400" else "200")
+      "trials", "2"
+      "target-reduction", "1e-6" ]
+
+/// Runs P4 through the shared pipeline with the given options (defaults for the rest).
+let private certify (given: (string * string) list) (data: Dataset option) =
+    Contract.certify plugin (Contract.inputOf plugin given data)
+
+let private setupWith given = setupOf (Contract.inputOf plugin given None)
+
+let private quantityOf (cert: Certificate) name =
+    cert.Quantities |> Seq.collect (fun g -> g.Values) |> Seq.find (fun v -> v.Name = name)
 
 let private hypothesesHold (cert: Certificate) =
-    cert.Conditions |> Seq.filter (fun c -> c.Role = "hypothesis") |> Seq.forall (fun c -> c.Holds)
+    cert.Conditions |> Seq.filter (fun c -> c.Role = CheckRole.Hypothesis) |> Seq.forall (fun c -> c.Holds)
 
 /// Counts of the main property, printed when FsCheck finishes so a vacuous run is visible.
 let private seen = ref 0
@@ -177,51 +184,52 @@ let tests =
               "certificate"
               [ testCase "defaults are consistent and the certificate is reproducible bit for bit"
                 <| fun () ->
-                    let o = P4Options()
-                    let a = CertificateJson.Serialize(P4Facade.Certify o)
-                    let b = CertificateJson.Serialize(P4Facade.Certify o)
+                    let a = CertificateJson.Serialize(certify [] None)
+                    let b = CertificateJson.Serialize(certify [] None)
                     Expect.equal a b "same seed, same machine: byte-identical JSON"
                     let c = CertificateJson.Deserialize a
-                    Expect.equal c.Verdict "consistent" c.VerdictReason
-                    Expect.equal c.Theorem "P4" "theorem id"
+                    Expect.equal c.Verdict.Kind VerdictKind.Consistent c.Verdict.Reason
+                    Expect.equal c.Theorem.Id "P4" "theorem id"
                     Expect.isNonEmpty c.Quantities "P4 quantities are written"
                     Expect.equal (CertificateJson.Serialize c) a "JSON round trip is exact"
-                    let certifiedR1 = c.Predictions |> Seq.tryFind (fun p -> p.Id = "P4.R1" && p.Status = "certified")
+                    let certifiedR1 = c.Predictions |> Seq.tryFind (fun p -> p.Id = "P4.R1" && p.Status = NumberStatusKind.Certified)
                     Expect.isSome certifiedR1 "softplus carries the certified per-step contraction"
 
                 testCase "relu fails the smooth-case P4.C3, so the verdict is hypotheses-not-met"
                 <| fun () ->
-                    let c = P4Facade.Certify(P4Options(N = 6, D = 4, K = 32, Activation = "relu", MaxSteps = 200L))
-                    Expect.equal c.Verdict "hypotheses-not-met" c.VerdictReason
-                    Expect.stringContains c.VerdictReason "P4.C3" "the reason names the failed condition"
+                    let c = certify [ "n", "6"; "d", "4"; "k", "32"; "activation", "relu"; "steps", "200" ] None
+                    Expect.equal c.Verdict.Kind VerdictKind.HypothesesNotMet c.Verdict.Reason
+                    Expect.stringContains c.Verdict.Reason "P4.C3" "the reason names the failed condition"
 
                 testCase "rows that are not unit norm fail P4.C6; --normalize scales them"
                 <| fun () ->
                     let x = DataGenerators.GaussianInputs(6, 4, 3UL)
                     let data = DataGenerators.RandomLabelDataset(x, 3UL)
-                    let raw = P4Facade.Certify(P4Options(Data = data, K = 32, MaxSteps = 100L))
-                    Expect.equal raw.Verdict "hypotheses-not-met" raw.VerdictReason
+                    let raw = certify [ "k", "32"; "steps", "100" ] (Some data)
+                    Expect.equal raw.Verdict.Kind VerdictKind.HypothesesNotMet raw.Verdict.Reason
                     Expect.isFalse (raw.Conditions |> Seq.find (fun r -> r.Id = "P4.C6")).Holds "P4.C6 fails"
-                    let scaled = P4Facade.Certify(P4Options(Data = data, K = 32, MaxSteps = 100L, Normalize = true))
+                    let scaled = certify [ "k", "32"; "steps", "100"; "normalize", "true" ] (Some data)
                     Expect.isTrue (scaled.Conditions |> Seq.find (fun r -> r.Id = "P4.C6")).Holds "P4.C6 holds after --normalize"
 
                 testCase "η above 1/β² fails the computable part of P4.C4"
                 <| fun () ->
-                    let c = P4Facade.Certify(P4Options(N = 4, D = 3, K = 16, LearningRate = Nullable 10.0, MaxSteps = 20L))
-                    Expect.equal c.Verdict "hypotheses-not-met" c.VerdictReason
+                    let c = certify [ "n", "4"; "d", "3"; "k", "16"; "lr", "10"; "steps", "20" ] None
+                    Expect.equal c.Verdict.Kind VerdictKind.HypothesesNotMet c.Verdict.Reason
 
                 testCase "odd k, unknown optimizer and a bad step are input errors"
                 <| fun () ->
-                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(K = 7))) "odd k"
-                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(Optimizer = "adam"))) "adam"
-                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(LearningRate = Nullable -1.0))) "η < 0"
-                    Expect.throwsT<InvalidInputException> (fun () -> P4Facade.Validate(P4Options(Trials = 0))) "no trials" ]
+                    Expect.throwsT<InvalidInputException> (fun () -> setupWith [ "k", "7" ] |> ignore) "odd k"
+                    Expect.throwsT<InvalidInputException> (fun () -> setupWith [ "optimizer", "adam" ] |> ignore) "adam"
+                    Expect.throwsT<InvalidInputException> (fun () -> setupWith [ "lr", "-1" ] |> ignore) "η < 0"
+                    Expect.throwsT<InvalidInputException> (fun () -> setupWith [ "trials", "0" ] |> ignore) "no trials"
+                    Expect.throwsT<InvalidInputException> (fun () -> setupWith [ "k", "x" ] |> ignore) "k not an integer" ]
 
           testList
               "number status"
               [ testCase "a quadrature λ(X) is an estimated premise, never a holding hypothesis; a closed form is exact"
                 <| fun () ->
-                    let analysisOf act = analyze (setupOf (P4Options(N = 4, D = 6, K = 8, Activation = act, MaxSteps = 20L)))
+                    let analysisOf act = analyze (setupWith [ "n", "4"; "d", "6"; "k", "8"; "activation", act; "steps", "20" ])
+                    let quantitiesOf a = quantities a |> Seq.collect (fun g -> g.Values)
                     let soft = analysisOf "softplus"
                     Expect.isNone (c2.Evaluate soft) "softplus: Σ(X) by quadrature, so the exact P4.C2 does not apply"
                     match c2Quadrature.Evaluate soft with
@@ -232,25 +240,25 @@ let tests =
                     match c7Quadrature.Evaluate soft with
                     | Some o -> Expect.isFalse (Verdict.holds o.Verdict) "an estimate never makes P4.C7 hold"
                     | None -> failtest "unit rows: the quadrature P4.C7 applies"
-                    let cert = Certificate.ofP4 soft
-                    for r in cert.Conditions do
-                        Expect.isFalse (r.Holds && r.Status = "estimated") (sprintf "%s holds on an estimated number" r.Id)
-                    let q name = cert.Quantities |> Seq.find (fun v -> v.Name = name)
-                    Expect.equal (q "lambda(X)").Status "estimated" "quadrature λ(X) is labelled estimated"
-                    Expect.equal (q "kappa(X)").Status "estimated" "κ(X) inherits λ(X)'s status"
+                    let conds, _ = Theorem.evaluate theorem soft
+                    for r in conds |> List.map Contract.conditionResult do
+                        Expect.isFalse (r.Holds && r.Status = NumberStatusKind.Estimated) (sprintf "%s holds on an estimated number" r.Id)
+                    let q name = quantitiesOf soft |> Seq.find (fun v -> v.Name = name)
+                    Expect.equal (q "lambda(X)").Status NumberStatusKind.Estimated "quadrature λ(X) is labelled estimated"
+                    Expect.equal (q "kappa(X)").Status NumberStatusKind.Estimated "κ(X) inherits λ(X)'s status"
                     let erf = analysisOf "erf"
                     Expect.isNone (c2Quadrature.Evaluate erf) "erf: closed-form Σ(X)"
                     match c2.Evaluate erf with
                     | Some o -> Expect.equal o.Status NumberStatus.Exact "closed-form λ(X) is exact"
                     | None -> failtest "erf must carry the exact P4.C2"
-                    Expect.equal ((Certificate.ofP4 erf).Quantities |> Seq.find (fun v -> v.Name = "lambda(X)")).Status "exact" "closed form"
-                    let tanhMu = (Certificate.ofP4 (analysisOf "tanh")).Quantities |> Seq.find (fun v -> v.Name = "mu_phi^2 lambda_min(XX^T)")
-                    Expect.equal tanhMu.Status "estimated" "tanh: μ_φ by 1-D quadrature, so its bound is not certified"
-                    Expect.equal (q "mu_phi^2 lambda_min(XX^T)").Status "certified" "softplus: μ_φ = ½ in closed form"
+                    Expect.equal (quantitiesOf erf |> Seq.find (fun v -> v.Name = "lambda(X)")).Status NumberStatusKind.Exact "closed form"
+                    let tanhMu = quantitiesOf (analysisOf "tanh") |> Seq.find (fun v -> v.Name = "mu_phi^2 lambda_min(XX^T)")
+                    Expect.equal tanhMu.Status NumberStatusKind.Estimated "tanh: μ_φ by 1-D quadrature, so its bound is not certified"
+                    Expect.equal (q "mu_phi^2 lambda_min(XX^T)").Status NumberStatusKind.Certified "softplus: μ_φ = ½ in closed form"
 
                 testCase "P4.R1 reports the worst step including the first, and nothing when every step is skipped"
                 <| fun () ->
-                    let a0 = analyze (setupOf (P4Options(N = 4, D = 3, K = 8, MaxSteps = 20L)))
+                    let a0 = analyze (setupWith [ "n", "4"; "d", "3"; "k", "8"; "steps", "20" ])
                     // Only the first step (τ = 0) violates its factor; it must be the reported worst step.
                     let a =
                         { a0 with
@@ -271,27 +279,27 @@ let tests =
               "properties"
               [ testPropertyWithConfig mainConfig "the observed loss stays under every certified bound; never consistent when a hypothesis failed"
                 <| Prop.forAll (arbCase activations [ "gd"; "gd"; "sgd" ]) (fun c ->
-                    let cert = P4Facade.Certify(options c)
+                    let cert = certify (options c) None
                     let ok = hypothesesHold cert
                     Interlocked.Increment seen |> ignore
                     if ok then Interlocked.Increment verified |> ignore
-                    let certified = cert.Predictions |> Seq.filter (fun p -> p.Kind = "bound" && p.Status <> "estimated")
+                    let certified = cert.Predictions |> Seq.filter (fun p -> p.Role = CheckRole.Bound && p.Status <> NumberStatusKind.Estimated)
                     if certified |> Seq.exists (fun p -> p.Id = "P4.R1") then Interlocked.Increment withCertifiedR1 |> ignore
                     // Certified per-step contraction holds at every step whatever the hypotheses say: it is the descent
                     // lemma with exact α̂_τ and certified curvature.
                     let property =
                         (certified |> Seq.forall (fun p -> p.Holds))
-                        && cert.Verdict <> "refuted"
-                        && (ok || cert.Verdict <> "consistent")
+                        && cert.Verdict.Kind <> VerdictKind.Refuted
+                        && (ok || cert.Verdict.Kind <> VerdictKind.Consistent)
                     property
-                    |> Prop.label (sprintf "verdict %s: %s" cert.Verdict cert.VerdictReason)
+                    |> Prop.label (sprintf "verdict %A: %s" cert.Verdict.Kind cert.Verdict.Reason)
                     |> Prop.classify ok "hypotheses verified"
                     |> Prop.classify (not ok) "hypotheses not verified"
                     |> Prop.classify (c.Activation = "relu") "relu")
 
                 testPropertyWithConfig smallConfig "sampled curvature never exceeds the certified per-step β_H"
                 <| Prop.forAll (arbCase [ "softplus"; "tanh" ] [ "gd" ]) (fun c ->
-                    let s = setupOf (options c)
+                    let s = setupWith (options c)
                     let a = analyze s
                     let run = a.Runs.Head
                     run.Snapshots

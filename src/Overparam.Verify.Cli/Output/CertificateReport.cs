@@ -1,116 +1,91 @@
 using System.Globalization;
 using System.Text;
-using Overparam.Verify.Engine.Certificates;
+using Overparam.Verify.Contracts;
 
 namespace Overparam.Verify.Cli.Output;
 
-/// <summary>Human-readable forms of a <see cref="Certificate"/>: the console table and report.md.</summary>
+/// <summary>
+/// Human-readable forms of a schema-2 <see cref="Certificate"/>: the console table and report.md. Nothing here knows
+/// a theorem: rows, quantity groups, trace plots and the reproduce command all come from the certificate.
+/// </summary>
 public static class CertificateReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Prints the short table (conditions, predictions, α bounds) and the verdict.</summary>
+    /// <summary>Prints the tables (conditions and predictions with their roles), the summary groups and the verdict.</summary>
     public static void WriteSummary(TextWriter o, Certificate c)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(c);
-        o.WriteLine($"{c.Theorem}: {c.Title}");
+        o.WriteLine($"{c.Theorem.Id}: {c.Theorem.Title}");
         // Each row names its role, so that a "no" under a consistent verdict reads as what it is (a measurement, a
         // premise of an estimated bound) rather than as a contradiction.
         o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"value",13} {"threshold",13}  {"holds",-6} verdict");
         foreach (var r in c.Conditions)
-            o.WriteLine($"{r.Id,-7} {r.Role,-17} {r.Status,-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Verdict}{RoleNote(r.Role)}");
+            o.WriteLine($"{r.Id,-7} {Name(r.Role),-17} {Name(r.Status),-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Outcome}{RoleNote(r.Role)}");
         o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"observed",13} {"bound",13}  {"holds",-6}");
         foreach (var p in c.Predictions)
-            o.WriteLine($"{p.Id,-7} {p.Kind,-17} {p.Status,-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6}{RoleNote(p.Kind)}");
-        var i = c.Initialization;
-        o.WriteLine(string.Create(Inv, $"α: {string.Join(", ", c.Alpha.Values.Select(v => $"{v.Name} {G(v.Value)} ({v.Status})"))}; decides: {c.Alpha.Decides}"));
-        if (c.Quantities.Count == 0)
-            o.WriteLine(string.Create(Inv, $"a = {G(i.OutputScale)} (a_min = {G(i.MinimalOutputScale)}), r = {G(i.Radius)}, f(w₀) = {G(i.InitialLoss)} (exact), β̂ = {G(i.Beta)} (estimated), η = {G(i.StepSize)}"));
-        else
-            o.WriteLine(string.Create(Inv, $"ν = {G(i.OutputScale)}, R = {G(i.Radius)} (exact), L(W₀) = {G(i.InitialLoss)} (exact), β̂_H = {G(i.Beta)} (estimated), η = {G(i.StepSize)}; ") +
-                string.Join(", ", c.Quantities.Where(q => SummaryQuantities.Contains(q.Name)).Select(q => $"{q.Name} = {G(q.Value)} ({q.Status})")));
-        if (c.Comparison.Count > 0)
-            o.WriteLine("iterations to f ≤ 1e-6·f(w₀): " + string.Join(", ", c.Comparison.Select(r => $"{r.Initialization} {Iter(r.IterationsToTarget)}")));
-        o.WriteLine($"verdict: {c.Verdict} ({c.VerdictReason})");
+            o.WriteLine($"{p.Id,-7} {Name(p.Role),-17} {Name(p.Status),-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6}{RoleNote(p.Role)}".TrimEnd());
+        foreach (var g in c.Quantities.Where(g => g.Summary))
+            o.WriteLine($"{g.Name}: " + string.Join(", ", g.Values.Select(q => $"{q.Name} = {G(q.Value)} ({Name(q.Status)})")));
+        o.WriteLine($"verdict: {Name(c.Verdict.Kind)} ({c.Verdict.Reason})");
     }
 
-    private static string RoleNote(string role) => role switch
+    private static string RoleNote(CheckRole role) => role switch
     {
-        "measurement" => " (reported, not part of the verdict)",
-        "premise" => " (premise of the step-size bounds)",
-        "conditional-bound" => " (can make the verdict inconclusive, never refuted)",
+        CheckRole.Measurement => " (reported, not part of the verdict)",
+        CheckRole.Premise => " (premise of the step-size bounds)",
+        CheckRole.ConditionalBound => " (can make the verdict inconclusive, never refuted)",
         _ => "",
     };
 
-    /// <summary>The Markdown report: statement, tables with status, the loss against the envelope, the reproduce command.</summary>
-    public static string Markdown(Certificate c, string command)
+    /// <summary>The Markdown report: verdict, statement, instance, quantity groups, checks with roles and status, plots, reproduce command, provenance.</summary>
+    public static string Markdown(Certificate c)
     {
         ArgumentNullException.ThrowIfNull(c);
         var sb = new StringBuilder();
-        var inst = c.Instance;
-        sb.AppendLine($"# {c.Theorem} — {c.Title}").AppendLine();
-        sb.AppendLine($"**Verdict: `{c.Verdict}`** — {c.VerdictReason}").AppendLine();
-        sb.AppendLine($"Reference: {c.Reference}.").AppendLine();
-        sb.AppendLine("## Theorem").AppendLine().AppendLine(c.Statement).AppendLine();
-        sb.AppendLine("## Instance").AppendLine();
-        string loss = inst.Loss == "half-sum" ? "L = ½‖r‖²" : "f = (1/n)‖r‖²";
-        sb.AppendLine(string.Create(Inv, $"n = {inst.N}, d = {inst.D}, hidden widths {string.Join(", ", inst.Widths)}, σ = {inst.Activation}, optimizer {inst.Optimizer}, η = {G(inst.Step)}, loss {loss}, seed {c.Seed}."));
-        sb.AppendLine($"Data: {inst.Data} (SHA-256 `{c.Provenance.DataSha256}`); initial model SHA-256 `{c.Provenance.ModelSha256}`.").AppendLine();
-        var i = c.Initialization;
-        sb.AppendLine("| quantity | value | how |").AppendLine("|---|---|---|");
-        if (c.Quantities.Count > 0)
+        var t = c.Theorem;
+        sb.AppendLine($"# {t.Id} — {t.Title}").AppendLine();
+        sb.AppendLine($"**Verdict: `{Name(c.Verdict.Kind)}`** — {Esc(c.Verdict.Reason)}").AppendLine();
+        sb.AppendLine($"Established: {List(c.Verdict.Established)}. Bounds evaluated: {List(c.Verdict.Evaluated)}. Not applicable to this run: {List(c.Verdict.NotApplicable)}.").AppendLine();
+        sb.AppendLine($"Reference: {t.Reference}.").AppendLine();
+        sb.AppendLine("## Theorem").AppendLine().AppendLine(t.Statement).AppendLine();
+
+        sb.AppendLine("## Instance").AppendLine().AppendLine("| option | value |").AppendLine("|---|---|");
+        foreach (var opt in c.Options) sb.AppendLine($"| `--{opt.Name}` | {(opt.Value.Length == 0 ? "(default)" : Esc(opt.Value))} |");
+        sb.AppendLine().AppendLine($"Seed {c.Seed}. Data SHA-256 `{c.Provenance.DataSha256}`; initial model SHA-256 `{c.Provenance.ModelSha256}`.").AppendLine();
+
+        foreach (var g in c.Quantities)
         {
-            sb.AppendLine($"| output scale ν | {G(i.OutputScale)} | {i.OutputScaleChoice} |");
-            sb.AppendLine($"| L(W₀) | {G(i.InitialLoss)} | exact |");
-            sb.AppendLine($"| step η | {G(i.StepSize)} | {i.StepSizeChoice} |");
-            foreach (var q in c.Quantities) sb.AppendLine($"| {Esc(q.Name)} | {G(q.Value)} | {q.Status}: {Esc(q.Description)} |");
+            sb.AppendLine($"## {Esc(g.Title)}").AppendLine().AppendLine("| quantity | value | status | how |").AppendLine("|---|---|---|---|");
+            foreach (var q in g.Values) sb.AppendLine($"| {Esc(q.Name)} | {G(q.Value)} | {Name(q.Status)} | {Esc(q.Description)} |");
             sb.AppendLine();
         }
-        else
-        {
-        sb.AppendLine($"| output weight a | {G(i.OutputScale)} | {i.OutputScaleChoice} |");
-        sb.AppendLine($"| a_min(r) | {G(i.MinimalOutputScale)} | bisection on the certified criterion |");
-        sb.AppendLine($"| radius r | {G(i.Radius)} | {i.RadiusChoice} |");
-        sb.AppendLine($"| smallest hidden weight w_min | {G(i.SmallestHiddenWeight)} | exact |");
-        sb.AppendLine($"| f(w₀) | {G(i.InitialLoss)} | exact |");
-        sb.AppendLine($"| λ_min(XXᵀ) | {G(i.LambdaMinInputGram)} | exact |");
-        sb.AppendLine($"| minᵢ‖uᵢ(w₀)‖ | {G(i.MinSensitivity)} | exact |");
-        sb.AppendLine($"| inf over the ball of minᵢ‖uᵢ‖ | ≥ {G(i.MinSensitivityCertified)} | certified |");
-        sb.AppendLine($"| β̂ ≈ sup‖∇²f‖ | {G(i.Beta)} | estimated (power iteration at w₀, middle, end) |");
-        sb.AppendLine($"| step η | {G(i.StepSize)} | {i.StepSizeChoice} |").AppendLine();
-        }
-
-        bool p2 = c.Quantities.Count == 0;
-        sb.AppendLine(p2 ? "## α(w₀, r)" : "## α = σ_min(J)").AppendLine().AppendLine("| bound | value | status | how |").AppendLine("|---|---|---|---|");
-        foreach (var v in c.Alpha.Values) sb.AppendLine($"| {v.Name} | {G(v.Value)} | {v.Status} | {v.Description} |");
-        sb.AppendLine().AppendLine($"Decides {(p2 ? "P2.C3" : "P4.C1")}: **{c.Alpha.Decides}**.").AppendLine();
 
         sb.AppendLine("## Conditions").AppendLine().AppendLine("Role: a *hypothesis* decides the verdict; a *premise* only the bounds that rest on it; a *measurement* is reported, never asserted.").AppendLine();
-        sb.AppendLine("| id | role | statement | value | threshold | status | holds | verdict |").AppendLine("|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| id | role | statement | value | threshold | status | holds | outcome |").AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in c.Conditions)
-            sb.AppendLine($"| {r.Id} | {r.Role} | {Esc(r.Statement)} | {G(r.Value)} | {G(r.Threshold)} | {r.Status} | {(r.Holds ? "yes" : "no")} | {r.Verdict}{(r.Reason.Length > 0 ? ": " + Esc(r.Reason) : "")} |");
+            sb.AppendLine($"| {r.Id} | {Name(r.Role)} | {Esc(r.Statement)} | {G(r.Value)} | {G(r.Threshold)} | {Name(r.Status)} | {(r.Holds ? "yes" : "no")} | {r.Outcome}{(r.Reason.Length > 0 ? ": " + Esc(r.Reason) : "")} |");
         sb.AppendLine().AppendLine("## Predictions").AppendLine().AppendLine("Role: a *bound* can refute when its status is exact or certified; a *conditional-bound* or an estimated bound can only make the verdict inconclusive; a *measurement* is reported.").AppendLine();
         sb.AppendLine("| id | role | statement | bound | observed | slack | status | holds | note |").AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var p in c.Predictions)
-            sb.AppendLine($"| {p.Id} | {p.Kind} ({p.Sense}) | {Esc(p.Statement)} | {G(p.Bound)} | {G(p.Observed)} | {G(p.Slack)} | {p.Status} | {(p.Holds ? "yes" : "no")} | {Esc(p.Reason)} |");
-        foreach (var n in c.NotChecked) sb.AppendLine().Append($"Not checked: {n.Id} — {n.Reason}.");
+            sb.AppendLine($"| {p.Id} | {Name(p.Role)} ({p.Sense}) | {Esc(p.Statement)} | {G(p.Bound)} | {G(p.Observed)} | {G(p.Slack)} | {Name(p.Status)} | {(p.Holds ? "yes" : "no")} | {Esc(p.Note)} |");
+        foreach (var n in c.NotChecked) sb.AppendLine().Append($"Not checked: {n.Id} — {Esc(n.Reason)}.");
         sb.AppendLine().AppendLine();
 
-        if (c.Comparison.Count > 0)
+        foreach (var plot in c.Trace.Plots)
         {
-            sb.AppendLine("## Speed (P2.R7, GD with η = 1/β̂(w₀))").AppendLine().AppendLine("| initialization | η | f(w₀) | final f | iterations to f ≤ 1e-6·f(w₀) |").AppendLine("|---|---|---|---|---|");
-            foreach (var r in c.Comparison)
-                sb.AppendLine($"| {r.Initialization} | {G(r.StepSize)} | {G(r.InitialLoss)} | {G(r.FinalLoss)} | {Iter(r.IterationsToTarget)} |");
-            sb.AppendLine();
+            var x = c.Trace.Column(plot.X);
+            var observed = c.Trace.Column(plot.Observed);
+            var bound = plot.Bound.Length > 0 ? c.Trace.Column(plot.Bound) : null;
+            if (x is null || observed is null) continue;
+            sb.AppendLine($"## {Esc(plot.Title)}").AppendLine();
+            sb.AppendLine($"log₁₀ {observed.Name} ({Name(observed.Status)}) against {x.Name}: `*` observed{(bound is null ? "" : $", `.` {bound.Name} ({Name(bound.Status)}), `#` both")}.").AppendLine();
+            sb.AppendLine("```").Append(AsciiPlot(x.Values, observed.Values, bound?.Values ?? new double[x.Values.Length].Select(_ => double.NaN).ToArray())).AppendLine("```").AppendLine();
         }
 
-        sb.AppendLine("## Loss against the predicted envelope").AppendLine();
-        string envelope = p2 ? "P2.R1/P2.R2" : inst.Optimizer == "sgd" ? "P4.R3 in expectation; observed is the mean over trials" : "P4.R1 per-step factors multiplied";
-        sb.AppendLine($"log₁₀ {(p2 ? "f" : "L")} against {(inst.Optimizer == "flow" ? "time t" : "step k")}: `*` observed, `.` predicted bound ({envelope}), `#` both.").AppendLine();
-        sb.AppendLine("```").Append(AsciiPlot(inst.Optimizer == "flow" ? c.Trace.Time : c.Trace.Step.Select(s => (double)s).ToArray(), c.Trace.Loss, c.Trace.Envelope)).AppendLine("```").AppendLine();
-
-        sb.AppendLine("## Reproduce").AppendLine().AppendLine("```").AppendLine(command).AppendLine("```").AppendLine();
+        sb.AppendLine("## Reproduce").AppendLine().AppendLine("```").AppendLine(c.Reproduce).AppendLine("```").AppendLine();
+        sb.AppendLine("Re-check this certificate (re-runs it and compares every number): `overparam verify certificate.json`.").AppendLine();
         var pv = c.Provenance;
         sb.AppendLine("## Provenance").AppendLine();
         sb.AppendLine($"overparam {pv.ToolVersion}{(pv.SourceCommit.Length > 0 ? $" (commit {pv.SourceCommit})" : "")}, {pv.DotnetVersion}, {pv.Os}.");
@@ -162,12 +137,13 @@ public static class CertificateReport
         return sb.ToString();
     }
 
-    private static readonly HashSet<string> SummaryQuantities = ["lambda(X)", "kappa(X)", "beta", "L", "alpha^2/(L ||r0||)"];
+    /// <summary>The name a certificate writes for an enum member ("hypotheses-not-met").</summary>
+    public static string Name<T>(T value) where T : struct, Enum => ContractNames.Of(value);
+
+    private static string List(IReadOnlyList<string> ids) => ids.Count == 0 ? "none" : string.Join(", ", ids);
 
     private static string G(double v) =>
         double.IsNaN(v) ? "—" : double.IsPositiveInfinity(v) ? "∞" : double.IsNegativeInfinity(v) ? "−∞" : v.ToString("G6", Inv);
-
-    private static string Iter(long k) => k < 0 ? "not reached" : k.ToString(Inv);
 
     private static string Esc(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
 }

@@ -1,11 +1,12 @@
 /// P4 — Oymak & Soltanolkotabi, "Towards moderate overparameterization" (arXiv 1902.04674): the shallow network
 /// f(x) = vᵀφ(Wx) with v fixed, its meta-theorem hypotheses on B(W₀, R) and the contraction of GD/SGD, as checks
 /// against engine quantities. Statements and derivations: theory/P4-moderate.md.
-module Overparam.Verify.Theory.P4Moderate
+module Overparam.Verify.Theory.Papers.P4Moderate
 
 open System
+open Overparam.Verify.Theory
 open Overparam.Verify.Engine
-open Overparam.Verify.Engine.Certificates
+open Overparam.Verify.Contracts
 open Overparam.Verify.Engine.Curvature
 open Overparam.Verify.Engine.Data
 open Overparam.Verify.Engine.Kernels
@@ -13,6 +14,7 @@ open Overparam.Verify.Engine.LinearAlgebra
 open Overparam.Verify.Engine.Models
 open Overparam.Verify.Engine.Random
 open Overparam.Verify.Engine.Training
+open Overparam.Verify.Theory.Contract
 
 // ---------------------------------------------------------------------------------------------------------------
 // Setup
@@ -55,68 +57,89 @@ let normalizeRows (x: Matrix) =
             y[i, j] <- y[i, j] / norm
     y
 
+/// The options of `certify moderate` (the shared --seed and --data come from Contract.sharedOptions).
+let options: OptionSpec list =
+    [ OptionSpec("n", OptionKind.Integer, "20", "Samples of the generated data (unit-sphere inputs, ±1 labels)", GeneratedDataOnly = true, NotApplicableReason = "n is the number of rows of the data file")
+      OptionSpec("d", OptionKind.Integer, "10", "Input dimension of the generated data", GeneratedDataOnly = true, NotApplicableReason = "d is the number of feature columns of the data file")
+      OptionSpec("k", OptionKind.Integer, "200", "Hidden width k (even)")
+      OptionSpec("activation", OptionKind.Text, "softplus", "softplus | tanh | sigmoid | erf | gelu | cos | identity (relu fails the smooth-case P4.C3)")
+      OptionSpec("nu", OptionKind.Real, "1", "Output scale ν: v has entries ±ν/√k")
+      OptionSpec("optimizer", OptionKind.Choice, "gd", "gd | sgd (one sample per step)", Choices = [| "gd"; "sgd" |])
+      OptionSpec("lr", OptionKind.Real, "", "Step size η (default: 1/β² for gd, 1/(nβ²) for sgd; β = B₁‖v‖‖X‖)")
+      OptionSpec("steps", OptionKind.Long, "6000", "Step budget per run")
+      OptionSpec("target-reduction", OptionKind.Real, "1e-06", "GD stops once L ≤ this × L(W₀)")
+      OptionSpec("trials", OptionKind.Integer, "5", "SGD: seeds the expectation is taken over", OnlyWith = OptionCondition("optimizer", [| "sgd" |]), NotApplicableReason = "trials are averaged for sgd only (gd is deterministic)")
+      OptionSpec("normalize", OptionKind.Flag, "false", "Scale the rows of --data to unit norm first (P4.C6)")
+      OptionSpec("trace-points", OptionKind.Integer, "400", "At most this many trace points in the certificate (the checks use every step)") ]
+
 /// Validates the options (every problem is an InvalidInputException with one line) and builds the data.
-let setupOf (o: P4Options) : Setup =
-    if isNull (box o) then nullArg (nameof o)
-    if o.K < 2 || o.K % 2 <> 0 then
-        bad (sprintf "--k must be even and at least 2 (P4.C6: half the output weights +ν/√k, half −ν/√k), got %d" o.K)
-    if not (Double.IsFinite o.Nu) || o.Nu <= 0.0 then
-        bad (sprintf "--nu must be positive and finite, got %s" (r17 o.Nu))
-    let act = Activations.Parse(if isNull o.Activation then "" else o.Activation)
-    let opt = if isNull o.Optimizer then "" else o.Optimizer.Trim().ToLowerInvariant()
+let setupOf (i: RunInput) : Setup =
+    let k = Opt.int i "k"
+    if k < 2 || k % 2 <> 0 then
+        bad (sprintf "--k must be even and at least 2 (P4.C6: half the output weights +ν/√k, half −ν/√k), got %d" k)
+    let nu = Opt.float i "nu"
+    if not (Double.IsFinite nu) || nu <= 0.0 then
+        bad (sprintf "--nu must be positive and finite, got %s" (r17 nu))
+    let act = Activations.Parse(Opt.text i "activation")
+    let opt = (Opt.text i "optimizer").Trim().ToLowerInvariant()
     if opt <> "gd" && opt <> "sgd" then
-        bad (sprintf "unknown optimizer \"%s\" for moderate; valid: gd, sgd" o.Optimizer)
-    if o.MaxSteps < 1L then bad (sprintf "--steps must be at least 1, got %d" o.MaxSteps)
-    if not (o.TargetReduction > 0.0 && o.TargetReduction < 1.0) then
-        bad (sprintf "target reduction must be in (0, 1), got %g" o.TargetReduction)
-    if o.Trials < 1 || o.Trials > 1000 then bad (sprintf "--trials must be between 1 and 1000, got %d" o.Trials)
-    let lr =
-        if o.LearningRate.HasValue then
-            let e = o.LearningRate.Value
-            if not (Double.IsFinite e) || e <= 0.0 then bad (sprintf "--lr must be positive and finite, got %s" (r17 e))
-            Some e
-        else
-            None
+        bad (sprintf "unknown optimizer \"%s\" for moderate; valid: gd, sgd" (Opt.text i "optimizer"))
+    let maxSteps = Opt.int64 i "steps"
+    if maxSteps < 1L then bad (sprintf "--steps must be at least 1, got %d" maxSteps)
+    let targetReduction = Opt.float i "target-reduction"
+    if not (targetReduction > 0.0 && targetReduction < 1.0) then
+        bad (sprintf "--target-reduction must be in (0, 1), got %g" targetReduction)
+    let trials = Opt.int i "trials"
+    if trials < 1 || trials > 1000 then bad (sprintf "--trials must be between 1 and 1000, got %d" trials)
+    let traceCount = Opt.int i "trace-points"
+    if traceCount < 2 then bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
+    let lr = Opt.positiveOption i "lr"
+    let normalize = Opt.flag i "normalize"
+    if normalize && i.Data.IsNone then bad "--normalize needs --data (generated inputs are already unit norm)"
+    let seed = Opt.seed i
     // Refuse before the data is generated: Σ(X), the NTK at every step and their eigensolvers hold a few n×n
     // matrices; the passes hold n×k arrays; W (k×d) is copied at about log₂(steps) snapshots.
-    let given = not (isNull (box o.Data))
-    let n, dim = (if given then o.Data.N else o.N), (if given then o.Data.D else o.D)
-    if n >= 1 && dim >= 1 && o.K >= 2 then
-        let nf, df, kf = float n, float dim, float o.K
+    let n, dim =
+        match i.Data with
+        | Some d -> d.N, d.D
+        | None -> Opt.int i "n", Opt.int i "d"
+    if n >= 1 && dim >= 1 then
+        let nf, df, kf = float n, float dim, float k
         ProblemSize.Require(
-            sprintf "certify moderate with n = %d, d = %d and k = %d" n dim o.K,
+            sprintf "certify moderate with n = %d, d = %d and k = %d" n dim k,
             Array.max [| nf * nf; nf * kf; kf * df; nf * df |],
             (if nf >= kf && nf >= df then "the n×n kernel" else "an n×k or k×d array"),
             8.0 * nf * nf + 4.0 * nf * kf + 2.0 * nf * df + 24.0 * kf * df
         )
     let data, source =
-        if given then
-            let d = Dataset.Create(o.Data.X, o.Data.Y)
-            let name = if String.IsNullOrEmpty o.DataSource then "given" else o.DataSource
-            if o.Normalize then Dataset.Create(normalizeRows d.X, d.Y), name + " (rows normalized to unit norm)"
+        match i.Data with
+        | Some given ->
+            let d = Dataset.Create(given.X, given.Y)
+            let name = if String.IsNullOrEmpty i.DataSource then "given" else i.DataSource
+            if normalize then Dataset.Create(normalizeRows d.X, d.Y), name + " (rows normalized to unit norm)"
             else d, name
-        else
-            if o.N < 1 then bad (sprintf "--n must be at least 1, got %d" o.N)
-            if o.D < 1 then bad (sprintf "--d must be at least 1, got %d" o.D)
-            let x = DataGenerators.UnitSphereInputs(o.N, o.D, o.Seed)
-            DataGenerators.RandomLabelDataset(x, o.Seed),
+        | None ->
+            if n < 1 then bad (sprintf "--n must be at least 1, got %d" n)
+            if dim < 1 then bad (sprintf "--d must be at least 1, got %d" dim)
+            let x = DataGenerators.UnitSphereInputs(n, dim, seed)
+            DataGenerators.RandomLabelDataset(x, seed),
             "generated: inputs uniform on the unit sphere (stream data/x), labels ±1 (stream data/y)"
-    if int64 data.N * int64 o.K * int64 data.D > 200_000_000L then
-        bad (sprintf "n·k·d = %d·%d·%d is too large for this check (at most 2e8)" data.N o.K data.D)
+    if int64 data.N * int64 k * int64 data.D > 200_000_000L then
+        bad (sprintf "n·k·d = %d·%d·%d is too large for this check (at most 2e8)" data.N k data.D)
     { Data = data
       DataSource = source
-      K = o.K
+      K = k
       Activation = act
-      Nu = o.Nu
+      Nu = nu
       Optimizer = opt
-      Seed = o.Seed
+      Seed = seed
       LearningRate = lr
-      MaxSteps = o.MaxSteps
-      TargetReduction = o.TargetReduction
-      Trials = o.Trials
-      Normalized = o.Normalize && not (isNull (box o.Data))
-      MaxTracePoints = max 2 o.MaxTracePoints
-      Monitor = if isNull (box o.Monitor) then RunMonitor.None else o.Monitor }
+      MaxSteps = maxSteps
+      TargetReduction = targetReduction
+      Trials = trials
+      Normalized = normalize && i.Data.IsSome
+      MaxTracePoints = traceCount
+      Monitor = i.Monitor }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Quantities at one point W
@@ -785,3 +808,109 @@ let theorem: TheoremDefinition<Analysis> =
       NotChecked =
         [ "P4.R4",
           "phase transition over a grid of (n, kd): a sweep over many instances, not a property of one run; its grid is a [gap] in papers.md §4.5" ] }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Certificate: quantity groups and trace columns
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The numbers of an analysis, grouped for the certificate.
+let quantities (a: Analysis) : QuantityGroup list =
+    let s = a.Setup
+    let b = a.Bounds
+    let k = a.Kernel
+    let q = quantity
+    // λ(X), κ(X) and the P4.C5 ratio are exact for a closed-form Σ(X), estimates when it comes from quadrature.
+    let kernelStatus = if k.Status = InfiniteWidthKernel.ClosedFormStatus then NumberStatus.Exact else NumberStatus.Estimated
+    // μ_φ has a closed form except for tanh and sigmoid, where it is a 1-D quadrature without an error bound; the
+    // P4.C7 bound is certified only given an exact μ_φ.
+    let muByQuadrature = s.Activation = ActivationKind.Tanh || s.Activation = ActivationKind.Sigmoid
+    let muStatus = if muByQuadrature then NumberStatus.Estimated else NumberStatus.Exact
+    let muBoundStatus = if muByQuadrature then NumberStatus.Estimated else NumberStatus.Certified
+    [ QuantityGroup(
+          "alpha",
+          "α = σ_min(J): at W₀ (decides P4.C1), along the run, and on the ball",
+          true,
+          [| q "initial" a.Alpha NumberStatus.Exact "α = σ_min(J(W₀)) = √λ_min(J Jᵀ), closed-form Gram (P4.C1)"
+             q "trajectory" (sqrt a.AlphaHatSqMin) NumberStatus.Estimated "min over visited W_τ of σ_min(J(W_τ)): exact at each point, sampled as an infimum"
+             q "ball" a.AlphaBall NumberStatus.Certified "max(0, α − L·R): σ_min(J) on B(W₀, R), since σ_min is 1-Lipschitz in J and J is L-Lipschitz" |]
+      )
+      QuantityGroup(
+          "initialization",
+          "Output layer, ball and step",
+          true,
+          [| q "ν" s.Nu NumberStatus.Exact "v entries ±ν/√k, frozen"
+             q "R" a.Radius NumberStatus.Exact "R = 4‖r₀‖/α (meta-theorem ball)"
+             q "L(W₀)" a.L0 NumberStatus.Exact "½‖f(W₀) − y‖²"
+             q "β̂_H" a.BetaHat NumberStatus.Estimated "max over visited points of the power-iteration estimate of ‖∇²L‖"
+             q "η" a.Eta NumberStatus.Exact ("step: " + a.EtaChoice) |]
+      )
+      QuantityGroup(
+          "theory",
+          "The theorem's constants",
+          true,
+          [| q "lambda(X)" k.LambdaMin kernelStatus (sprintf "λ_min(Σ(X)), %s%s" k.Status (if k.QuadratureOrder > 0 then sprintf " (2-D Gauss–Hermite, %d and %d nodes per dimension)" k.ComparisonOrder k.QuadratureOrder else ""))
+             q "kappa(X)" k.Kappa kernelStatus "√(d/n)·‖X‖/λ(X)"
+             q "beta" b.Beta NumberStatus.Certified "B₁·‖v‖₂·‖X‖ ≥ ‖J(W)‖ for every W"
+             q "L" b.Lipschitz NumberStatus.Certified "B₂·‖v‖_∞·‖X‖·maxᵢ‖xᵢ‖: ‖J(W₁) − J(W₂)‖ ≤ L‖W₁ − W₂‖_F (∞ for relu)"
+             q "alpha^2/(L ||r0||)" a.MetaRatio NumberStatus.Certified "meta-theorem ratio: c in α² ≥ c·L‖r₀‖ would need to be at most this" |]
+      )
+      QuantityGroup(
+          "kernel and bounds",
+          "Kernel, Jacobian bounds and step-size constants",
+          false,
+          [| q "lambda(X) error bound" k.LambdaMinErrorBound NumberStatus.Estimated "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl); round-off only for closed forms"
+             q "quadrature max entry difference" k.QuadratureErrorEstimate NumberStatus.Estimated "maxᵢⱼ |Σ_m − Σ_2m| (0 for closed forms)"
+             q "||X||" b.XNorm NumberStatus.Exact "spectral norm of X"
+             q "lambda_min(XX^T)" a.LambdaMinInputGram NumberStatus.Exact "P4.C7 input"
+             q "mu_phi" a.MuPhi muStatus "E[φ′(g)], g ~ N(0, 1)"
+             q "mu_phi^2 lambda_min(XX^T)" a.MuPhiBound muBoundStatus "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
+             q "B1" b.DerivativeSup NumberStatus.Exact "sup|φ′|"
+             q "B2" b.SecondDerivativeSup NumberStatus.Exact "sup|φ″| (∞ for relu)"
+             q "alpha" a.Alpha NumberStatus.Exact "σ_min(J(W₀))"
+             q "||J(W0)||" b.SigmaMax NumberStatus.Exact "√λ_max(J Jᵀ) at W₀"
+             q "||r0||" a.R0 NumberStatus.Exact "‖f(W₀) − y‖"
+             q "beta_H ball" a.BetaHBall NumberStatus.Certified "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD in the derived form"
+             q "1/beta^2" (1.0 / (b.Beta * b.Beta)) NumberStatus.Certified "largest step the meta-theorem allows"
+             q "sqrt(kd)/(B kappa(X) n)" (c5Sides a ||> (/)) kernelStatus "P4.C5 ratio"
+             q "q SGD" a.QSgd NumberStatus.Estimated "factor of the SGD in-expectation bound (NaN for GD)"
+             q "trials" (float (if s.Optimizer = "sgd" then s.Trials else 1)) NumberStatus.Exact "runs the trace averages over" |]
+      ) ]
+
+/// The logged run as columns (GD: the run; SGD: the mean over trials).
+let trace (a: Analysis) : TraceTable =
+    let s = a.Setup
+    let idx = thinIndices a.Steps.Length s.MaxTracePoints
+    let pick (xs: float[]) = idx |> Array.map (fun i -> xs[i])
+    let mean = if s.Optimizer = "sgd" then NumberStatus.Estimated else NumberStatus.Exact
+    let plRatio = Array.map2 (fun g l -> if l > 0.0 then g / l else nan) a.GradNormSq a.Losses
+    TraceTable(
+        [| column "step" ColumnRole.Index NumberStatus.Exact "step τ" (idx |> Array.map (fun i -> float a.Steps[i]))
+           column "time" ColumnRole.Index NumberStatus.Exact "t = τη" (idx |> Array.map (fun i -> float a.Steps[i] * a.Eta))
+           column "loss" ColumnRole.Observed mean "L(W_τ) = ½‖f(W_τ) − y‖² (SGD: mean over trials)" (pick a.Losses)
+           column "gradNormSq" ColumnRole.Diagnostic mean "‖∇L(W_τ)‖²" (pick a.GradNormSq)
+           column "distance" ColumnRole.Observed mean "‖W_τ − W₀‖_F (P4.R2 holds it against R)" (pick a.Distances)
+           column "plRatio" ColumnRole.Diagnostic mean "‖∇L‖²/L" (pick plRatio)
+           column "lambdaMinNtk" ColumnRole.Diagnostic mean "λ_min(J Jᵀ) at W_τ = α̂_τ²" (pick a.NtkLambda)
+           column "envelope" ColumnRole.Bound NumberStatus.Estimated "L₀·Π q_s: per-step factors multiplied (P4.R1), or the SGD expectation bound (P4.R3)" (pick a.Envelope) |],
+        [| TracePlot("loss against the predicted envelope (P4.R1/P4.R3)", "step", "loss", "envelope", true) |]
+    )
+
+/// P4 as a registered theorem.
+let plugin: Theorem<Setup, Analysis> =
+    { Definition = theorem
+      Command = "moderate"
+      Options = options
+      Setup = setupOf
+      Analyze = analyze
+      Quantities = quantities
+      Trace = trace
+      RunNote =
+        fun a ->
+            match a.Runs with
+            | [ one ] -> runNote one.Result "L" a.Setup.TargetReduction
+            | runs ->
+                let notes = runs |> List.map (fun r -> runNote r.Result "L" a.Setup.TargetReduction) |> List.filter (fun n -> n <> "")
+                match notes with
+                | [] -> ""
+                | first :: _ -> sprintf "%d of %d runs fell short (first: %s)" notes.Length runs.Length first
+      Instance = fun a -> a.Setup.Data, a.Model0 }

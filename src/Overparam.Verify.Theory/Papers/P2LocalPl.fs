@@ -1,17 +1,19 @@
 /// P2 — Chatterjee, "Convergence of gradient descent for deep neural networks" (arXiv 2203.16462 v5):
 /// the local PL criterion with positive initialization, as checks against engine quantities.
 /// Statements and the derivation of the certified bound: theory/P2-local-pl.md.
-module Overparam.Verify.Theory.P2LocalPl
+module Overparam.Verify.Theory.Papers.P2LocalPl
 
 open System
+open Overparam.Verify.Theory
 open Overparam.Verify.Engine
-open Overparam.Verify.Engine.Certificates
+open Overparam.Verify.Contracts
 open Overparam.Verify.Engine.Data
 open Overparam.Verify.Engine.Kernels
 open Overparam.Verify.Engine.LinearAlgebra
 open Overparam.Verify.Engine.Models
 open Overparam.Verify.Engine.Random
 open Overparam.Verify.Engine.Training
+open Overparam.Verify.Theory.Contract
 
 // ---------------------------------------------------------------------------------------------------------------
 // Spectra
@@ -311,33 +313,45 @@ let teacherWidth = 16
 
 let private bad (msg: string) = raise (InvalidInputException msg)
 
-let private positiveFinite (name: string) (v: Nullable<float>) =
-    if v.HasValue then
-        let x = v.Value
-        if not (Double.IsFinite x) || x <= 0.0 then
-            bad (sprintf "%s must be positive and finite, got %s" name (x.ToString("R", Globalization.CultureInfo.InvariantCulture)))
-        Some x
-    else
-        None
+/// The options of `certify local-pl` (the shared --seed and --data come from Contract.sharedOptions).
+let options: OptionSpec list =
+    let gdOnly = OptionCondition("optimizer", [| "gd" |])
+    [ OptionSpec("n", OptionKind.Integer, "8", "Samples of the generated data", GeneratedDataOnly = true, NotApplicableReason = "n is the number of rows of the data file")
+      OptionSpec("d", OptionKind.Integer, "16", "Input dimension of the generated data (P2.C1 needs d ≥ n)", GeneratedDataOnly = true, NotApplicableReason = "d is the number of feature columns of the data file")
+      OptionSpec("widths", OptionKind.IntegerList, "16,16", "Hidden widths, comma-separated")
+      OptionSpec("activation", OptionKind.Text, "tanh", "identity | tanh | sigmoid | softplus | erf (relu, gelu, cos fail P2.C2)")
+      OptionSpec("optimizer", OptionKind.Choice, "gd", "gd | flow", Choices = [| "gd"; "flow" |])
+      OptionSpec("output-scale", OptionKind.Real, "", "Output weight a of the positive initialization (default: 3·a_min)")
+      OptionSpec("radius", OptionKind.Real, "", "Radius r of the ball (default: best certified margin below the smallest hidden weight)")
+      OptionSpec("lr", OptionKind.Real, "", "GD step size η (default: 1/β̂ at w₀)", OnlyWith = gdOnly, NotApplicableReason = "the flow integrator chooses its own steps")
+      OptionSpec("steps", OptionKind.Long, "20000", "Step budget (accepted integrator steps for flow)")
+      OptionSpec("target-reduction", OptionKind.Real, "1e-06", "Stop once f ≤ this × f(w₀)")
+      OptionSpec("no-compare", OptionKind.Flag, "false", "Skip the Xavier/He comparison runs (P2.R7)")
+      OptionSpec("no-ntk-probe", OptionKind.Flag, "false", "Skip λ_min of the NTK at every step (faster; the 'ntk' α estimate is then NaN)")
+      OptionSpec("trace-points", OptionKind.Integer, "400", "At most this many trace points in the certificate (the checks use every step)") ]
 
 /// Validates the options (every problem is an InvalidInputException with one line) and builds the data.
-let setupOf (o: P2Options) : Setup =
-    if isNull (box o) then nullArg (nameof o)
-    let widths = if isNull o.Widths then [||] else Seq.toArray o.Widths
+let setupOf (i: RunInput) : Setup =
+    let widths = Opt.intList i "widths"
     if widths.Length = 0 then bad "--widths: at least one hidden width is needed (P2.C4 has hidden layers)"
-    for w in widths do
-        if w < 1 then bad (sprintf "--widths: every width must be at least 1, got %d" w)
-    let act = Activations.Parse(if isNull o.Activation then "" else o.Activation)
-    let opt = if isNull o.Optimizer then "" else o.Optimizer.Trim().ToLowerInvariant()
+    let act = Activations.Parse(Opt.text i "activation")
+    let opt = (Opt.text i "optimizer").Trim().ToLowerInvariant()
     if opt <> "gd" && opt <> "flow" then
-        bad (sprintf "unknown optimizer \"%s\" for local-pl; valid: gd, flow" o.Optimizer)
-    if o.MaxSteps < 1L then bad (sprintf "--steps must be at least 1, got %d" o.MaxSteps)
-    if not (o.TargetReduction > 0.0 && o.TargetReduction < 1.0) then
-        bad (sprintf "target reduction must be in (0, 1), got %g" o.TargetReduction)
+        bad (sprintf "unknown optimizer \"%s\" for local-pl; valid: gd, flow" (Opt.text i "optimizer"))
+    let maxSteps = Opt.int64 i "steps"
+    if maxSteps < 1L then bad (sprintf "--steps must be at least 1, got %d" maxSteps)
+    let targetReduction = Opt.float i "target-reduction"
+    if not (targetReduction > 0.0 && targetReduction < 1.0) then
+        bad (sprintf "--target-reduction must be in (0, 1), got %g" targetReduction)
+    let seed = Opt.seed i
+    let traceCount = Opt.int i "trace-points"
+    if traceCount < 2 then bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
     // Refuse before the data is generated: the NTK probe holds the n×n Gram, two scratch Grams and the eigensolver's
     // copy; the passes hold a few n×width arrays per layer; θ is copied at about log₂(steps) snapshots.
-    let given = not (isNull (box o.Data))
-    let n, dim = (if given then o.Data.N else o.N), (if given then o.Data.D else o.D)
+    let n, dim =
+        match i.Data with
+        | Some d -> d.N, d.D
+        | None -> Opt.int i "n", Opt.int i "d"
     if n >= 1 && dim >= 1 then
         let nf, df = float n, float dim
         let dims = Array.append [| df |] (widths |> Array.map float)
@@ -351,18 +365,19 @@ let setupOf (o: P2Options) : Setup =
             6.0 * nf * nf + 2.0 * nf * df + 4.0 * nf * Array.sum dims + 24.0 * p
         )
     let data, source =
-        if given then
-            let d = Dataset.Create(o.Data.X, o.Data.Y)
+        match i.Data with
+        | Some given ->
+            let d = Dataset.Create(given.X, given.Y)
             if d.D < d.N then
                 bad (sprintf "d < n: the data has n = %d samples in d = %d dimensions; P2.C1 needs linearly independent inputs, so d ≥ n" d.N d.D)
-            d, (if String.IsNullOrEmpty o.DataSource then "given" else o.DataSource)
-        else
-            if o.N < 1 then bad (sprintf "--n must be at least 1, got %d" o.N)
-            if o.D < 1 then bad (sprintf "--d must be at least 1, got %d" o.D)
-            if o.D < o.N then
-                bad (sprintf "d < n: n = %d samples in d = %d dimensions cannot be linearly independent (P2.C1 needs d ≥ n)" o.N o.D)
-            let x = DataGenerators.GaussianInputs(o.N, o.D, o.Seed)
-            let y = DataGenerators.TeacherTargets(x, o.Seed, teacherWidth)
+            d, (if String.IsNullOrEmpty i.DataSource then "given" else i.DataSource)
+        | None ->
+            if n < 1 then bad (sprintf "--n must be at least 1, got %d" n)
+            if dim < 1 then bad (sprintf "--d must be at least 1, got %d" dim)
+            if dim < n then
+                bad (sprintf "d < n: n = %d samples in d = %d dimensions cannot be linearly independent (P2.C1 needs d ≥ n)" n dim)
+            let x = DataGenerators.GaussianInputs(n, dim, seed)
+            let y = DataGenerators.TeacherTargets(x, seed, teacherWidth)
             Dataset.Create(x, y),
             sprintf "generated: N(0,1) inputs (stream data/x), tanh teacher targets of width %d (stream data/teacher)" teacherWidth
     { Data = data
@@ -370,16 +385,16 @@ let setupOf (o: P2Options) : Setup =
       Widths = widths
       Activation = act
       Optimizer = opt
-      Seed = o.Seed
-      OutputScale = positiveFinite "--output-scale" o.OutputScale
-      Radius = positiveFinite "--radius" o.Radius
-      LearningRate = positiveFinite "--lr" o.LearningRate
-      MaxSteps = o.MaxSteps
-      TargetReduction = o.TargetReduction
-      Compare = o.Compare
-      ProbeNtk = o.ProbeNtk
-      MaxTracePoints = max 2 o.MaxTracePoints
-      Monitor = if isNull (box o.Monitor) then RunMonitor.None else o.Monitor }
+      Seed = seed
+      OutputScale = Opt.positiveOption i "output-scale"
+      Radius = Opt.positiveOption i "radius"
+      LearningRate = Opt.positiveOption i "lr"
+      MaxSteps = maxSteps
+      TargetReduction = targetReduction
+      Compare = not (Opt.flag i "no-compare")
+      ProbeNtk = not (Opt.flag i "no-ntk-probe")
+      MaxTracePoints = traceCount
+      Monitor = i.Monitor }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running the instance
@@ -851,3 +866,92 @@ let theorem: TheoremDefinition<Analysis> =
       NotChecked =
         [ "P2.R5",
           "probabilistic corollary: the event and its probability are a [gap] in papers.md §2.3; nothing may depend on it" ] }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Certificate: quantity groups and trace columns
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The numbers of an analysis, grouped for the certificate.
+let quantities (a: Analysis) : QuantityGroup list =
+    let s = a.Setup
+    let decides =
+        match (c3.Evaluate a) with
+        | Some o when Verdict.holds o.Verdict -> "derived"
+        | Some { Verdict = Verdict.Fails _ } -> "trajectory"
+        | _ -> "none"
+    let q = quantity
+    [ QuantityGroup(
+          "alpha",
+          sprintf "α(w₀, r): bounds and estimates of the PL constant (P2.C3 decided by: %s)" decides,
+          true,
+          [| q "trajectory" a.AlphaTrajectory NumberStatus.Estimated "min_k ‖∇f(w_k)‖²/f(w_k) over visited points in the ball (an upper estimate of the infimum α)"
+             q "ntk" a.AlphaNtk NumberStatus.Estimated "min_k (4/n)·λ_min(K(w_k)) along the run: a lower bound on ρ at each visited point, exact there, sampled as an infimum over the ball"
+             q "derived" a.AlphaCertified NumberStatus.Certified "(4/n)·λ_min(XXᵀ)·(certified inf_B minᵢ‖uᵢ‖)², Lipschitz extension from w₀ (theory/P2-local-pl.md)" |]
+      )
+      QuantityGroup(
+          "initialization",
+          "Positive initialization, radius and step",
+          true,
+          [| q "a" a.A NumberStatus.Exact ("output weight: " + a.AChoice)
+             q "a_min" a.AMin NumberStatus.Exact "smallest a for which the certified criterion holds at r (bisection; NaN if none up to 1e12)"
+             q "r" a.R NumberStatus.Exact ("radius: " + a.RChoice)
+             q "f(w₀)" a.F0 NumberStatus.Exact "(1/n)‖φ(X; w₀) − y‖²"
+             q "β̂" a.BetaHat NumberStatus.Estimated "sup‖∇²f‖ by power iteration at w₀, a middle and the last iterate"
+             q "η" a.Eta NumberStatus.Exact ("step: " + a.EtaChoice) |]
+      )
+      QuantityGroup(
+          "instance",
+          "Quantities of the instance",
+          false,
+          [| q "w_min" a.WMin NumberStatus.Exact "smallest weight of layers 2..L at w₀"
+             q "λ_min(XXᵀ)" a.LambdaMin NumberStatus.Exact "smallest eigenvalue of the input Gram"
+             q "minᵢ‖uᵢ(w₀)‖" a.U0Min NumberStatus.Exact "smallest sensitivity norm at w₀"
+             q "inf_B minᵢ‖uᵢ‖" a.UCertified NumberStatus.Certified "certified lower bound on the sensitivity norms over the ball" |]
+      )
+      if not a.Comparison.IsEmpty then
+          QuantityGroup(
+              "speed",
+              sprintf "P2.R7: GD iterations to f ≤ %g·f(w₀) (NaN: not reached)" s.TargetReduction,
+              true,
+              [| for c in a.Comparison -> q c.Name (if c.Iterations >= 0L then float c.Iterations else nan) NumberStatus.Exact "η = 1/β̂(w₀) of that initialization" |]
+          )
+          QuantityGroup(
+              "comparison",
+              "P2.R7 comparison runs (GD with η = 1/β̂(w₀))",
+              false,
+              [| for c in a.Comparison do
+                     q (c.Name + " η") c.Eta NumberStatus.Estimated "1/β̂(w₀), β̂ by power iteration"
+                     q (c.Name + " f(w₀)") c.InitialLoss NumberStatus.Exact "initial loss"
+                     q (c.Name + " final f") c.FinalLoss NumberStatus.Exact "loss at the end of the run" |]
+          ) ]
+
+/// The logged run as columns.
+let trace (a: Analysis) : TraceTable =
+    let s = a.Setup
+    let flow = s.Optimizer = "flow"
+    let idx = thinIndices a.Steps.Length s.MaxTracePoints
+    let pick (xs: float[]) = idx |> Array.map (fun i -> xs[i])
+    let integrated = if flow then NumberStatus.Estimated else NumberStatus.Exact
+    TraceTable(
+        [| column "step" ColumnRole.Index NumberStatus.Exact "step k (accepted integrator steps for flow)" (idx |> Array.map (fun i -> float a.Steps[i]))
+           column "time" ColumnRole.Index integrated "t = kη for GD; the integrator's t for flow" (pick a.Times)
+           column "loss" ColumnRole.Observed integrated "f(w_k) = (1/n)‖φ(X; w_k) − y‖²" (pick a.Losses)
+           column "gradNormSq" ColumnRole.Diagnostic integrated "‖∇f(w_k)‖²" (pick a.GradNormSq)
+           column "distance" ColumnRole.Observed integrated "‖w_k − w₀‖ (P2.R3 holds it against r)" (pick a.Distances)
+           column "plRatio" ColumnRole.Diagnostic integrated "ρ_k = ‖∇f‖²/f" (pick a.Rho)
+           column "ntkAlpha" ColumnRole.Diagnostic integrated "(4/n)·λ_min(K(w_k)) (NaN when not probed)" (pick a.NtkAlpha)
+           column "envelope" ColumnRole.Bound (if flow then NumberStatus.Certified else NumberStatus.Estimated) "predicted bound on f (P2.R1 for flow, P2.R2 for GD)" (pick a.Envelope) |],
+        [| TracePlot("loss against the predicted envelope (P2.R1/P2.R2)", (if flow then "time" else "step"), "loss", "envelope", true) |]
+    )
+
+/// P2 as a registered theorem.
+let plugin: Theorem<Setup, Analysis> =
+    { Definition = theorem
+      Command = "local-pl"
+      Options = options
+      Setup = setupOf
+      Analyze = analyze
+      Quantities = quantities
+      Trace = trace
+      RunNote = fun a -> runNote a.Result "f" a.Setup.TargetReduction
+      Instance = fun a -> a.Setup.Data, a.Model0 }

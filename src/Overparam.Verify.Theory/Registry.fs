@@ -1,0 +1,66 @@
+namespace Overparam.Verify.Theory
+
+open System
+open System.Collections.Generic
+open Overparam.Verify.Contracts
+open Overparam.Verify.Engine
+open Overparam.Verify.Engine.Data
+
+/// A registered theorem as C# sees it: its identity, its options, and one call that certifies an instance.
+type ITheorem =
+    /// Paper id, e.g. "P2".
+    abstract Id: string
+    /// The certify subcommand, e.g. "local-pl".
+    abstract Command: string
+    /// Short title.
+    abstract Title: string
+    /// Paper reference.
+    abstract Reference: string
+    /// Every option, the theorem's own first, then the shared ones (seed, data).
+    abstract Options: IReadOnlyList<OptionSpec>
+    /// Every ID the checks cite (hypotheses, conclusions, and the ones listed as not checked).
+    abstract CitedIds: IReadOnlyList<string>
+    /// Runs the theorem: option name → canonical text (missing ones take their defaults; unknown ones are refused),
+    /// the data of --data (null to generate), its name, and a monitor (null for none). Bad input throws
+    /// InvalidInputException with one line; the certificate has no content hash yet (the writer adds it).
+    abstract Certify:
+        values: IReadOnlyDictionary<string, string> * data: Dataset * dataSource: string * monitor: IRunMonitor -> Certificate
+
+type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
+    let options = Contract.allOptions t |> List.toArray
+    let cited = Theorem.citedIds t.Definition |> List.toArray
+
+    interface ITheorem with
+        member _.Id = t.Definition.Id
+        member _.Command = t.Command
+        member _.Title = t.Definition.Title
+        member _.Reference = t.Definition.Reference
+        member _.Options = options
+        member _.CitedIds = cited
+
+        member _.Certify(values, data, dataSource, monitor) =
+            let given = if isNull values then Seq.empty else values |> Seq.map (fun kv -> kv.Key, kv.Value)
+            let input =
+                { Contract.RunInput.Values = Contract.valuesOf (List.ofArray options) given
+                  Contract.RunInput.Data = (if isNull (box data) then None else Some data)
+                  Contract.RunInput.DataSource = (if isNull dataSource then "" else dataSource)
+                  Contract.RunInput.Monitor = (if isNull (box monitor) then RunMonitor.None else monitor) }
+            Contract.certify t input
+
+/// The theorem registry: the one list the CLI, verify, the reports and the sweeps read.
+[<AbstractClass; Sealed>]
+type Theorems =
+    static let all: ITheorem[] =
+        [| Registered(Papers.P2LocalPl.plugin)
+           Registered(Papers.P4Moderate.plugin) |]
+
+    /// Every registered theorem, in paper order.
+    static member All: IReadOnlyList<ITheorem> = all
+
+    /// The theorem with this paper id ("P2") or certify command ("local-pl"); null when there is none.
+    static member Find(idOrCommand: string) : ITheorem =
+        all
+        |> Array.tryFind (fun t ->
+            String.Equals(t.Id, idOrCommand, StringComparison.OrdinalIgnoreCase)
+            || String.Equals(t.Command, idOrCommand, StringComparison.Ordinal))
+        |> Option.toObj

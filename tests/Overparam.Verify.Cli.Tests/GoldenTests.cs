@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Overparam.Verify.Cli.Commands;
+using Overparam.Verify.Contracts;
+using Overparam.Verify.Engine.LinearAlgebra;
+
+namespace Overparam.Verify.Cli.Tests;
+
+/// <summary>
+/// The port to the theorem platform changed no number: each default certificate's conditions, predictions, trace and
+/// quantities equal the schema-1 values written before the port (Golden/, recorded on an AVX-512 machine) — bit for
+/// bit on the same SIMD path, within <see cref="VerifyCommand.CrossMachine"/> on another.
+/// </summary>
+public class GoldenTests
+{
+    public static TheoryData<string, string[]> Cases => new()
+    {
+        { "p2-gd", ["certify", "local-pl"] },
+        { "p2-flow", ["certify", "local-pl", "--optimizer", "flow", "--n", "4", "--d", "6", "--widths", "6,6", "--seed", "3", "--no-compare"] },
+        { "p4-gd", ["certify", "moderate"] },
+        { "p4-sgd", ["certify", "moderate", "--optimizer", "sgd", "--n", "6", "--d", "4", "--k", "32", "--steps", "300", "--trials", "2", "--seed", "5"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Port_DefaultCertificates_NumbersUnchanged(string name, string[] args)
+    {
+        string simd = SimdInfo.Name.Split('+')[0];
+        var goldenDir = Path.Combine(AppContext.BaseDirectory, "Golden", simd);
+        bool bitForBit = Directory.Exists(goldenDir);
+        if (!bitForBit) goldenDir = Path.Combine(AppContext.BaseDirectory, "Golden", "vector512");
+        using var golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(goldenDir, name + ".json")));
+        var g = golden.RootElement;
+
+        using var h = new CliHarness();
+        var (code, _, stderr) = h.Run([.. args, "--out", h.PathOf("c")]);
+        Assert.True(code is 0 or 3 or 4, stderr);
+        var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
+
+        var tol = bitForBit ? new Engine.Numerics.Tolerance(0, 0) : VerifyCommand.CrossMachine;
+        void Same(string field, double expected, double actual)
+        {
+            bool ok = (double.IsNaN(expected) && double.IsNaN(actual))
+                || BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual)
+                || tol.Accepts(expected, actual);
+            Assert.True(ok, $"{name} {field}: golden {expected:R}, now {actual:R} ({(bitForBit ? "bit for bit" : "cross-machine tolerance")})");
+        }
+        static double D(JsonElement e) => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble();
+
+        Assert.Equal(g.GetProperty("verdict").GetString(), ContractNames.Of(c.Verdict.Kind));
+        var conditions = g.GetProperty("conditions").EnumerateArray().ToList();
+        Assert.Equal(conditions.Count, c.Conditions.Count);
+        foreach (var (old, now) in conditions.Zip(c.Conditions))
+        {
+            Assert.Equal(old.GetProperty("id").GetString(), now.Id);
+            Same(now.Id + ".value", D(old.GetProperty("value")), now.Value);
+            Same(now.Id + ".threshold", D(old.GetProperty("threshold")), now.Threshold);
+            Same(now.Id + ".margin", D(old.GetProperty("margin")), now.Margin);
+            Assert.Equal(old.GetProperty("status").GetString(), ContractNames.Of(now.Status));
+            Assert.Equal(old.GetProperty("holds").GetBoolean(), now.Holds);
+            Assert.Equal(old.GetProperty("role").GetString(), ContractNames.Of(now.Role));
+        }
+        var predictions = g.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.Equal(predictions.Count, c.Predictions.Count);
+        foreach (var (old, now) in predictions.Zip(c.Predictions))
+        {
+            Assert.Equal(old.GetProperty("id").GetString(), now.Id);
+            Same(now.Id + ".bound", D(old.GetProperty("bound")), now.Bound);
+            Same(now.Id + ".observed", D(old.GetProperty("observed")), now.Observed);
+            Same(now.Id + ".slack", D(old.GetProperty("slack")), now.Slack);
+            Assert.Equal(old.GetProperty("status").GetString(), ContractNames.Of(now.Status));
+            Assert.Equal(old.GetProperty("holds").GetBoolean(), now.Holds);
+            Assert.Equal(old.GetProperty("kind").GetString(), ContractNames.Of(now.Role));
+            if (bitForBit) Assert.Equal(old.GetProperty("worstStep").GetInt64(), now.WorstStep);
+        }
+
+        // Trace: same columns, renamed where schema 1 misnamed them (P4 stored 2λ_min in ntkAlpha).
+        bool p4 = c.Theorem.Id == "P4";
+        foreach (var col in g.GetProperty("trace").EnumerateObject())
+        {
+            var oldValues = col.Value.EnumerateArray().Select(D).ToArray();
+            var (newName, scale) = p4 && col.Name == "ntkAlpha" ? ("lambdaMinNtk", 2.0) : (col.Name, 1.0);
+            var now = c.Trace.Column(newName);
+            Assert.True(now is not null, $"{name}: trace column {newName} missing");
+            Assert.Equal(oldValues.Length, now!.Values.Length);
+            for (int i = 0; i < oldValues.Length; i++) Same($"trace.{col.Name}[{i}]", oldValues[i], scale * now.Values[i]);
+        }
+
+        double Q(string group, string quantity) =>
+            c.Quantities.Single(x => x.Name == group).Values.Single(v => v.Name == quantity).Value;
+        double Any(string quantity) => c.Quantities.SelectMany(x => x.Values).Single(v => v.Name == quantity).Value;
+        foreach (var v in g.GetProperty("alpha").GetProperty("values").EnumerateArray())
+            Same("alpha." + v.GetProperty("name").GetString(), D(v.GetProperty("value")), Q("alpha", v.GetProperty("name").GetString()!));
+        var init = g.GetProperty("initialization");
+        var map = p4
+            ? new Dictionary<string, string> { ["outputScale"] = "ν", ["radius"] = "R", ["initialLoss"] = "L(W₀)", ["beta"] = "β̂_H", ["stepSize"] = "η", ["lambdaMinInputGram"] = "lambda_min(XX^T)" }
+            : new Dictionary<string, string>
+            {
+                ["outputScale"] = "a", ["minimalOutputScale"] = "a_min", ["radius"] = "r", ["smallestHiddenWeight"] = "w_min",
+                ["initialLoss"] = "f(w₀)", ["lambdaMinInputGram"] = "λ_min(XXᵀ)", ["minSensitivity"] = "minᵢ‖uᵢ(w₀)‖",
+                ["minSensitivityCertified"] = "inf_B minᵢ‖uᵢ‖", ["beta"] = "β̂", ["stepSize"] = "η",
+            };
+        foreach (var (oldName, newName) in map) Same("initialization." + oldName, D(init.GetProperty(oldName)), Any(newName));
+        foreach (var q in g.GetProperty("quantities").EnumerateArray())
+        {
+            string oldName = q.GetProperty("name").GetString()!;
+            // Schema 1 kept the sampled β̂_H twice (initialization.beta and this entry); schema 2 once, as β̂_H.
+            string newName = oldName == "beta_H estimate" ? "β̂_H" : oldName;
+            Same("quantities." + oldName, D(q.GetProperty("value")), Any(newName));
+        }
+        foreach (var run in g.GetProperty("comparison").EnumerateArray())
+        {
+            string init0 = run.GetProperty("initialization").GetString()!;
+            long it = run.GetProperty("iterationsToTarget").GetInt64();
+            Same($"comparison.{init0}.iterations", it < 0 ? double.NaN : it, Q("speed", init0));
+            Same($"comparison.{init0}.η", D(run.GetProperty("stepSize")), Q("comparison", init0 + " η"));
+            Same($"comparison.{init0}.final", D(run.GetProperty("finalLoss")), Q("comparison", init0 + " final f"));
+        }
+    }
+}
