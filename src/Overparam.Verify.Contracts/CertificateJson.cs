@@ -18,7 +18,8 @@ public sealed class CertificateFormatException : Exception
 }
 
 /// <summary>
-/// Certificates as JSON: camelCase names, indented, doubles in round-trip form, NaN and ±∞ as null, enums as
+/// Certificates as JSON: camelCase names, indented, doubles in round-trip form, NaN as null and ±∞ as the strings
+/// "Infinity"/"-Infinity", enums as
 /// kebab-case strings, and a SHA-256 content hash over the file's own bytes (with the hash field blanked), so that
 /// any edit — a digit, a space, a reordered key — is detected.
 /// </summary>
@@ -113,17 +114,30 @@ public static partial class CertificateJson
     [GeneratedRegex("\"contentHash\": \"(?<hash>[0-9a-f]*)\"")]
     private static partial Regex HashField();
 
-    // JSON has no NaN or infinities; null is the honest encoding of "no number".
+    // JSON has no NaN or infinities. NaN ("no number") is null; ±∞ is a real value (sup|φ″| of relu, an unbounded
+    // threshold) and must survive a round trip distinct from NaN, so it is the string "Infinity" or "-Infinity".
     private sealed class NonFiniteAsNull : JsonConverter<double>
     {
         public override bool HandleNull => true;
 
         public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
+            reader.TokenType switch
+            {
+                JsonTokenType.Null => double.NaN,
+                JsonTokenType.String => reader.GetString() switch
+                {
+                    "Infinity" => double.PositiveInfinity,
+                    "-Infinity" => double.NegativeInfinity,
+                    var other => throw new JsonException($"'{other}' is not a number (only \"Infinity\" and \"-Infinity\" are written as strings)"),
+                },
+                _ => reader.GetDouble(),
+            };
 
         public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
         {
             if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else if (double.IsPositiveInfinity(value)) writer.WriteStringValue("Infinity");
+            else if (double.IsNegativeInfinity(value)) writer.WriteStringValue("-Infinity");
             else writer.WriteNullValue();
         }
     }

@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using Overparam.Verify.Contracts;
+using Overparam.Verify.Theory;
+
+namespace Overparam.Verify.Cli.Tests;
+
+/// <summary>
+/// The list every registered theorem must pass, run over <see cref="Theorems.All"/> so that a new theorem is held to
+/// it without a line here: reproducible bytes, exact JSON round trip, <c>verify</c> agreement and tamper detection,
+/// cited IDs and theory/*.md in both directions, and verdicts that never claim more than the rows show.
+/// </summary>
+public class ConformanceTests
+{
+    public static TheoryData<string> Registered()
+    {
+        var data = new TheoryData<string>();
+        foreach (var t in Theorems.All) data.Add(t.Command);
+        return data;
+    }
+
+    private static (Certificate Cert, string Path, string Text) Certify(CliHarness h, string command, string folder, params string[] extra)
+    {
+        var (code, _, stderr) = h.Run(["certify", command, .. extra, "--out", h.PathOf(folder)]);
+        Assert.True(code is 0 or 1 or 3 or 4, $"exit {code}: {stderr}");
+        var path = h.PathOf(folder + "/certificate.json");
+        var text = File.ReadAllText(path);
+        return (CertificateJson.Deserialize(text), path, text);
+    }
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void Theorem_SameSeed_ReproducibleBytesAndExactRoundTrip(string command)
+    {
+        using var h = new CliHarness();
+        var (a, pathA, textA) = Certify(h, command, "a");
+        var (_, pathB, _) = Certify(h, command, "b");
+        Assert.Equal(CliHarness.WithoutInvocation(pathA), CliHarness.WithoutInvocation(pathB));
+        Assert.Equal(textA, CertificateJson.Serialize(a));
+        Assert.Equal(command, a.Theorem.Command);
+        Assert.Contains(a.Options, o => o.Name == "seed");
+    }
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void Theorem_Verify_AgreesAndDetectsEveryEdit(string command)
+    {
+        using var h = new CliHarness();
+        var (_, path, text) = Certify(h, command, "c");
+        var (code, stdout, stderr) = h.Run("verify", path);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("verified     byte-identical re-run", stdout);
+
+        // One changed byte anywhere in the body — a digit, a letter, a space — is tampering (exit 7).
+        var rng = new Random(17); // picks positions only; no number of the theorem depends on it
+        int hashAt = text.LastIndexOf("\"contentHash\"", StringComparison.Ordinal);
+        foreach (int pos in new[] { 1, text.IndexOf("\"seed\"", StringComparison.Ordinal) + 8, rng.Next(10, hashAt - 1), hashAt - 2 })
+        {
+            char ch = text[pos];
+            char replacement = char.IsDigit(ch) ? (ch == '9' ? '8' : (char)(ch + 1)) : ch == ' ' ? '\t' : ch == 'a' ? 'b' : 'a';
+            var edited = string.Concat(text.AsSpan(0, pos), replacement.ToString(), text.AsSpan(pos + 1));
+            File.WriteAllText(h.PathOf("t.json"), edited);
+            var (c2, out2, err2) = h.Run("verify", h.PathOf("t.json"));
+            Assert.True(c2 == CliApp.ExitVerifyTampered, $"edit at {pos} ('{ch}' → '{replacement}'): exit {c2}, {out2}{err2}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void Theorem_CitedIds_MatchTheoryFile(string command)
+    {
+        var t = Theorems.Find(command);
+        var theoryDir = Path.Combine(InspectTests.RepoRoot(), "theory");
+        var file = Directory.GetFiles(theoryDir, t.Id + "-*.md").Single();
+        var stated = Regex.Matches(File.ReadAllText(file), $@"\b{t.Id}\.[CR]\d+\b").Select(m => m.Value).ToHashSet();
+        var cited = t.CitedIds.ToHashSet();
+        Assert.Empty(stated.Except(cited));
+        Assert.Empty(cited.Except(stated));
+    }
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void Theorem_Verdict_NeverClaimsMoreThanItsRows(string command)
+    {
+        using var h = new CliHarness();
+        var (c, _, _) = Certify(h, command, "c");
+        // The default instances are planted where the theorem holds: never refuted there.
+        Assert.NotEqual(VerdictKind.Refuted, c.Verdict.Kind);
+        AssertVerdictMatchesRows(c);
+        // The activations each theorem excludes (relu is not smooth) fail a hypothesis: never consistent.
+        var (relu, _, _) = Certify(h, command, "relu", "--activation", "relu");
+        Assert.Equal(VerdictKind.HypothesesNotMet, relu.Verdict.Kind);
+        AssertVerdictMatchesRows(relu);
+    }
+
+    /// <summary>The verdict follows from the rows by the rules of theory/README.md, and lists what it rests on.</summary>
+    internal static void AssertVerdictMatchesRows(Certificate c)
+    {
+        var hypotheses = c.Conditions.Where(r => r.Role == CheckRole.Hypothesis).ToList();
+        bool anyFailed = hypotheses.Any(r => r.Outcome == "fails");
+        bool allEstablished = hypotheses.All(r => r.Holds && r.Status != NumberStatusKind.Estimated);
+        var bounds = c.Predictions.Where(p => p.Role is CheckRole.Bound or CheckRole.ConditionalBound).ToList();
+        if (anyFailed) Assert.Equal(VerdictKind.HypothesesNotMet, c.Verdict.Kind);
+        if (c.Verdict.Kind == VerdictKind.Consistent)
+        {
+            Assert.True(allEstablished, "consistent with a hypothesis not established");
+            Assert.NotEmpty(bounds);
+            Assert.All(bounds, p => Assert.True(p.Holds, $"consistent with {p.Id} violated"));
+            Assert.Equal(bounds.Select(p => p.Id).Distinct(), c.Verdict.Evaluated);
+        }
+        if (c.Verdict.Kind == VerdictKind.Refuted)
+            Assert.Contains(bounds, p => !p.Holds && p.Role == CheckRole.Bound && p.Status != NumberStatusKind.Estimated);
+        Assert.Equal(hypotheses.Where(r => r.Holds && r.Status != NumberStatusKind.Estimated).Select(r => r.Id).Distinct(), c.Verdict.Established);
+    }
+}
