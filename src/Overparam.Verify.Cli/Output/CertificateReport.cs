@@ -23,7 +23,7 @@ public static class CertificateReport
         o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"value",13} {"threshold",13}  {"holds",-6} verdict");
         foreach (var r in c.Conditions)
             o.WriteLine($"{r.Id,-7} {Name(r.Role),-17} {Name(r.Status),-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Outcome}{RoleNote(r.Role)}");
-        o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"observed",13} {"bound",13}  {"holds",-6}");
+        o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"observed",13} {"bound",13}  holds");
         foreach (var p in c.Predictions)
             o.WriteLine($"{p.Id,-7} {Name(p.Role),-17} {Name(p.Status),-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6}{RoleNote(p.Role)}".TrimEnd());
         foreach (var g in c.Quantities.Where(g => g.Summary))
