@@ -12,7 +12,7 @@ namespace Overparam.Verify.Engine.Models;
 /// weight row-major, then its bias if present. Frozen layers contribute nothing.
 /// </para>
 /// </summary>
-public sealed class Mlp
+public sealed partial class Mlp : IDifferentiableModel
 {
     private readonly Layer[] _layers;
     private readonly int[] _offsets;

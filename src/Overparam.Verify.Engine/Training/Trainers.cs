@@ -1,27 +1,25 @@
 namespace Overparam.Verify.Engine.Training;
 
-/// <summary>Chooses a trainer by the name used on the command line.</summary>
+/// <summary>The registered trainers, and the mapping from command-line names to them.</summary>
 public static class Trainers
 {
-    /// <summary>The accepted optimizer names: gd, sgd, flow, subgradient.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "gd", "sgd", "flow", "subgradient" };
+    /// <summary>Every trainer, in the order the CLI lists them.</summary>
+    public static IReadOnlyList<ITrainer> All { get; } =
+        [GradientDescentTrainer.Instance, StochasticGradientDescentTrainer.Instance, GradientFlowTrainer.Instance, SubgradientTrainer.Instance];
 
-    /// <summary>
-    /// Runs <see cref="GradientDescent"/> ("gd"), <see cref="StochasticGradientDescent"/> ("sgd"),
-    /// <see cref="GradientFlow"/> ("flow") or <see cref="SubgradientDescent"/> ("subgradient"); names are
-    /// case-insensitive. Any other name throws <see cref="InvalidInputException"/> listing the valid ones.
-    /// </summary>
-    public static TrainResult Run(string optimizer, IObjective objective, ReadOnlySpan<double> theta0, TrainerOptions options)
+    /// <summary>The accepted optimizer names: gd, sgd, flow, subgradient.</summary>
+    public static IReadOnlyList<string> Names { get; } = All.Select(t => t.Name).ToArray();
+
+    /// <summary>The trainer with this command-line name (case-insensitive); any other name throws <see cref="InvalidInputException"/> listing the valid ones.</summary>
+    public static ITrainer ByName(string optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return optimizer.Trim().ToLowerInvariant() switch
-        {
-            "gd" => GradientDescent.Run(objective, theta0, options),
-            "sgd" => StochasticGradientDescent.Run(objective, theta0, options),
-            "flow" => GradientFlow.Run(objective, theta0, options),
-            "subgradient" => SubgradientDescent.Run(objective, theta0, options),
-            _ => throw new InvalidInputException(
-                $"unknown optimizer '{optimizer}'; valid names are: {string.Join(", ", Names)}"),
-        };
+        var name = optimizer.Trim().ToLowerInvariant();
+        return All.FirstOrDefault(t => t.Name == name)
+            ?? throw new InvalidInputException($"unknown optimizer '{optimizer}'; valid names are: {string.Join(", ", Names)}");
     }
+
+    /// <summary>Runs the trainer named <paramref name="optimizer"/> (see <see cref="ByName"/>).</summary>
+    public static TrainResult Run(string optimizer, IObjective objective, ReadOnlySpan<double> theta0, TrainerOptions options) =>
+        ByName(optimizer).Run(objective, theta0, options);
 }
