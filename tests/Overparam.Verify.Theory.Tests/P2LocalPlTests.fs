@@ -106,7 +106,7 @@ let private mainConfig =
         replay = Some(20260501UL, 1UL, None)
         finishedTest =
             fun _ name _ ->
-                async { printfn "%s: %d of %d instances met the P2 hypotheses" name verified.Value seen.Value } }
+                async { Vacuity.report name (sprintf "%d of %d instances met the P2 hypotheses" verified.Value seen.Value) } }
 
 let private smallConfig =
     { FsCheckConfig.defaultConfig with

@@ -103,12 +103,13 @@ let private mainConfig =
         finishedTest =
             fun _ name _ ->
                 async {
-                    printfn
-                        "%s: %d of %d instances met the P4 hypotheses; %d carried the certified P4.R1"
+                    Vacuity.report
                         name
-                        verified.Value
-                        seen.Value
-                        withCertifiedR1.Value
+                        (sprintf
+                            "%d of %d instances met the P4 hypotheses; %d carried the certified P4.R1"
+                            verified.Value
+                            seen.Value
+                            withCertifiedR1.Value)
                 } }
 
 let private smallConfig =

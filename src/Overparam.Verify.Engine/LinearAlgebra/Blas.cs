@@ -17,16 +17,37 @@ namespace Overparam.Verify.Engine.LinearAlgebra;
 public static class Blas
 {
     private static int s_maxThreads = Environment.ProcessorCount;
+    private static readonly AsyncLocal<int> s_scopedThreads = new();
 
-    /// <summary>Largest number of threads one kernel call uses (default: the processor count; 1 = serial).</summary>
+    /// <summary>
+    /// Largest number of threads one kernel call uses (default: the processor count; 1 = serial). Inside a
+    /// <see cref="WithMaxThreads"/> scope, that scope's value for the calling flow only.
+    /// </summary>
     public static int MaxThreads
     {
-        get => s_maxThreads;
+        get => s_scopedThreads.Value > 0 ? s_scopedThreads.Value : s_maxThreads;
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
             s_maxThreads = value;
         }
+    }
+
+    /// <summary>
+    /// Sets <see cref="MaxThreads"/> for the calling thread and the async flow it starts, until the returned scope is
+    /// disposed: tests comparing thread counts run beside other tests without changing their kernels' thread count.
+    /// </summary>
+    public static IDisposable WithMaxThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        int previous = s_scopedThreads.Value;
+        s_scopedThreads.Value = threads;
+        return new ThreadScope(previous);
+    }
+
+    private sealed class ThreadScope(int previous) : IDisposable
+    {
+        public void Dispose() => s_scopedThreads.Value = previous;
     }
 
     /// <summary>C (m×n) = α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n; A stored m×k (or k×m when transposed).</summary>

@@ -344,6 +344,24 @@ public class BlasTests
     }
 
     [Fact]
+    public void WithMaxThreads_ScopedToTheCallingFlow_RestoredAfter()
+    {
+        int global = Blas.MaxThreads;
+        int seenElsewhere = 0;
+        using (Blas.WithMaxThreads(global + 3))
+        {
+            Assert.Equal(global + 3, Blas.MaxThreads);
+            // A thread that did not inherit the scope sees the global value.
+            var other = new Thread(() => seenElsewhere = Blas.MaxThreads);
+            other.UnsafeStart();
+            other.Join();
+        }
+        Assert.Equal(global, seenElsewhere);
+        Assert.Equal(global, Blas.MaxThreads);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Blas.WithMaxThreads(0));
+    }
+
+    [Fact]
     public void MaxThreads_BelowOne_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Blas.MaxThreads = 0);
 }

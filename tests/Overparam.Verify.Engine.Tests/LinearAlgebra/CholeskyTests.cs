@@ -176,20 +176,20 @@ public class CholeskyTests
     {
         // 480 is large enough that the panel solve and the trailing update both split across threads.
         var a = Spd(480, "chol/threads");
-        int saved = Blas.MaxThreads;
-        try
+        // Scoped to this test's flow: tests running beside it keep their own thread count.
+        Matrix one, two, again;
+        using (Blas.WithMaxThreads(1))
         {
-            Blas.MaxThreads = 1;
-            var one = Cholesky.Factor(a).L!;
-            Blas.MaxThreads = 2;
-            var two = Cholesky.Factor(a).L!;
-            var again = Cholesky.Factor(a).L!;
-            Assert.Equal(one.Data, two.Data);
-            Assert.Equal(two.Data, again.Data);
+            Assert.Equal(1, Blas.MaxThreads);
+            one = Cholesky.Factor(a).L!;
         }
-        finally
+        using (Blas.WithMaxThreads(2))
         {
-            Blas.MaxThreads = saved;
+            Assert.Equal(2, Blas.MaxThreads);
+            two = Cholesky.Factor(a).L!;
+            again = Cholesky.Factor(a).L!;
         }
+        Assert.Equal(one.Data, two.Data);
+        Assert.Equal(two.Data, again.Data);
     }
 }

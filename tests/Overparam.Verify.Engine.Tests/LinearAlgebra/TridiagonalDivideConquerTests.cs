@@ -168,19 +168,15 @@ public class TridiagonalDivideConquerTests
     public void Decompose_ThreadCount_DoesNotChangeAnyBit()
     {
         var a = Symmetric(260, "dc/threads");
-        int saved = Blas.MaxThreads;
-        try
+        // Scoped to this test's flow: tests running beside it keep their own thread count.
+        EigenDecomposition one, two;
+        using (Blas.WithMaxThreads(1))
         {
-            Blas.MaxThreads = 1;
-            var one = SymmetricEigen.Decompose(a);
-            Blas.MaxThreads = 2;
-            var two = SymmetricEigen.Decompose(a);
-            Assert.Equal(one.Values, two.Values);
-            Assert.Equal(one.Vectors.Data, two.Vectors.Data);
+            Assert.Equal(1, Blas.MaxThreads);
+            one = SymmetricEigen.Decompose(a);
         }
-        finally
-        {
-            Blas.MaxThreads = saved;
-        }
+        using (Blas.WithMaxThreads(2)) two = SymmetricEigen.Decompose(a);
+        Assert.Equal(one.Values, two.Values);
+        Assert.Equal(one.Vectors.Data, two.Vectors.Data);
     }
 }
