@@ -2,7 +2,7 @@ namespace Overparam.Verify.Engine;
 
 /// <summary>
 /// Watches a long computation from outside: the phase it is in, training steps with the current loss, and whether it
-/// should stop (a time budget or an interrupt). Implementations must be cheap: <see cref="Step"/> is called up to
+/// should stop (a time budget or an interrupt). Implementations must be cheap: <see cref="Progress"/> is called up to
 /// about a hundred times per training run.
 /// </summary>
 public interface IRunMonitor
@@ -14,7 +14,7 @@ public interface IRunMonitor
     void Phase(string name);
 
     /// <summary>Training progress: <paramref name="done"/> of <paramref name="total"/> steps, loss at the last step seen.</summary>
-    void Step(long done, long total, double loss);
+    void Progress(long done, long total, double loss);
 }
 
 /// <summary>Monitors that ignore everything.</summary>
@@ -32,6 +32,6 @@ public static class RunMonitor
 
         public void Phase(string name) { }
 
-        public void Step(long done, long total, double loss) { }
+        public void Progress(long done, long total, double loss) { }
     }
 }

@@ -18,7 +18,7 @@ public class RunMonitorAndSizeTests
 
         public void Phase(string name) => Phases.Add(name);
 
-        public void Step(long done, long total, double loss)
+        public void Progress(long done, long total, double loss)
         {
             Steps.Add((done, total, loss));
             if (done >= cancelAfterSteps) _cts.Cancel();

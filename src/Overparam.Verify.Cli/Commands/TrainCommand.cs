@@ -99,7 +99,7 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
                 LogEvery = every,
                 LambdaMinProbe = probe,
-                LossProgress = monitor.Step,
+                LossProgress = monitor.Progress,
                 Cancellation = monitor.Cancellation,
             }));
             // A run stopped by the budget or Ctrl-C is not a result: nothing is written.

@@ -57,7 +57,7 @@ public static class CliProgress
 
         public void Phase(string name) => ctx.CurrentPhase = name;
 
-        public void Step(long done, long total, double loss) => ctx.CheckDeadline();
+        public void Progress(long done, long total, double loss) => ctx.CheckDeadline();
     }
 
     private sealed class Drawn : IRunMonitor
@@ -91,7 +91,7 @@ public static class CliProgress
             }
         }
 
-        public void Step(long done, long total, double loss)
+        public void Progress(long done, long total, double loss)
         {
             _ctx.CheckDeadline();
             lock (_gate)

@@ -127,7 +127,7 @@ public static class CsvDataset
         ArgumentNullException.ThrowIfNull(data);
         var sb = new StringBuilder();
         for (int j = 0; j < data.D; j++) sb.Append('x').Append(j + 1).Append(',');
-        sb.Append(TargetColumn).Append('\n');
+        sb.Append(TargetColumn.AsSpan()).Append('\n');
         for (int i = 0; i < data.N; i++)
         {
             var row = data.X.Row(i);

@@ -257,7 +257,7 @@ public static class Cholesky
         if (l.Rows != l.Cols)
             throw new ArgumentException($"triangular solve needs a square factor, got {l.Rows}×{l.Cols}", nameof(l));
         if (length != l.Rows)
-            throw new ArgumentException($"right-hand side has {length} entries, the factor is {l.Rows}×{l.Rows}", "b");
+            throw new ArgumentException($"right-hand side has {length} entries, the factor is {l.Rows}×{l.Rows}", nameof(length));
         return l.Rows;
     }
 }

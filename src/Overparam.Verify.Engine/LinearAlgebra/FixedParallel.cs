@@ -82,6 +82,9 @@ internal static class FixedParallel
         }
     }
 
+    // The workers live as long as the process (one per core, reused by every kernel call); their wait handle is
+    // released with the process, so there is nothing to dispose earlier.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "process-lifetime worker")]
     private sealed class Worker
     {
         // Kernels call in bursts (a blocked factorization issues hundreds of products back to back); waking a

@@ -179,7 +179,7 @@ public static class Activations
         switch (kind)
         {
             case ActivationKind.Identity or ActivationKind.Relu:
-                dest.Fill(0.0);
+                dest.Clear();
                 break;
             default:
                 for (int i = 0; i < x.Length; i++) dest[i] = SecondDerivative(kind, x[i]);

@@ -33,6 +33,7 @@ public static class RandomStreams
 /// Xoshiro256** (Blackman–Vigna) seeded through SplitMix64. Not thread-safe: one stream, one consumer.
 /// Gaussian draws use the polar Box–Muller method with a cached second value.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "a named random stream, not a System.IO.Stream")]
 public sealed class RandomStream
 {
     private ulong _s0, _s1, _s2, _s3;

@@ -85,7 +85,7 @@ public sealed record TrainerOptions
     public TrainerOptions MonitoredBy(IRunMonitor monitor)
     {
         ArgumentNullException.ThrowIfNull(monitor);
-        return this with { LossProgress = monitor.Step, Cancellation = monitor.Cancellation };
+        return this with { LossProgress = monitor.Progress, Cancellation = monitor.Cancellation };
     }
 
     internal void ValidateCommon()
