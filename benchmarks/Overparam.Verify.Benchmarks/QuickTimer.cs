@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Diagnostics;
 using Overparam.Verify.Engine.LinearAlgebra;
 using Overparam.Verify.Engine.Random;
 

@@ -16,18 +16,22 @@ type ConditionRole =
 
 /// The evaluated form of a condition: value > threshold, with how the value was obtained.
 type ConditionOutcome =
-    { Value: float
-      Threshold: float
-      Status: NumberStatus
-      Verdict: Verdict }
+    {
+        Value: float
+        Threshold: float
+        Status: NumberStatus
+        Verdict: Verdict
+    }
 
 /// One condition of a theorem, citing its ID in theory/*.md.
 type ConditionCheck<'analysis> =
-    { Id: string
-      Statement: string
-      Role: ConditionRole
-      /// None when the condition does not apply to this run (e.g. a GD premise on a gradient-flow run).
-      Evaluate: 'analysis -> ConditionOutcome option }
+    {
+        Id: string
+        Statement: string
+        Role: ConditionRole
+        /// None when the condition does not apply to this run (e.g. a GD premise on a gradient-flow run).
+        Evaluate: 'analysis -> ConditionOutcome option
+    }
 
 /// Whether a prediction can refute the theorem.
 [<RequireQualifiedAccess>]
@@ -48,35 +52,41 @@ type Sense =
 
 /// The evaluated form of a prediction at its worst step.
 type PredictionOutcome =
-    { Bound: float
-      Observed: float
-      Sense: Sense
-      Status: NumberStatus
-      Holds: bool
-      /// observed/bound at the worst step.
-      Slack: float
-      /// The logged step with the worst slack; −1 for whole-run quantities.
-      WorstStep: int64
-      Note: string }
+    {
+        Bound: float
+        Observed: float
+        Sense: Sense
+        Status: NumberStatus
+        Holds: bool
+        /// observed/bound at the worst step.
+        Slack: float
+        /// The logged step with the worst slack; −1 for whole-run quantities.
+        WorstStep: int64
+        Note: string
+    }
 
 /// One predicted rate or behaviour, citing its ID in theory/*.md.
 type PredictionCheck<'run> =
-    { Id: string
-      Statement: string
-      Kind: PredictionKind
-      /// None when the prediction does not apply to this run (e.g. the flow rate on a GD run).
-      Evaluate: 'run -> PredictionOutcome option }
+    {
+        Id: string
+        Statement: string
+        Kind: PredictionKind
+        /// None when the prediction does not apply to this run (e.g. the flow rate on a GD run).
+        Evaluate: 'run -> PredictionOutcome option
+    }
 
 /// A theorem as data: its hypotheses, its conclusions, and the IDs it states but does not check yet.
 type TheoremDefinition<'analysis> =
-    { Id: string
-      Title: string
-      Reference: string
-      Statement: string
-      Hypotheses: ConditionCheck<'analysis> list
-      Conclusions: PredictionCheck<'analysis> list
-      /// (ID, reason) for IDs of theory/*.md that have no check yet; listed so the gap is explicit.
-      NotChecked: (string * string) list }
+    {
+        Id: string
+        Title: string
+        Reference: string
+        Statement: string
+        Hypotheses: ConditionCheck<'analysis> list
+        Conclusions: PredictionCheck<'analysis> list
+        /// (ID, reason) for IDs of theory/*.md that have no check yet; listed so the gap is explicit.
+        NotChecked: (string * string) list
+    }
 
 /// The overall verdict of a certificate.
 [<RequireQualifiedAccess>]
@@ -92,48 +102,62 @@ type OverallVerdict =
 
 /// An evaluated condition together with its definition.
 type EvaluatedCondition =
-    { Id: string
-      Statement: string
-      Role: ConditionRole
-      Outcome: ConditionOutcome }
+    {
+        Id: string
+        Statement: string
+        Role: ConditionRole
+        Outcome: ConditionOutcome
+    }
 
 /// An evaluated prediction together with its definition.
 type EvaluatedPrediction =
-    { Id: string
-      Statement: string
-      Kind: PredictionKind
-      Outcome: PredictionOutcome }
+    {
+        Id: string
+        Statement: string
+        Kind: PredictionKind
+        Outcome: PredictionOutcome
+    }
 
 /// Evaluating theorem definitions and combining the results into one verdict.
 [<RequireQualifiedAccess>]
 module Theorem =
     /// Every ID a definition cites: hypotheses, conclusions and the explicitly unchecked ones.
     let citedIds (t: TheoremDefinition<'a>) =
-        [ for h in t.Hypotheses -> h.Id
-          for c in t.Conclusions -> c.Id
-          for (id, _) in t.NotChecked -> id ]
+        [
+            for h in t.Hypotheses -> h.Id
+            for c in t.Conclusions -> c.Id
+            for (id, _) in t.NotChecked -> id
+        ]
 
     /// Evaluates every applicable check.
     let evaluate (t: TheoremDefinition<'a>) (analysis: 'a) =
         let conditions =
-            [ for h in t.Hypotheses do
-                  match h.Evaluate analysis with
-                  | Some o ->
-                      { EvaluatedCondition.Id = h.Id
-                        Statement = h.Statement
-                        Role = h.Role
-                        Outcome = o }
-                  | None -> () ]
+            [
+                for h in t.Hypotheses do
+                    match h.Evaluate analysis with
+                    | Some o ->
+                        {
+                            EvaluatedCondition.Id = h.Id
+                            Statement = h.Statement
+                            Role = h.Role
+                            Outcome = o
+                        }
+                    | None -> ()
+            ]
 
         let predictions =
-            [ for c in t.Conclusions do
-                  match c.Evaluate analysis with
-                  | Some o ->
-                      { EvaluatedPrediction.Id = c.Id
-                        Statement = c.Statement
-                        Kind = c.Kind
-                        Outcome = o }
-                  | None -> () ]
+            [
+                for c in t.Conclusions do
+                    match c.Evaluate analysis with
+                    | Some o ->
+                        {
+                            EvaluatedPrediction.Id = c.Id
+                            Statement = c.Statement
+                            Kind = c.Kind
+                            Outcome = o
+                        }
+                    | None -> ()
+            ]
 
         conditions, predictions
 
@@ -143,7 +167,11 @@ module Theorem =
     /// inconclusive (a consistent verdict must have held something against the run); otherwise consistent.
     /// Measurements (conditions or predictions) never count. Except for hypotheses-not-met, the reason ends with what
     /// was established and evaluated, and names the predictions in <paramref name="skipped"/> that did not apply.
-    let decideWith (skipped: string list) (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
+    let decideWith
+        (skipped: string list)
+        (conditions: EvaluatedCondition list)
+        (predictions: EvaluatedPrediction list)
+        =
         let hyps = conditions |> List.filter (fun c -> c.Role = ConditionRole.Hypothesis)
         let premises = conditions |> List.filter (fun c -> c.Role = ConditionRole.Premise)
 
@@ -192,7 +220,9 @@ module Theorem =
                 | _ -> false)
 
         let ids (xs: string list) = String.concat ", " xs
-        let why (c: EvaluatedCondition) = sprintf "%s: %s" c.Id (Verdict.reason c.Outcome.Verdict)
+
+        let why (c: EvaluatedCondition) =
+            sprintf "%s: %s" c.Id (Verdict.reason c.Outcome.Verdict)
 
         // What the verdict rests on, so that a reader never has to infer which checks ran.
         let evaluatedBounds =
@@ -203,16 +233,26 @@ module Theorem =
 
         let summary =
             let part label xs =
-                if List.isEmpty xs then None else Some(sprintf "%s: %s" label (ids xs))
-            [ Some(
-                  if List.isEmpty established then "established: none"
-                  else sprintf "established: %s" (ids established)
-              )
-              Some(
-                  if List.isEmpty evaluatedBounds then "bounds evaluated: none"
-                  else sprintf "bounds evaluated: %s" (ids evaluatedBounds)
-              )
-              part "not applicable to this run" skipped ]
+                if List.isEmpty xs then
+                    None
+                else
+                    Some(sprintf "%s: %s" label (ids xs))
+
+            [
+                Some(
+                    if List.isEmpty established then
+                        "established: none"
+                    else
+                        sprintf "established: %s" (ids established)
+                )
+                Some(
+                    if List.isEmpty evaluatedBounds then
+                        "bounds evaluated: none"
+                    else
+                        sprintf "bounds evaluated: %s" (ids evaluatedBounds)
+                )
+                part "not applicable to this run" skipped
+            ]
             |> List.choose id
             |> String.concat "; "
 
@@ -284,7 +324,11 @@ module Theorem =
     /// The IDs of a definition's conclusions that <see cref="evaluate"/> did not evaluate (not applicable to the run).
     let skippedConclusions (t: TheoremDefinition<'a>) (predictions: EvaluatedPrediction list) =
         let seen = predictions |> List.map (fun p -> p.Id) |> Set.ofList
-        t.Conclusions |> List.map (fun c -> c.Id) |> List.filter (fun id -> not (seen.Contains id)) |> List.distinct
+
+        t.Conclusions
+        |> List.map (fun c -> c.Id)
+        |> List.filter (fun id -> not (seen.Contains id))
+        |> List.distinct
 
     /// "consistent", "hypotheses-not-met", "inconclusive" or "refuted", and the reason.
     let verdictName v =
@@ -314,7 +358,11 @@ module Envelope =
                 if System.Double.IsNaN o || not (tol.AcceptsAtMost(b, o)) then
                     holds <- false
 
-                let s = if b > 0.0 then o / b else (if o <= 0.0 then 0.0 else infinity)
+                let s =
+                    if b > 0.0 then
+                        o / b
+                    else
+                        (if o <= 0.0 then 0.0 else infinity)
 
                 if worst <= 0 || s > worstSlack || System.Double.IsNaN s then
                     worst <- k

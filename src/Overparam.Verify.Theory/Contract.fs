@@ -14,14 +14,16 @@ open Overparam.Verify.Engine.Models
 
 /// What a theorem receives to run one instance.
 type RunInput =
-    { /// Every declared option in canonical text form, defaults filled in.
-      Values: Map<string, string>
-      /// The data of --data, loaded and checked by the caller; None generates data from the seed.
-      Data: Dataset option
-      /// How the data is named in the certificate (the file name), empty when generated.
-      DataSource: string
-      /// Phases, progress and cancellation; never part of the result.
-      Monitor: IRunMonitor }
+    {
+        /// Every declared option in canonical text form, defaults filled in.
+        Values: Map<string, string>
+        /// The data of --data, loaded and checked by the caller; None generates data from the seed.
+        Data: Dataset option
+        /// How the data is named in the certificate (the file name), empty when generated.
+        DataSource: string
+        /// Phases, progress and cancellation; never part of the result.
+        Monitor: IRunMonitor
+    }
 
 let private inv = CultureInfo.InvariantCulture
 let private bad (msg: string) = raise (InvalidInputException msg)
@@ -31,8 +33,20 @@ let r17 (x: float) = x.ToString("R", inv)
 
 /// Options every theorem takes, declared once.
 let sharedOptions: OptionSpec list =
-    [ OptionSpec("seed", OptionKind.Long, "0", "Run seed: every random stream (data, initialization, sampling) derives from it")
-      OptionSpec("data", OptionKind.Text, "", "Data file instead of generated data: CSV with a 'y' column, or a folder with X.npy and y.npy") ]
+    [
+        OptionSpec(
+            "seed",
+            OptionKind.Long,
+            "0",
+            "Run seed: every random stream (data, initialization, sampling) derives from it"
+        )
+        OptionSpec(
+            "data",
+            OptionKind.Text,
+            "",
+            "Data file instead of generated data: CSV with a 'y' column, or a folder with X.npy and y.npy"
+        )
+    ]
 
 /// Reading typed values out of a RunInput; a malformed value is an InvalidInputException naming the option.
 [<RequireQualifiedAccess>]
@@ -48,6 +62,7 @@ module Opt =
     /// A 32-bit integer.
     let int i name =
         let v = raw i name
+
         match Int32.TryParse(v, NumberStyles.AllowLeadingSign, inv) with
         | true, x -> x
         | _ -> bad (sprintf "--%s: '%s' is not an integer (in range)" name v)
@@ -55,6 +70,7 @@ module Opt =
     /// A 64-bit integer.
     let int64 i name =
         let v = raw i name
+
         match Int64.TryParse(v, NumberStyles.AllowLeadingSign, inv) with
         | true, x -> x
         | _ -> bad (sprintf "--%s: '%s' is not an integer (in range)" name v)
@@ -62,6 +78,7 @@ module Opt =
     /// A non-negative 64-bit integer (seeds).
     let uint64 i name =
         let v = raw i name
+
         match UInt64.TryParse(v, NumberStyles.None, inv) with
         | true, x -> x
         | _ -> bad (sprintf "--%s: '%s' is not a non-negative integer" name v)
@@ -69,30 +86,38 @@ module Opt =
     /// A float64 (NaN and infinities are accepted here; the theorem decides whether they are valid).
     let float i name =
         let v = raw i name
+
         match Double.TryParse(v, NumberStyles.Float, inv) with
         | true, x -> x
         | _ -> bad (sprintf "--%s: '%s' is not a number" name v)
 
     /// An optional float64: empty text is None.
-    let floatOption i name = if String.IsNullOrEmpty(raw i name) then None else Some(float i name)
+    let floatOption i name =
+        if String.IsNullOrEmpty(raw i name) then
+            None
+        else
+            Some(float i name)
 
     /// A positive finite float64 when given.
     let positiveOption i name =
         match floatOption i name with
-        | Some x when not (Double.IsFinite x) || x <= 0.0 -> bad (sprintf "--%s must be positive and finite, got %s" name (r17 x))
+        | Some x when not (Double.IsFinite x) || x <= 0.0 ->
+            bad (sprintf "--%s must be positive and finite, got %s" name (r17 x))
         | o -> o
 
     /// A flag ("true" or "false").
     let flag i name =
         match (raw i name).ToLowerInvariant() with
         | "true" -> true
-        | "false" | "" -> false
+        | "false"
+        | "" -> false
         | v -> bad (sprintf "--%s: '%s' is not true or false" name v)
 
     /// A comma-separated list of positive integers.
     let intList i name =
         let v = raw i name
         let parts = v.Split(',', StringSplitOptions.TrimEntries)
+
         parts
         |> Array.map (fun p ->
             match Int32.TryParse(p, NumberStyles.None, inv) with
@@ -105,23 +130,25 @@ module Opt =
 /// A theorem as the pipeline sees it: its definition (checks and IDs), its options, and the functions from options
 /// to an analysis and from an analysis to the certificate's quantity groups and trace.
 type Theorem<'setup, 'analysis> =
-    { Definition: TheoremDefinition<'analysis>
-      /// The certify subcommand, e.g. "local-pl".
-      Command: string
-      /// The theorem's own options (the shared ones come from sharedOptions).
-      Options: OptionSpec list
-      /// Validates every option and builds the instance; every problem is one InvalidInputException line.
-      Setup: RunInput -> 'setup
-      /// Paper math: every number the checks use, with its status.
-      Analyze: 'setup -> 'analysis
-      /// Named groups of numbers for the certificate.
-      Quantities: 'analysis -> QuantityGroup list
-      /// Named trace columns and plots.
-      Trace: 'analysis -> TraceTable
-      /// How the run ended when it fell short of its target; empty otherwise.
-      RunNote: 'analysis -> string
-      /// The data and the initial model the run used (hashed into the provenance).
-      Instance: 'analysis -> Dataset * Mlp }
+    {
+        Definition: TheoremDefinition<'analysis>
+        /// The certify subcommand, e.g. "local-pl".
+        Command: string
+        /// The theorem's own options (the shared ones come from sharedOptions).
+        Options: OptionSpec list
+        /// Validates every option and builds the instance; every problem is one InvalidInputException line.
+        Setup: RunInput -> 'setup
+        /// Paper math: every number the checks use, with its status.
+        Analyze: 'setup -> 'analysis
+        /// Named groups of numbers for the certificate.
+        Quantities: 'analysis -> QuantityGroup list
+        /// Named trace columns and plots.
+        Trace: 'analysis -> TraceTable
+        /// How the run ended when it fell short of its target; empty otherwise.
+        RunNote: 'analysis -> string
+        /// The data and the initial model the run used (hashed into the provenance).
+        Instance: 'analysis -> Dataset * Mlp
+    }
 
 /// Every option a theorem takes: its own, then the shared ones.
 let allOptions (t: Theorem<'s, 'a>) = t.Options @ sharedOptions
@@ -129,13 +156,17 @@ let allOptions (t: Theorem<'s, 'a>) = t.Options @ sharedOptions
 /// Canonical values for a theorem from the given ones: defaults filled in, unknown names refused.
 let valuesOf (specs: OptionSpec list) (given: seq<string * string>) =
     let known = specs |> List.map (fun s -> s.Name) |> Set.ofList
+
     let givenMap =
         given
         |> Seq.fold
             (fun (m: Map<string, string>) (k, v) ->
-                if not (known.Contains k) then bad (sprintf "unknown option --%s" k)
+                if not (known.Contains k) then
+                    bad (sprintf "unknown option --%s" k)
+
                 m.Add(k, v))
             Map.empty
+
     specs
     |> List.map (fun s ->
         s.Name,
@@ -164,7 +195,8 @@ let thinIndices (count: int) (m: int) =
     if count <= m then
         [| 0 .. count - 1 |]
     else
-        [| for j in 0 .. m - 1 -> int (Math.Round(float j * float (count - 1) / float (m - 1))) |] |> Array.distinct
+        [| for j in 0 .. m - 1 -> int (Math.Round(float j * float (count - 1) / float (m - 1))) |]
+        |> Array.distinct
 
 /// The contract's name of a number status.
 let statusKind s =
@@ -174,10 +206,12 @@ let statusKind s =
     | NumberStatus.Estimated -> NumberStatusKind.Estimated
 
 /// A quantity of a group.
-let quantity name value status description = Quantity(name, value, statusKind status, description)
+let quantity name value status description =
+    Quantity(name, value, statusKind status, description)
 
 /// A trace column.
-let column name role status description (values: float[]) = TraceColumn(name, role, statusKind status, description, values)
+let column name role status description (values: float[]) =
+    TraceColumn(name, role, statusKind status, description, values)
 
 let private roleOfCondition r =
     match r with
@@ -194,6 +228,7 @@ let private roleOfPrediction k =
 /// The certificate record of one evaluated condition.
 let conditionResult (c: EvaluatedCondition) =
     let o = c.Outcome
+
     ConditionResult(
         c.Id,
         c.Statement,
@@ -213,6 +248,7 @@ let conditionResult (c: EvaluatedCondition) =
 /// The certificate record of one evaluated prediction.
 let predictionResult (p: EvaluatedPrediction) =
     let o = p.Outcome
+
     PredictionResult(
         p.Id,
         p.Statement,
@@ -233,23 +269,36 @@ let predictionResult (p: EvaluatedPrediction) =
 /// stationary point; empty when the run reached loss ≤ target·loss₀.
 let runNote (r: Overparam.Verify.Engine.Training.TrainResult) (lossName: string) (targetReduction: float) =
     let recs = r.Trace.Records
+
     if recs.Count = 0 then
         "the run recorded no step"
     else
         let l0 = recs[0].Loss
         let l1 = recs[recs.Count - 1].Loss
         let reached = l1 <= targetReduction * l0
+
         match r.Status with
-        | Overparam.Verify.Engine.Training.TrainStatus.Diverged -> sprintf "the training run diverged (%s)" r.DivergenceReason
+        | Overparam.Verify.Engine.Training.TrainStatus.Diverged ->
+            sprintf "the training run diverged (%s)" r.DivergenceReason
         | _ when reached -> ""
         | Overparam.Verify.Engine.Training.TrainStatus.Converged ->
             sprintf
                 "the run stopped at a stationary point (zero gradient) after %d steps with %s/%s₀ = %.3g, short of its target %g"
-                r.Steps lossName lossName (l1 / l0) targetReduction
+                r.Steps
+                lossName
+                lossName
+                (l1 / l0)
+                targetReduction
         | _ ->
             sprintf
                 "the run used its whole budget of %d steps without reaching %s ≤ %g·%s₀ (final %s/%s₀ = %.3g); raise --steps"
-                r.Steps lossName targetReduction lossName lossName lossName (l1 / l0)
+                r.Steps
+                lossName
+                targetReduction
+                lossName
+                lossName
+                lossName
+                (l1 / l0)
 
 let private verdictKind v =
     match v with
@@ -261,17 +310,27 @@ let private verdictKind v =
 /// The command that re-runs a certificate: every option that differs from its default, in declaration order.
 let reproduceCommand (command: string) (specs: OptionSpec list) (values: Map<string, string>) =
     let quote (s: string) =
-        if s.Length = 0 || s |> Seq.exists (fun c -> Char.IsWhiteSpace c || c = '\'' || c = '"' || c = '$') then
+        if
+            s.Length = 0
+            || s |> Seq.exists (fun c -> Char.IsWhiteSpace c || c = '\'' || c = '"' || c = '$')
+        then
             "'" + s.Replace("'", "'\\''") + "'"
         else
             s
+
     let parts =
-        [ for s in specs do
-              let v = values[s.Name]
-              if v <> s.Default then
-                  match s.Kind with
-                  | OptionKind.Flag -> if v = "true" then yield "--" + s.Name
-                  | _ -> yield sprintf "--%s %s" s.Name (quote v) ]
+        [
+            for s in specs do
+                let v = values[s.Name]
+
+                if v <> s.Default then
+                    match s.Kind with
+                    | OptionKind.Flag ->
+                        if v = "true" then
+                            yield "--" + s.Name
+                    | _ -> yield sprintf "--%s %s" s.Name (quote v)
+        ]
+
     String.Join(" ", "overparam certify " + command :: parts)
 
 /// The one certify pipeline: validate and set up, analyse, evaluate every check, decide the verdict, and assemble the
@@ -289,17 +348,31 @@ let certify (t: Theorem<'s, 'a>) (input: RunInput) : Certificate =
     let verdict = Theorem.decideWith skipped conditions predictions
     let _, reason = Theorem.verdictName verdict
     let note = t.RunNote analysis
-    let reason = if String.IsNullOrEmpty note then reason else sprintf "%s; %s" reason note
+
+    let reason =
+        if String.IsNullOrEmpty note then
+            reason
+        else
+            sprintf "%s; %s" reason note
+
     let established =
         conditions
         |> List.filter (fun c ->
-            c.Role = ConditionRole.Hypothesis && Verdict.holds c.Outcome.Verdict && c.Outcome.Status <> NumberStatus.Estimated)
+            c.Role = ConditionRole.Hypothesis
+            && Verdict.holds c.Outcome.Verdict
+            && c.Outcome.Status <> NumberStatus.Estimated)
         |> List.map (fun c -> c.Id)
         |> List.distinct
+
     let evaluated =
-        predictions |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement) |> List.map (fun p -> p.Id) |> List.distinct
+        predictions
+        |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement)
+        |> List.map (fun p -> p.Id)
+        |> List.distinct
+
     let data, model0 = t.Instance analysis
     let values = input.Values
+
     Certificate(
         Certificate.SchemaId,
         TheoremInfo(def.Id, t.Command, def.Title, def.Reference, def.Statement),
@@ -310,14 +383,18 @@ let certify (t: Theorem<'s, 'a>) (input: RunInput) : Certificate =
         provenance data model0,
         conditions |> List.map conditionResult |> List.toArray,
         predictions |> List.map predictionResult |> List.toArray,
-        def.NotChecked |> List.map (fun (id, why) -> NotCheckedItem(id, why)) |> List.toArray,
+        def.NotChecked
+        |> List.map (fun (id, why) -> NotCheckedItem(id, why))
+        |> List.toArray,
         t.Quantities analysis |> List.toArray,
         t.Trace analysis
     )
 
 /// Builds the input of a run from option pairs (defaults fill the rest); for tests and the registry.
 let inputOf (t: Theorem<'s, 'a>) (given: (string * string) list) (data: Dataset option) =
-    { Values = valuesOf (allOptions t) given
-      Data = data
-      DataSource = (if data.IsSome then "given" else "")
-      Monitor = RunMonitor.None }
+    {
+        Values = valuesOf (allOptions t) given
+        Data = data
+        DataSource = (if data.IsSome then "given" else "")
+        Monitor = RunMonitor.None
+    }

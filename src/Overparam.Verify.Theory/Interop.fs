@@ -27,4 +27,3 @@ type TheoryFacade =
         | Verdict.Holds m -> VerdictView("holds", m, "")
         | Verdict.Fails r -> VerdictView("fails", nan, r)
         | Verdict.Inconclusive r -> VerdictView("inconclusive", nan, r)
-

@@ -20,11 +20,13 @@ type ITheorem =
     abstract Options: IReadOnlyList<OptionSpec>
     /// Every ID the checks cite (hypotheses, conclusions, and the ones listed as not checked).
     abstract CitedIds: IReadOnlyList<string>
+
     /// Runs the theorem: option name → canonical text (missing ones take their defaults; unknown ones are refused),
     /// the data of --data (null to generate), its name, and a monitor (null for none). Bad input throws
     /// InvalidInputException with one line; the certificate has no content hash yet (the writer adds it).
     abstract Certify:
-        values: IReadOnlyDictionary<string, string> * data: Dataset * dataSource: string * monitor: IRunMonitor -> Certificate
+        values: IReadOnlyDictionary<string, string> * data: Dataset * dataSource: string * monitor: IRunMonitor ->
+            Certificate
 
 type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
     let options = Contract.allOptions t |> List.toArray
@@ -39,20 +41,27 @@ type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
         member _.CitedIds = cited
 
         member _.Certify(values, data, dataSource, monitor) =
-            let given = if isNull values then Seq.empty else values |> Seq.map (fun kv -> kv.Key, kv.Value)
+            let given =
+                if isNull values then
+                    Seq.empty
+                else
+                    values |> Seq.map (fun kv -> kv.Key, kv.Value)
+
             let input =
-                { Contract.RunInput.Values = Contract.valuesOf (List.ofArray options) given
-                  Contract.RunInput.Data = (if isNull (box data) then None else Some data)
-                  Contract.RunInput.DataSource = (if isNull dataSource then "" else dataSource)
-                  Contract.RunInput.Monitor = (if isNull (box monitor) then RunMonitor.None else monitor) }
+                {
+                    Contract.RunInput.Values = Contract.valuesOf (List.ofArray options) given
+                    Contract.RunInput.Data = (if isNull (box data) then None else Some data)
+                    Contract.RunInput.DataSource = (if isNull dataSource then "" else dataSource)
+                    Contract.RunInput.Monitor = (if isNull (box monitor) then RunMonitor.None else monitor)
+                }
+
             Contract.certify t input
 
 /// The theorem registry: the one list the CLI, verify, the reports and the sweeps read.
 [<AbstractClass; Sealed>]
 type Theorems =
     static let all: ITheorem[] =
-        [| Registered(Papers.P2LocalPl.plugin)
-           Registered(Papers.P4Moderate.plugin) |]
+        [| Registered(Papers.P2LocalPl.plugin); Registered(Papers.P4Moderate.plugin) |]
 
     /// Every registered theorem, in paper order.
     static member All: IReadOnlyList<ITheorem> = all

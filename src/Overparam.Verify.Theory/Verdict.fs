@@ -26,7 +26,8 @@ module Verdict =
             Verdict.Inconclusive "a quantity is NaN"
         elif value > threshold then
             match status with
-            | NumberStatus.Estimated -> Verdict.Inconclusive "only a sampled estimate exceeds the threshold; a certified bound is needed"
+            | NumberStatus.Estimated ->
+                Verdict.Inconclusive "only a sampled estimate exceeds the threshold; a certified bound is needed"
             | NumberStatus.Certified
             | NumberStatus.Exact -> Verdict.Holds(value - threshold)
         else
@@ -50,7 +51,11 @@ module Verdict =
             Verdict.Fails(sprintf "even the sampled estimate %g is not above %g" upperEstimate threshold)
         else
             Verdict.Inconclusive(
-                sprintf "the certified bound %g is not above %g, and no sample refutes it (estimate %g)" certified threshold upperEstimate
+                sprintf
+                    "the certified bound %g is not above %g, and no sample refutes it (estimate %g)"
+                    certified
+                    threshold
+                    upperEstimate
             )
 
     /// "holds", "fails" or "inconclusive".

@@ -96,9 +96,16 @@ public class GoldenTests
             ? new Dictionary<string, string> { ["outputScale"] = "ν", ["radius"] = "R", ["initialLoss"] = "L(W₀)", ["beta"] = "β̂_H", ["stepSize"] = "η", ["lambdaMinInputGram"] = "lambda_min(XX^T)" }
             : new Dictionary<string, string>
             {
-                ["outputScale"] = "a", ["minimalOutputScale"] = "a_min", ["radius"] = "r", ["smallestHiddenWeight"] = "w_min",
-                ["initialLoss"] = "f(w₀)", ["lambdaMinInputGram"] = "λ_min(XXᵀ)", ["minSensitivity"] = "minᵢ‖uᵢ(w₀)‖",
-                ["minSensitivityCertified"] = "inf_B minᵢ‖uᵢ‖", ["beta"] = "β̂", ["stepSize"] = "η",
+                ["outputScale"] = "a",
+                ["minimalOutputScale"] = "a_min",
+                ["radius"] = "r",
+                ["smallestHiddenWeight"] = "w_min",
+                ["initialLoss"] = "f(w₀)",
+                ["lambdaMinInputGram"] = "λ_min(XXᵀ)",
+                ["minSensitivity"] = "minᵢ‖uᵢ(w₀)‖",
+                ["minSensitivityCertified"] = "inf_B minᵢ‖uᵢ‖",
+                ["beta"] = "β̂",
+                ["stepSize"] = "η",
             };
         foreach (var (oldName, newName) in map) Same("initialization." + oldName, D(init.GetProperty(oldName)), Any(newName));
         foreach (var q in g.GetProperty("quantities").EnumerateArray())

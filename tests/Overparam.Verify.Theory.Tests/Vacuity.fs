@@ -13,4 +13,8 @@ let report (name: string) (line: string) =
     printfn "%s: %s" name line
 
 /// Every recorded line, by property name.
-let all () = reports |> Seq.sortBy (fun kv -> kv.Key) |> Seq.map (fun kv -> kv.Key + ": " + kv.Value) |> Seq.toList
+let all () =
+    reports
+    |> Seq.sortBy (fun kv -> kv.Key)
+    |> Seq.map (fun kv -> kv.Key + ": " + kv.Value)
+    |> Seq.toList

@@ -27,8 +27,15 @@ let private runs (t: FlatTest) =
 
 let private rows (pick: FlatTest -> bool) : seq<obj[]> =
     if flat.Length <> cases.Count then
-        failwithf "%d Expecto tests but %d distinct names: a duplicated full name would hide a test" flat.Length cases.Count
-    cases |> Map.toSeq |> Seq.filter (fun (_, t) -> pick t) |> Seq.map (fun (n, _) -> [| box n |])
+        failwithf
+            "%d Expecto tests but %d distinct names: a duplicated full name would hide a test"
+            flat.Length
+            cases.Count
+
+    cases
+    |> Map.toSeq
+    |> Seq.filter (fun (_, t) -> pick t)
+    |> Seq.map (fun (n, _) -> [| box n |])
 
 /// One row per Expecto test that runs, so xunit reports each by name.
 let names () = rows runs
@@ -56,6 +63,7 @@ type Bridge() =
     [<MemberData("Runnable")>]
     member _.Expecto(name: string) =
         let t = cases[name]
+
         match t.test with
         | Sync f -> f ()
         | Async a -> Async.RunSynchronously a

@@ -68,47 +68,47 @@ public static class BenchCommand
         switch (kernel)
         {
             case "gemm":
-            {
-                n = sizeOrDefault ?? 2048;
-                var a = Random(n, n, rng); var b = Random(n, n, rng); var c = new Matrix(n, n);
-                flops = 2.0 * n * n * n;
-                call = () => Blas.Gemm(Op.None, Op.None, n, n, n, 1.0, a.Data, b.Data, 0.0, c.Data);
-                break;
-            }
+                {
+                    n = sizeOrDefault ?? 2048;
+                    var a = Random(n, n, rng); var b = Random(n, n, rng); var c = new Matrix(n, n);
+                    flops = 2.0 * n * n * n;
+                    call = () => Blas.Gemm(Op.None, Op.None, n, n, n, 1.0, a.Data, b.Data, 0.0, c.Data);
+                    break;
+                }
             case "gemv":
-            {
-                n = sizeOrDefault ?? 4000;
-                var a = Random(n, n, rng); var x = new double[n]; rng.FillGaussian(x); var y = new double[n];
-                flops = 2.0 * n * n;
-                call = () => Blas.Gemv(Op.None, n, n, 1.0, a.Data, x, 0.0, y);
-                break;
-            }
+                {
+                    n = sizeOrDefault ?? 4000;
+                    var a = Random(n, n, rng); var x = new double[n]; rng.FillGaussian(x); var y = new double[n];
+                    flops = 2.0 * n * n;
+                    call = () => Blas.Gemv(Op.None, n, n, 1.0, a.Data, x, 0.0, y);
+                    break;
+                }
             case "syrk":
-            {
-                n = sizeOrDefault ?? 1000;
-                int k = 4 * n;
-                var a = Random(n, k, rng); var c = new Matrix(n, n);
-                flops = (double)n * n * k; // the symmetric half, counted as LAPACK does: n(n+1)k ≈ n²k
-                call = () => Blas.Syrk(n, k, 1.0, a.Data, 0.0, c.Data);
-                break;
-            }
+                {
+                    n = sizeOrDefault ?? 1000;
+                    int k = 4 * n;
+                    var a = Random(n, k, rng); var c = new Matrix(n, n);
+                    flops = (double)n * n * k; // the symmetric half, counted as LAPACK does: n(n+1)k ≈ n²k
+                    call = () => Blas.Syrk(n, k, 1.0, a.Data, 0.0, c.Data);
+                    break;
+                }
             case "chol":
-            {
-                n = sizeOrDefault ?? 1000;
-                var spd = SpdMatrix(n, rng);
-                flops = n * (double)n * n / 3.0;
-                call = () => { if (!Cholesky.Factor(spd).Success) throw new InvalidOperationException("benchmark matrix not SPD"); };
-                break;
-            }
+                {
+                    n = sizeOrDefault ?? 1000;
+                    var spd = SpdMatrix(n, rng);
+                    flops = n * (double)n * n / 3.0;
+                    call = () => { if (!Cholesky.Factor(spd).Success) throw new InvalidOperationException("benchmark matrix not SPD"); };
+                    break;
+                }
             case "eig":
             case "eigpairs":
-            {
-                n = sizeOrDefault ?? 1000;
-                var s = SpdMatrix(n, rng);
-                flops = null; // iterative: no standard flop count
-                call = kernel == "eig" ? () => SymmetricEigen.Eigenvalues(s) : () => SymmetricEigen.Decompose(s);
-                break;
-            }
+                {
+                    n = sizeOrDefault ?? 1000;
+                    var s = SpdMatrix(n, rng);
+                    flops = null; // iterative: no standard flop count
+                    call = kernel == "eig" ? () => SymmetricEigen.Eigenvalues(s) : () => SymmetricEigen.Decompose(s);
+                    break;
+                }
             default:
                 return TimeModelKernel(kernel, sizeOrDefault, repeats, rng);
         }

@@ -513,7 +513,7 @@ public static class SymmetricEigen
     {
         int count = 0;
         double q = d[0] - x;
-        for (int i = 0; ; )
+        for (int i = 0; ;)
         {
             if (Math.Abs(q) < pivmin) q = -pivmin;
             if (q < 0) count++;

@@ -29,14 +29,18 @@ module Spectral =
         let mutable fro = 0.0
         let colSums = Array.zeroCreate w.Cols
         let mutable rowMax = 0.0
+
         for i in 0 .. w.Rows - 1 do
             let mutable rs = 0.0
+
             for j in 0 .. w.Cols - 1 do
                 let v = w.Data[i * w.Cols + j]
                 fro <- fro + v * v
                 rs <- rs + abs v
                 colSums[j] <- colSums[j] + abs v
+
             rowMax <- max rowMax rs
+
         let colMax = Array.max colSums
         min (sqrt fro) (sqrt (colMax * rowMax))
 
@@ -85,30 +89,36 @@ let derivativeMinOn (k: ActivationKind) (z: float) =
 
 /// Everything the certified bound needs from w₀, computed once; the bound at any radius is then O(n·L).
 type BallBoundInputs =
-    { Activation: ActivationKind
-      /// |c|, the output scale.
-      OutputScale: float
-      /// Upper bounds on ‖W_ℓ‖₂, ℓ = 1..L (index 0..L−1).
-      LayerNorms: float[]
-      /// ‖h_ℓ(x_i)‖ at w₀ for ℓ = 0..L−2 (h₀ = x_i): [sample][ℓ].
-      HiddenNorms: float[][]
-      /// max_j σ′(z_ℓj(x_i)) at w₀ for hidden ℓ = 1..L−1 (index 0..L−2): [sample][ℓ].
-      DerivativeMax: float[][]
-      /// ‖z_ℓ(x_i)‖_∞ at w₀ for hidden ℓ: [sample][ℓ].
-      PreActivationInf: float[][]
-      /// ‖uᵢ(w₀)‖, uᵢ = ∂f(xᵢ)/∂z₁ (exact).
-      SensitivityNorms: float[] }
+    {
+        Activation: ActivationKind
+        /// |c|, the output scale.
+        OutputScale: float
+        /// Upper bounds on ‖W_ℓ‖₂, ℓ = 1..L (index 0..L−1).
+        LayerNorms: float[]
+        /// ‖h_ℓ(x_i)‖ at w₀ for ℓ = 0..L−2 (h₀ = x_i): [sample][ℓ].
+        HiddenNorms: float[][]
+        /// max_j σ′(z_ℓj(x_i)) at w₀ for hidden ℓ = 1..L−1 (index 0..L−2): [sample][ℓ].
+        DerivativeMax: float[][]
+        /// ‖z_ℓ(x_i)‖_∞ at w₀ for hidden ℓ: [sample][ℓ].
+        PreActivationInf: float[][]
+        /// ‖uᵢ(w₀)‖, uᵢ = ∂f(xᵢ)/∂z₁ (exact).
+        SensitivityNorms: float[]
+    }
 
 /// True when the network has the form the certified bound is derived for: no biases, unit layer scales, every layer
 /// trainable, at least one hidden layer.
 let isP2Form (model: Mlp) =
     model.Layers.Count >= 2
-    && model.Layers |> Seq.forall (fun l -> isNull l.Bias && l.Scale = 1.0 && l.Trainable)
+    && model.Layers
+       |> Seq.forall (fun l -> isNull l.Bias && l.Scale = 1.0 && l.Trainable)
 
 /// Computes the w₀ quantities of the certified bound.
 let ballBoundInputs (model: Mlp) (x: Matrix) : BallBoundInputs =
     if not (isP2Form model) then
-        invalidArg (nameof model) "the certified bound is derived for networks without biases, with unit scales and every layer trainable"
+        invalidArg
+            (nameof model)
+            "the certified bound is derived for networks without biases, with unit scales and every layer trainable"
+
     let act = model.Activation
     let layers = model.Layers |> Seq.toArray
     let nl = layers.Length
@@ -117,34 +127,46 @@ let ballBoundInputs (model: Mlp) (x: Matrix) : BallBoundInputs =
     let hidden = Array.init n (fun _ -> Array.zeroCreate (nl - 1))
     let dmax = Array.init n (fun _ -> Array.zeroCreate (nl - 1))
     let zinf = Array.init n (fun _ -> Array.zeroCreate (nl - 1))
+
     for i in 0 .. n - 1 do
         let mutable h = Array.init x.Cols (fun j -> x.Data[i * x.Cols + j])
+
         for l in 0 .. nl - 2 do
             hidden[i][l] <- sqrt (Array.sumBy (fun v -> v * v) h)
             let w = layers[l].Weight
+
             let z =
                 Array.init w.Rows (fun r ->
                     let mutable s = 0.0
+
                     for c in 0 .. w.Cols - 1 do
                         s <- s + w.Data[r * w.Cols + c] * h[c]
+
                     s)
+
             dmax[i][l] <- z |> Array.map (fun t -> abs (Activations.Derivative(act, t))) |> Array.max
             zinf[i][l] <- z |> Array.map abs |> Array.max
             h <- z |> Array.map (fun t -> Activations.Value(act, t))
+
     let unorms =
         Array.init n (fun i ->
             let mutable s = 0.0
+
             for j in 0 .. u.Cols - 1 do
                 let v = u.Data[i * u.Cols + j]
                 s <- s + v * v
+
             sqrt s)
-    { Activation = act
-      OutputScale = abs model.OutputScale
-      LayerNorms = layers |> Array.map (fun l -> Spectral.operatorNormUpper l.Weight)
-      HiddenNorms = hidden
-      DerivativeMax = dmax
-      PreActivationInf = zinf
-      SensitivityNorms = unorms }
+
+    {
+        Activation = act
+        OutputScale = abs model.OutputScale
+        LayerNorms = layers |> Array.map (fun l -> Spectral.operatorNormUpper l.Weight)
+        HiddenNorms = hidden
+        DerivativeMax = dmax
+        PreActivationInf = zinf
+        SensitivityNorms = unorms
+    }
 
 /// Relative round-off allowance applied to the "exact" inputs of the certified bound.
 let private roundOffAllowance = 1e-12
@@ -158,37 +180,48 @@ let sampleBounds (b: BallBoundInputs) (r: float) (i: int) =
     let spread = derivativeSpread b.Activation
     let drift = Array.zeroCreate (nl - 1)
     let mutable dh = 0.0
+
     for l in 0 .. nl - 2 do
         let dz = b.LayerNorms[l] * dh + r * (b.HiddenNorms[i][l] + dh)
         drift[l] <- dz
         dh <- s1 * dz
     // Factors of u = c·D₁W₂ᵀD₂⋯D_{L−1}W_Lᵀ with their norms at w₀ (a) and perturbation bounds over the ball (e).
     let factors =
-        [| for l in 0 .. nl - 2 do
-               yield b.DerivativeMax[i][l], (if drift[l] = 0.0 then 0.0 else min (s2 * drift[l]) spread)
-               if l + 1 < nl - 1 then
-                   yield b.LayerNorms[l + 1], r
-               else
-                   yield b.OutputScale * b.LayerNorms[l + 1], b.OutputScale * r |]
+        [|
+            for l in 0 .. nl - 2 do
+                yield b.DerivativeMax[i][l], (if drift[l] = 0.0 then 0.0 else min (s2 * drift[l]) spread)
+
+                if l + 1 < nl - 1 then
+                    yield b.LayerNorms[l + 1], r
+                else
+                    yield b.OutputScale * b.LayerNorms[l + 1], b.OutputScale * r
+        |]
     // ‖Π(A+Δ) − ΠA‖ ≤ Π(a+e) − Πa = Σ_k (Π_{j<k}(a_j+e_j))·e_k·(Π_{j>k}a_j): a sum of non-negative terms, no cancellation.
     let k = factors.Length
     let suffix = Array.zeroCreate (k + 1)
     suffix[k] <- 1.0
+
     for j in k - 1 .. -1 .. 0 do
         suffix[j] <- suffix[j + 1] * fst factors[j]
+
     let mutable prefix = 1.0
     let mutable diff = 0.0
+
     for j in 0 .. k - 1 do
         let a, e = factors[j]
         diff <- diff + prefix * e * suffix[j + 1]
         prefix <- prefix * (a + e)
+
     let lower =
-        b.SensitivityNorms[i] * (1.0 - roundOffAllowance) - diff * (1.0 + roundOffAllowance)
+        b.SensitivityNorms[i] * (1.0 - roundOffAllowance)
+        - diff * (1.0 + roundOffAllowance)
+
     max 0.0 lower, drift
 
 /// Certified lower bound on inf over B(w₀, r) of minᵢ‖uᵢ(w)‖.
 let certifiedMinSensitivity (b: BallBoundInputs) (r: float) =
-    Array.init b.SensitivityNorms.Length (fun i -> fst (sampleBounds b r i)) |> Array.min
+    Array.init b.SensitivityNorms.Length (fun i -> fst (sampleBounds b r i))
+    |> Array.min
 
 /// Bound on the largest |pre-activation| of any hidden layer over the ball: the range σ′ must stay positive on (P2.C2).
 let reachablePreActivation (b: BallBoundInputs) (r: float) =
@@ -216,7 +249,10 @@ let lossMean (model: Mlp) (d: Dataset) =
 
 /// Smallest entry of layers 2..L (the weights the ball must keep positive); +∞ for a network with one layer.
 let smallestHiddenWeight (model: Mlp) =
-    model.Layers |> Seq.skip 1 |> Seq.collect (fun l -> l.Weight.Data) |> Seq.fold min infinity
+    model.Layers
+    |> Seq.skip 1
+    |> Seq.collect (fun l -> l.Weight.Data)
+    |> Seq.fold min infinity
 
 /// The certified margin r²·α_c(r) − 4f(w₀) of P2.C3.
 let criterionMargin (lambdaLower: float) (d: Dataset) (model: Mlp) (r: float) =
@@ -230,6 +266,7 @@ let chooseRadius (lambdaLower: float) (d: Dataset) (model: Mlp) =
     let b = ballBoundInputs model d.X
     let f0 = lossMean model d
     let grid = 100
+
     [ 1..grid ]
     |> List.map (fun j ->
         let r = wmin * float j / float (grid + 1)
@@ -244,23 +281,36 @@ let positiveModel (d: Dataset) (widths: int[]) (act: ActivationKind) (a: float) 
 /// Smallest output weight a > 0 with a certified P2.C3 at radius r (and r below the smallest hidden weight),
 /// by doubling then 60 bisection steps; NaN when none up to 1e12. Assumes the margin is monotone in a, as it is
 /// when σ(0) = 0 (f(w₀) does not depend on a, α_c grows like a²).
-let minimalOutputScale (lambdaLower: float) (d: Dataset) (widths: int[]) (act: ActivationKind) (seed: uint64) (r: float) =
+let minimalOutputScale
+    (lambdaLower: float)
+    (d: Dataset)
+    (widths: int[])
+    (act: ActivationKind)
+    (seed: uint64)
+    (r: float)
+    =
     let ok a =
         let m = positiveModel d widths act a seed
         smallestHiddenWeight m > r && criterionMargin lambdaLower d m r > 0.0
+
     let mutable hi = 1.0
+
     while hi < 1e12 && not (ok hi) do
         hi <- hi * 2.0
+
     if not (ok hi) then
         nan
     else
         let mutable lo = hi / 2.0
+
         while lo > 1e-12 && ok lo do
             hi <- lo
             lo <- lo / 2.0
+
         for _ in 1..60 do
             let mid = 0.5 * (lo + hi)
             if ok mid then hi <- mid else lo <- mid
+
         hi
 
 /// Sampled estimate of ‖∇²f(θ)‖ (f with Mean normalization): 50 power iterations on Hessian-vector products from a
@@ -270,19 +320,29 @@ let hessianNormEstimate (model: Mlp) (d: Dataset) (theta: float[]) (seed: uint64
     m.SetParameters(ReadOnlySpan theta)
     let v = Array.zeroCreate m.ParameterCount
     RandomStreams.For(seed, "p2/beta/" + label).FillGaussian(Span v, 0.0, 1.0)
+
     let normalize (a: float[]) =
         let s = sqrt (Array.sumBy (fun t -> t * t) a)
-        if s > 0.0 then Array.iteri (fun i t -> a[i] <- t / s) a
+
+        if s > 0.0 then
+            Array.iteri (fun i t -> a[i] <- t / s) a
+
         s
+
     normalize v |> ignore
     let mutable est = 0.0
     let mutable cur = v
+
     for _ in 1..50 do
-        let hv = MlpDifferentiation.HessianVectorProduct(m, d.X, d.Y, LossNormalization.Mean, ReadOnlySpan cur)
+        let hv =
+            MlpDifferentiation.HessianVectorProduct(m, d.X, d.Y, LossNormalization.Mean, ReadOnlySpan cur)
+
         let s = normalize hv
+
         if s > 0.0 then
             est <- max est s
             cur <- hv
+
     est
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -291,22 +351,24 @@ let hessianNormEstimate (model: Mlp) (d: Dataset) (theta: float[]) (seed: uint64
 
 /// A validated P2 instance.
 type Setup =
-    { Data: Dataset
-      DataSource: string
-      Widths: int[]
-      Activation: ActivationKind
-      Optimizer: string
-      Seed: uint64
-      OutputScale: float option
-      Radius: float option
-      LearningRate: float option
-      MaxSteps: int64
-      TargetReduction: float
-      Compare: bool
-      ProbeNtk: bool
-      MaxTracePoints: int
-      /// Phases, progress and cancellation (never part of the result).
-      Monitor: IRunMonitor }
+    {
+        Data: Dataset
+        DataSource: string
+        Widths: int[]
+        Activation: ActivationKind
+        Optimizer: string
+        Seed: uint64
+        OutputScale: float option
+        Radius: float option
+        LearningRate: float option
+        MaxSteps: int64
+        TargetReduction: float
+        Compare: bool
+        ProbeNtk: bool
+        MaxTracePoints: int
+        /// Phases, progress and cancellation (never part of the result).
+        Monitor: IRunMonitor
+    }
 
 /// Width of the default data's teacher network.
 let teacherWidth = 16
@@ -316,85 +378,183 @@ let private bad (msg: string) = raise (InvalidInputException msg)
 /// The options of `certify local-pl` (the shared --seed and --data come from Contract.sharedOptions).
 let options: OptionSpec list =
     let gdOnly = OptionCondition("optimizer", [| "gd" |])
-    [ OptionSpec("n", OptionKind.Integer, "8", "Samples of the generated data", GeneratedDataOnly = true, NotApplicableReason = "n is the number of rows of the data file")
-      OptionSpec("d", OptionKind.Integer, "16", "Input dimension of the generated data (P2.C1 needs d ≥ n)", GeneratedDataOnly = true, NotApplicableReason = "d is the number of feature columns of the data file")
-      OptionSpec("widths", OptionKind.IntegerList, "16,16", "Hidden widths, comma-separated")
-      OptionSpec("activation", OptionKind.Text, "tanh", "identity | tanh | sigmoid | softplus | erf (relu, gelu, cos fail P2.C2)")
-      OptionSpec("optimizer", OptionKind.Choice, "gd", "gd | flow", Choices = [| "gd"; "flow" |])
-      OptionSpec("output-scale", OptionKind.Real, "", "Output weight a of the positive initialization (default: 3·a_min)")
-      OptionSpec("radius", OptionKind.Real, "", "Radius r of the ball (default: best certified margin below the smallest hidden weight)")
-      OptionSpec("lr", OptionKind.Real, "", "GD step size η (default: 1/β̂ at w₀)", OnlyWith = gdOnly, NotApplicableReason = "the flow integrator chooses its own steps")
-      OptionSpec("steps", OptionKind.Long, "20000", "Step budget (accepted integrator steps for flow)")
-      OptionSpec("target-reduction", OptionKind.Real, "1e-06", "Stop once f ≤ this × f(w₀)")
-      OptionSpec("no-compare", OptionKind.Flag, "false", "Skip the Xavier/He comparison runs (P2.R7)")
-      OptionSpec("no-ntk-probe", OptionKind.Flag, "false", "Skip λ_min of the NTK at every step (faster; the 'ntk' α estimate is then NaN)")
-      OptionSpec("trace-points", OptionKind.Integer, "400", "At most this many trace points in the certificate (the checks use every step)") ]
+
+    [
+        OptionSpec(
+            "n",
+            OptionKind.Integer,
+            "8",
+            "Samples of the generated data",
+            GeneratedDataOnly = true,
+            NotApplicableReason = "n is the number of rows of the data file"
+        )
+        OptionSpec(
+            "d",
+            OptionKind.Integer,
+            "16",
+            "Input dimension of the generated data (P2.C1 needs d ≥ n)",
+            GeneratedDataOnly = true,
+            NotApplicableReason = "d is the number of feature columns of the data file"
+        )
+        OptionSpec("widths", OptionKind.IntegerList, "16,16", "Hidden widths, comma-separated")
+        OptionSpec(
+            "activation",
+            OptionKind.Text,
+            "tanh",
+            "identity | tanh | sigmoid | softplus | erf (relu, gelu, cos fail P2.C2)"
+        )
+        OptionSpec("optimizer", OptionKind.Choice, "gd", "gd | flow", Choices = [| "gd"; "flow" |])
+        OptionSpec(
+            "output-scale",
+            OptionKind.Real,
+            "",
+            "Output weight a of the positive initialization (default: 3·a_min)"
+        )
+        OptionSpec(
+            "radius",
+            OptionKind.Real,
+            "",
+            "Radius r of the ball (default: best certified margin below the smallest hidden weight)"
+        )
+        OptionSpec(
+            "lr",
+            OptionKind.Real,
+            "",
+            "GD step size η (default: 1/β̂ at w₀)",
+            OnlyWith = gdOnly,
+            NotApplicableReason = "the flow integrator chooses its own steps"
+        )
+        OptionSpec("steps", OptionKind.Long, "20000", "Step budget (accepted integrator steps for flow)")
+        OptionSpec("target-reduction", OptionKind.Real, "1e-06", "Stop once f ≤ this × f(w₀)")
+        OptionSpec("no-compare", OptionKind.Flag, "false", "Skip the Xavier/He comparison runs (P2.R7)")
+        OptionSpec(
+            "no-ntk-probe",
+            OptionKind.Flag,
+            "false",
+            "Skip λ_min of the NTK at every step (faster; the 'ntk' α estimate is then NaN)"
+        )
+        OptionSpec(
+            "trace-points",
+            OptionKind.Integer,
+            "400",
+            "At most this many trace points in the certificate (the checks use every step)"
+        )
+    ]
 
 /// Validates the options (every problem is an InvalidInputException with one line) and builds the data.
 let setupOf (i: RunInput) : Setup =
     let widths = Opt.intList i "widths"
-    if widths.Length = 0 then bad "--widths: at least one hidden width is needed (P2.C4 has hidden layers)"
+
+    if widths.Length = 0 then
+        bad "--widths: at least one hidden width is needed (P2.C4 has hidden layers)"
+
     let act = Activations.Parse(Opt.text i "activation")
     let opt = (Opt.text i "optimizer").Trim().ToLowerInvariant()
+
     if opt <> "gd" && opt <> "flow" then
         bad (sprintf "unknown optimizer \"%s\" for local-pl; valid: gd, flow" (Opt.text i "optimizer"))
+
     let maxSteps = Opt.int64 i "steps"
-    if maxSteps < 1L then bad (sprintf "--steps must be at least 1, got %d" maxSteps)
+
+    if maxSteps < 1L then
+        bad (sprintf "--steps must be at least 1, got %d" maxSteps)
+
     let targetReduction = Opt.float i "target-reduction"
+
     if not (targetReduction > 0.0 && targetReduction < 1.0) then
         bad (sprintf "--target-reduction must be in (0, 1), got %g" targetReduction)
+
     let seed = Opt.seed i
     let traceCount = Opt.int i "trace-points"
-    if traceCount < 2 then bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
+
+    if traceCount < 2 then
+        bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
     // Refuse before the data is generated: the NTK probe holds the n×n Gram, two scratch Grams and the eigensolver's
     // copy; the passes hold a few n×width arrays per layer; θ is copied at about log₂(steps) snapshots.
     let n, dim =
         match i.Data with
         | Some d -> d.N, d.D
         | None -> Opt.int i "n", Opt.int i "d"
+
     if n >= 1 && dim >= 1 then
         let nf, df = float n, float dim
         let dims = Array.append [| df |] (widths |> Array.map float)
-        let weights = Array.init widths.Length (fun l -> dims[l] * dims[l + 1]) |> Array.append [| dims[dims.Length - 1] |]
+
+        let weights =
+            Array.init widths.Length (fun l -> dims[l] * dims[l + 1])
+            |> Array.append [| dims[dims.Length - 1] |]
+
         let p = Array.sum weights
         let wmax = Array.max dims
+
         ProblemSize.Require(
             sprintf "certify local-pl with n = %d, d = %d and widths %s" n dim (String.Join(",", widths)),
             Array.max (Array.append weights [| nf * nf; nf * wmax |]),
-            (if nf * nf >= nf * wmax then "the n×n NTK" else "a layer's n×width activations"),
+            (if nf * nf >= nf * wmax then
+                 "the n×n NTK"
+             else
+                 "a layer's n×width activations"),
             6.0 * nf * nf + 2.0 * nf * df + 4.0 * nf * Array.sum dims + 24.0 * p
         )
+
     let data, source =
         match i.Data with
         | Some given ->
             let d = Dataset.Create(given.X, given.Y)
+
             if d.D < d.N then
-                bad (sprintf "d < n: the data has n = %d samples in d = %d dimensions; P2.C1 needs linearly independent inputs, so d ≥ n" d.N d.D)
-            d, (if String.IsNullOrEmpty i.DataSource then "given" else i.DataSource)
+                bad (
+                    sprintf
+                        "d < n: the data has n = %d samples in d = %d dimensions; P2.C1 needs linearly independent inputs, so d ≥ n"
+                        d.N
+                        d.D
+                )
+
+            d,
+            (if String.IsNullOrEmpty i.DataSource then
+                 "given"
+             else
+                 i.DataSource)
         | None ->
-            if n < 1 then bad (sprintf "--n must be at least 1, got %d" n)
-            if dim < 1 then bad (sprintf "--d must be at least 1, got %d" dim)
+            if n < 1 then
+                bad (sprintf "--n must be at least 1, got %d" n)
+
+            if dim < 1 then
+                bad (sprintf "--d must be at least 1, got %d" dim)
+
             if dim < n then
-                bad (sprintf "d < n: n = %d samples in d = %d dimensions cannot be linearly independent (P2.C1 needs d ≥ n)" n dim)
+                bad (
+                    sprintf
+                        "d < n: n = %d samples in d = %d dimensions cannot be linearly independent (P2.C1 needs d ≥ n)"
+                        n
+                        dim
+                )
+
             let x = DataGenerators.GaussianInputs(n, dim, seed)
             let y = DataGenerators.TeacherTargets(x, seed, teacherWidth)
+
             Dataset.Create(x, y),
-            sprintf "generated: N(0,1) inputs (stream data/x), tanh teacher targets of width %d (stream data/teacher)" teacherWidth
-    { Data = data
-      DataSource = source
-      Widths = widths
-      Activation = act
-      Optimizer = opt
-      Seed = seed
-      OutputScale = Opt.positiveOption i "output-scale"
-      Radius = Opt.positiveOption i "radius"
-      LearningRate = Opt.positiveOption i "lr"
-      MaxSteps = maxSteps
-      TargetReduction = targetReduction
-      Compare = not (Opt.flag i "no-compare")
-      ProbeNtk = not (Opt.flag i "no-ntk-probe")
-      MaxTracePoints = traceCount
-      Monitor = i.Monitor }
+            sprintf
+                "generated: N(0,1) inputs (stream data/x), tanh teacher targets of width %d (stream data/teacher)"
+                teacherWidth
+
+    {
+        Data = data
+        DataSource = source
+        Widths = widths
+        Activation = act
+        Optimizer = opt
+        Seed = seed
+        OutputScale = Opt.positiveOption i "output-scale"
+        Radius = Opt.positiveOption i "radius"
+        LearningRate = Opt.positiveOption i "lr"
+        MaxSteps = maxSteps
+        TargetReduction = targetReduction
+        Compare = not (Opt.flag i "no-compare")
+        ProbeNtk = not (Opt.flag i "no-ntk-probe")
+        MaxTracePoints = traceCount
+        Monitor = i.Monitor
+    }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running the instance
@@ -402,87 +562,132 @@ let setupOf (i: RunInput) : Setup =
 
 /// One GD run for the speed comparison (P2.R7).
 type ComparisonResult =
-    { Name: string
-      Eta: float
-      InitialLoss: float
-      FinalLoss: float
-      /// First step with f ≤ target·f(w₀); −1 when not reached.
-      Iterations: int64 }
+    {
+        Name: string
+        Eta: float
+        InitialLoss: float
+        FinalLoss: float
+        /// First step with f ≤ target·f(w₀); −1 when not reached.
+        Iterations: int64
+    }
 
 /// Everything computed about one instance; the checks are functions of it.
 type Analysis =
-    { Setup: Setup
-      Model0: Mlp
-      N: int
-      LambdaMin: float
-      LambdaMax: float
-      LambdaLower: float
-      F0: float
-      A: float
-      AChoice: string
-      AMin: float
-      R: float
-      RChoice: string
-      WMin: float
-      W1Zero: bool
-      U0Min: float
-      UCertified: float
-      AlphaCertified: float
-      ReachableZ: float
-      Eta: float
-      EtaChoice: string
-      BetaHat: float
-      Result: TrainResult
-      Steps: int64[]
-      Times: float[]
-      Losses: float[]
-      GradNormSq: float[]
-      Distances: float[]
-      Rho: float[]
-      NtkAlpha: float[]
-      /// min ρ_k over logged points inside the ball (estimated upper estimate of α(w₀, r)).
-      AlphaTrajectory: float
-      /// min (4/n)λ_min(K(w_k)) over logged points inside the ball.
-      AlphaNtk: float
-      /// GD contraction q = 1 − α_cη + ½α_cβ̂η² (NaN for flow).
-      Q: float
-      Envelope: float[]
-      Comparison: ComparisonResult list }
+    {
+        Setup: Setup
+        Model0: Mlp
+        N: int
+        LambdaMin: float
+        LambdaMax: float
+        LambdaLower: float
+        F0: float
+        A: float
+        AChoice: string
+        AMin: float
+        R: float
+        RChoice: string
+        WMin: float
+        W1Zero: bool
+        U0Min: float
+        UCertified: float
+        AlphaCertified: float
+        ReachableZ: float
+        Eta: float
+        EtaChoice: string
+        BetaHat: float
+        Result: TrainResult
+        Steps: int64[]
+        Times: float[]
+        Losses: float[]
+        GradNormSq: float[]
+        Distances: float[]
+        Rho: float[]
+        NtkAlpha: float[]
+        /// min ρ_k over logged points inside the ball (estimated upper estimate of α(w₀, r)).
+        AlphaTrajectory: float
+        /// min (4/n)λ_min(K(w_k)) over logged points inside the ball.
+        AlphaNtk: float
+        /// GD contraction q = 1 − α_cη + ½α_cβ̂η² (NaN for flow).
+        Q: float
+        Envelope: float[]
+        Comparison: ComparisonResult list
+    }
 
 /// η = 1/β̂(w₀); 1 when the estimate is 0 (a network whose gradient vanishes identically at w₀, e.g. relu with W₁ = 0).
 let stepFromBeta (beta: float) =
-    if beta > 0.0 && Double.IsFinite beta then 1.0 / beta, "1/β̂(w₀)"
-    else 1.0, "1 (β̂(w₀) = 0)"
+    if beta > 0.0 && Double.IsFinite beta then
+        1.0 / beta, "1/β̂(w₀)"
+    else
+        1.0, "1 (β̂(w₀) = 0)"
 
 /// Runs a trainer under the monitor; a run stopped by the monitor is not a result, so it ends the analysis.
 let runMonitored (m: IRunMonitor) (optimizer: string) (objective: IObjective) (theta0: float[]) (o: TrainerOptions) =
     let r = Trainers.Run(optimizer, objective, ReadOnlySpan theta0, o.MonitoredBy m)
-    if r.Status = TrainStatus.Cancelled then m.Cancellation.ThrowIfCancellationRequested()
+
+    if r.Status = TrainStatus.Cancelled then
+        m.Cancellation.ThrowIfCancellationRequested()
+
     r
 
-let private trainGd (m: IRunMonitor) (objective: MlpObjective) (theta0: float[]) (eta: float) (steps: int64) (target: float) logEvery probe =
-    runMonitored m "gd" objective theta0 (TrainerOptions(LearningRate = eta, Steps = steps, TargetLoss = target, LogEvery = logEvery, LambdaMinProbe = probe))
+let private trainGd
+    (m: IRunMonitor)
+    (objective: MlpObjective)
+    (theta0: float[])
+    (eta: float)
+    (steps: int64)
+    (target: float)
+    logEvery
+    probe
+    =
+    runMonitored
+        m
+        "gd"
+        objective
+        theta0
+        (TrainerOptions(
+            LearningRate = eta,
+            Steps = steps,
+            TargetLoss = target,
+            LogEvery = logEvery,
+            LambdaMinProbe = probe
+        ))
 
 /// The step at which the run reached its target; −1 when it did not (a run that stopped at a stationary point
 /// without reaching the target "converged" in the trainer's sense, but took no step towards P2.R7's target).
 let private iterationsToTarget (r: TrainResult) (target: float) =
     let recs = r.Trace.Records
-    if r.Status = TrainStatus.Converged && recs.Count > 0 && recs[recs.Count - 1].Loss <= target then r.Steps else -1L
+
+    if
+        r.Status = TrainStatus.Converged
+        && recs.Count > 0
+        && recs[recs.Count - 1].Loss <= target
+    then
+        r.Steps
+    else
+        -1L
 
 /// GD from a given network with η = 1/β̂(w₀) until f ≤ target·f(w₀): the P2.R7 comparison run.
 let comparisonRun (s: Setup) (name: string) (model: Mlp) =
     let d = s.Data
     let f0 = lossMean model d
     let theta0 = model.GetParameters()
-    let eta, _ = stepFromBeta (hessianNormEstimate model d theta0 s.Seed ("compare/" + name))
+
+    let eta, _ =
+        stepFromBeta (hessianNormEstimate model d theta0 s.Seed ("compare/" + name))
+
     let obj = MlpObjective(model, d.X, d.Y, LossNormalization.Mean)
     s.Monitor.Phase(sprintf "P2.R7 comparison: GD from the %s initialization" name)
-    let r = trainGd s.Monitor obj theta0 eta s.MaxSteps (s.TargetReduction * f0) s.MaxSteps null
-    { Name = name
-      Eta = eta
-      InitialLoss = f0
-      FinalLoss = r.Trace.Records[r.Trace.Count - 1].Loss
-      Iterations = iterationsToTarget r (s.TargetReduction * f0) }
+
+    let r =
+        trainGd s.Monitor obj theta0 eta s.MaxSteps (s.TargetReduction * f0) s.MaxSteps null
+
+    {
+        Name = name
+        Eta = eta
+        InitialLoss = f0
+        FinalLoss = r.Trace.Records[r.Trace.Count - 1].Loss
+        Iterations = iterationsToTarget r (s.TargetReduction * f0)
+    }
 
 /// Builds the positive initialization, chooses a and r, trains, and computes every quantity the checks use.
 let analyze (s: Setup) : Analysis =
@@ -493,7 +698,9 @@ let analyze (s: Setup) : Analysis =
     let lmin, lmax, llow = inputGramSpectrum d.X
     RunMonitor.ThrowIfStopped m
     m.Phase "P2.C3/C4: choosing the output weight a and the radius r"
-    let build a = positiveModel d s.Widths s.Activation a s.Seed
+
+    let build a =
+        positiveModel d s.Widths s.Activation a s.Seed
     // a: given, or 3·a_min at the radius that is best for a = 1 (3² = 9 > 4 leaves room for the GD premise P2.C5
     // with η = 1/β̂, which needs r²α(1 − βη/2)² = r²α/4 > 4f(w₀)).
     let a, aChoice =
@@ -504,27 +711,42 @@ let analyze (s: Setup) : Analysis =
                 match s.Radius with
                 | Some r -> r
                 | None -> chooseRadius llow d (build 1.0)
+
             let amin1 = minimalOutputScale llow d s.Widths s.Activation s.Seed r1
+
             if Double.IsNaN amin1 then
                 1.0, "default 1 (no a up to 1e12 satisfies the certified criterion)"
             else
                 3.0 * amin1, "3·a_min"
+
     let model0 = build a
+
     let r, rChoice =
         match s.Radius with
         | Some r -> r, "given"
         | None -> chooseRadius llow d model0, "maximizes r²·α_c(r) − 4f(w₀) over 100 grid points in (0, w_min)"
+
     let amin = minimalOutputScale llow d s.Widths s.Activation s.Seed r
     let f0 = lossMean model0 d
     // Both make every rate and PL ratio 0/0 or ∞/∞: the checks would report NaN slacks as a refutation.
     if not (Double.IsFinite f0) then
-        bad (sprintf "f(w₀) = %g overflows float64: the data or --output-scale (a = %g) is too large; rescale them" f0 a)
+        bad (
+            sprintf "f(w₀) = %g overflows float64: the data or --output-scale (a = %g) is too large; rescale them" f0 a
+        )
+
     let g0 = Array.zeroCreate<float> model0.ParameterCount
-    MlpObjective(model0, d.X, d.Y, LossNormalization.Mean).ValueAndGradient(ReadOnlySpan(model0.GetParameters()), Span g0) |> ignore
+
+    MlpObjective(model0, d.X, d.Y, LossNormalization.Mean)
+        .ValueAndGradient(ReadOnlySpan(model0.GetParameters()), Span g0)
+    |> ignore
+
     if not (Double.IsFinite(g0 |> Array.sumBy (fun g -> g * g))) then
         bad (sprintf "‖∇f(w₀)‖² overflows float64: --output-scale a = %g or the data is too large; rescale them" a)
+
     if f0 = 0.0 then
-        bad "f(w₀) = 0: the initial network already fits every target exactly (e.g. all y = 0), so there is nothing to train and P2's rates are vacuous"
+        bad
+            "f(w₀) = 0: the initial network already fits every target exactly (e.g. all y = 0), so there is nothing to train and P2's rates are vacuous"
+
     RunMonitor.ThrowIfStopped m
     m.Phase "P2.C3: certified α bound; β̂ at w₀ by power iteration"
     let bb = ballBoundInputs model0 d.X
@@ -533,6 +755,7 @@ let analyze (s: Setup) : Analysis =
     let theta0 = model0.GetParameters()
     let beta0 = hessianNormEstimate model0 d theta0 s.Seed "w0"
     RunMonitor.ThrowIfStopped m
+
     let eta, etaChoice =
         match s.Optimizer, s.LearningRate with
         | "flow", _ -> nan, "flow (adaptive Dormand–Prince)"
@@ -542,25 +765,37 @@ let analyze (s: Setup) : Analysis =
     let snapshots = Collections.Generic.List<int * float[]>()
     let mutable calls = 0
     let work = model0.Clone()
+
     let probe =
         Func<float[], float>(fun theta ->
             let c = calls
             calls <- calls + 1
-            if c = 0 || (c &&& (c - 1)) = 0 then snapshots.Add((c, Array.copy theta))
+
+            if c = 0 || (c &&& (c - 1)) = 0 then
+                snapshots.Add((c, Array.copy theta))
+
             if s.ProbeNtk then
                 work.SetParameters(ReadOnlySpan theta)
                 let ev = Spectral.eigenvalues (Ntk.Structured(work, d.X))
                 4.0 / float n * ev[0]
             else
                 nan)
+
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.Mean)
     let target = s.TargetReduction * f0
     m.Phase(sprintf "training (%s) with the NTK probed at every step" s.Optimizer)
+
     let result =
         match s.Optimizer with
         | "flow" ->
-            runMonitored m "flow" objective theta0 (TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe))
+            runMonitored
+                m
+                "flow"
+                objective
+                theta0
+                (TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe))
         | _ -> trainGd m objective theta0 eta s.MaxSteps target 1L probe
+
     m.Phase "β̂ along the run (power iteration at the middle and last iterates)"
     let tr = result.Trace
     let steps = tr.Records |> Seq.map (fun r -> r.Step) |> Seq.toArray
@@ -571,28 +806,42 @@ let analyze (s: Setup) : Analysis =
     let ntk = tr.LambdaMinNtk()
     let rho = Array.map2 (fun g f -> if f > 0.0 then g / f else nan) grads losses
     let inBall k = dists[k] <= r
+
     let minInBall (xs: float[]) =
-        let vals = [| for k in 0 .. xs.Length - 1 do if inBall k && not (Double.IsNaN xs[k]) then xs[k] |]
+        let vals =
+            [|
+                for k in 0 .. xs.Length - 1 do
+                    if inBall k && not (Double.IsNaN xs[k]) then
+                        xs[k]
+            |]
+
         if vals.Length = 0 then nan else Array.min vals
+
     let mid =
         let half = calls / 2
         snapshots |> Seq.minBy (fun (c, _) -> abs (c - half)) |> snd
+
     let betaHat =
-        [ beta0
-          hessianNormEstimate model0 d mid s.Seed "middle"
-          hessianNormEstimate model0 d result.Parameters s.Seed "end" ]
+        [
+            beta0
+            hessianNormEstimate model0 d mid s.Seed "middle"
+            hessianNormEstimate model0 d result.Parameters s.Seed "end"
+        ]
         |> List.max
+
     let q, envelope =
         match s.Optimizer with
         | "flow" -> nan, times |> Array.map (fun t -> f0 * exp (-alphaC * t))
         | _ ->
             let q = 1.0 - alphaC * eta + 0.5 * alphaC * betaHat * eta * eta
+
             q,
             steps
             |> Array.map (fun k ->
                 if k = 0L then f0
                 elif q >= 0.0 then f0 * Math.Pow(q, float k)
                 else 0.0)
+
     let comparison =
         if not s.Compare then
             []
@@ -600,49 +849,57 @@ let analyze (s: Setup) : Analysis =
             let positive =
                 match s.Optimizer, s.LearningRate with
                 | "gd", None ->
-                    { Name = "positive"
-                      Eta = eta
-                      InitialLoss = f0
-                      FinalLoss = losses[losses.Length - 1]
-                      Iterations = iterationsToTarget result target }
+                    {
+                        Name = "positive"
+                        Eta = eta
+                        InitialLoss = f0
+                        FinalLoss = losses[losses.Length - 1]
+                        Iterations = iterationsToTarget result target
+                    }
                 | _ -> comparisonRun s "positive" model0
-            [ positive
-              comparisonRun s "xavier" (Initializers.Xavier(d.D, s.Widths, s.Activation, s.Seed))
-              comparisonRun s "he" (Initializers.He(d.D, s.Widths, s.Activation, s.Seed)) ]
-    { Setup = s
-      Model0 = model0
-      N = n
-      LambdaMin = lmin
-      LambdaMax = lmax
-      LambdaLower = llow
-      F0 = f0
-      A = a
-      AChoice = aChoice
-      AMin = amin
-      R = r
-      RChoice = rChoice
-      WMin = smallestHiddenWeight model0
-      W1Zero = model0.Layers[0].Weight.Data |> Array.forall (fun v -> v = 0.0)
-      U0Min = Array.min bb.SensitivityNorms
-      UCertified = ucert
-      AlphaCertified = alphaC
-      ReachableZ = reachablePreActivation bb r
-      Eta = eta
-      EtaChoice = etaChoice
-      BetaHat = betaHat
-      Result = result
-      Steps = steps
-      Times = times
-      Losses = losses
-      GradNormSq = grads
-      Distances = dists
-      Rho = rho
-      NtkAlpha = ntk
-      AlphaTrajectory = minInBall rho
-      AlphaNtk = minInBall ntk
-      Q = q
-      Envelope = envelope
-      Comparison = comparison }
+
+            [
+                positive
+                comparisonRun s "xavier" (Initializers.Xavier(d.D, s.Widths, s.Activation, s.Seed))
+                comparisonRun s "he" (Initializers.He(d.D, s.Widths, s.Activation, s.Seed))
+            ]
+
+    {
+        Setup = s
+        Model0 = model0
+        N = n
+        LambdaMin = lmin
+        LambdaMax = lmax
+        LambdaLower = llow
+        F0 = f0
+        A = a
+        AChoice = aChoice
+        AMin = amin
+        R = r
+        RChoice = rChoice
+        WMin = smallestHiddenWeight model0
+        W1Zero = model0.Layers[0].Weight.Data |> Array.forall (fun v -> v = 0.0)
+        U0Min = Array.min bb.SensitivityNorms
+        UCertified = ucert
+        AlphaCertified = alphaC
+        ReachableZ = reachablePreActivation bb r
+        Eta = eta
+        EtaChoice = etaChoice
+        BetaHat = betaHat
+        Result = result
+        Steps = steps
+        Times = times
+        Losses = losses
+        GradNormSq = grads
+        Distances = dists
+        Rho = rho
+        NtkAlpha = ntk
+        AlphaTrajectory = minInBall rho
+        AlphaNtk = minInBall ntk
+        Q = q
+        Envelope = envelope
+        Comparison = comparison
+    }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The checks, each citing its ID in theory/P2-local-pl.md
@@ -652,220 +909,358 @@ let private isFlow (a: Analysis) = a.Setup.Optimizer = "flow"
 
 /// P2.C1: inputs linearly independent, λ_min(XXᵀ) > 0 (numerically: above 1e-12·λ_max). Exact.
 let c1 =
-    { ConditionCheck.Id = "P2.C1"
-      Statement = "inputs linearly independent: λ_min(XXᵀ) > 0 (above 1e-12·λ_max, else numerically zero)"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let thr = Tolerances.numericallyZeroRatio * max a.LambdaMax 0.0
-            let v =
-                if a.LambdaMin > thr then Verdict.Holds(a.LambdaMin - thr)
-                else Verdict.Fails(sprintf "λ_min(XXᵀ) = %g is numerically zero: the inputs are linearly dependent" a.LambdaMin)
-            Some { Value = a.LambdaMin; Threshold = thr; Status = NumberStatus.Exact; Verdict = v } }
+    {
+        ConditionCheck.Id = "P2.C1"
+        Statement = "inputs linearly independent: λ_min(XXᵀ) > 0 (above 1e-12·λ_max, else numerically zero)"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let thr = Tolerances.numericallyZeroRatio * max a.LambdaMax 0.0
+
+                let v =
+                    if a.LambdaMin > thr then
+                        Verdict.Holds(a.LambdaMin - thr)
+                    else
+                        Verdict.Fails(
+                            sprintf "λ_min(XXᵀ) = %g is numerically zero: the inputs are linearly dependent" a.LambdaMin
+                        )
+
+                Some
+                    {
+                        Value = a.LambdaMin
+                        Threshold = thr
+                        Status = NumberStatus.Exact
+                        Verdict = v
+                    }
+    }
 
 /// P2.C2: σ smooth and strictly increasing, σ′ > 0 on the pre-activation range reachable from the ball. Certified.
 let c2 =
-    { ConditionCheck.Id = "P2.C2"
-      Statement = "σ smooth and strictly increasing; min σ′ over the reachable pre-activation range [−Z, Z] > 0"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let k = a.Setup.Activation
-            let name = Activations.Name k
-            let z = a.ReachableZ
-            let value = if Activations.IsStrictlyIncreasing k then derivativeMinOn k z else nan
-            let v =
-                if not (Activations.IsSmooth k) then Verdict.Fails(sprintf "%s is not smooth" name)
-                elif not (Activations.IsStrictlyIncreasing k) then Verdict.Fails(sprintf "%s is not strictly increasing" name)
-                elif value > 0.0 then Verdict.Holds value
-                else Verdict.Inconclusive(sprintf "σ′ underflows to 0 on the reachable range |z| ≤ %g" z)
-            Some { Value = value; Threshold = 0.0; Status = NumberStatus.Certified; Verdict = v } }
+    {
+        ConditionCheck.Id = "P2.C2"
+        Statement = "σ smooth and strictly increasing; min σ′ over the reachable pre-activation range [−Z, Z] > 0"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let k = a.Setup.Activation
+                let name = Activations.Name k
+                let z = a.ReachableZ
+
+                let value =
+                    if Activations.IsStrictlyIncreasing k then
+                        derivativeMinOn k z
+                    else
+                        nan
+
+                let v =
+                    if not (Activations.IsSmooth k) then
+                        Verdict.Fails(sprintf "%s is not smooth" name)
+                    elif not (Activations.IsStrictlyIncreasing k) then
+                        Verdict.Fails(sprintf "%s is not strictly increasing" name)
+                    elif value > 0.0 then
+                        Verdict.Holds value
+                    else
+                        Verdict.Inconclusive(sprintf "σ′ underflows to 0 on the reachable range |z| ≤ %g" z)
+
+                Some
+                    {
+                        Value = value
+                        Threshold = 0.0
+                        Status = NumberStatus.Certified
+                        Verdict = v
+                    }
+    }
 
 /// P2.C3: the local PL criterion 4f(w₀) < r²α(w₀, r), decided by the certified α_c; the trajectory estimate can refute.
 let c3 =
-    { ConditionCheck.Id = "P2.C3"
-      Statement = "local PL criterion: 4·f(w₀) < r²·α(w₀, r), with α ≥ α_c = (4/n)·λ_min(XXᵀ)·inf_B minᵢ‖uᵢ‖² (certified)"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let r2 = a.R * a.R
-            let v = Verdict.ofCertifiedLowerBound (r2 * a.AlphaCertified) (r2 * a.AlphaTrajectory) (4.0 * a.F0)
-            Some { Value = r2 * a.AlphaCertified; Threshold = 4.0 * a.F0; Status = NumberStatus.Certified; Verdict = v } }
+    {
+        ConditionCheck.Id = "P2.C3"
+        Statement =
+            "local PL criterion: 4·f(w₀) < r²·α(w₀, r), with α ≥ α_c = (4/n)·λ_min(XXᵀ)·inf_B minᵢ‖uᵢ‖² (certified)"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let r2 = a.R * a.R
+
+                let v =
+                    Verdict.ofCertifiedLowerBound (r2 * a.AlphaCertified) (r2 * a.AlphaTrajectory) (4.0 * a.F0)
+
+                Some
+                    {
+                        Value = r2 * a.AlphaCertified
+                        Threshold = 4.0 * a.F0
+                        Status = NumberStatus.Certified
+                        Verdict = v
+                    }
+    }
 
 /// P2.C4: positive initialization, W₁ = 0 and every weight of layers 2..L above the radius r. Exact.
 let c4 =
-    { ConditionCheck.Id = "P2.C4"
-      Statement = "positive initialization: W₁ = 0, smallest weight of layers 2..L (w_min) > r, output weights a ≥ a_min(r)"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let v =
-                if not a.W1Zero then Verdict.Fails "W₁ ≠ 0"
-                elif a.WMin > a.R then Verdict.Holds(a.WMin - a.R)
-                else Verdict.Fails(sprintf "w_min = %g is not above r = %g" a.WMin a.R)
-            Some { Value = a.WMin; Threshold = a.R; Status = NumberStatus.Exact; Verdict = v } }
+    {
+        ConditionCheck.Id = "P2.C4"
+        Statement =
+            "positive initialization: W₁ = 0, smallest weight of layers 2..L (w_min) > r, output weights a ≥ a_min(r)"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let v =
+                    if not a.W1Zero then
+                        Verdict.Fails "W₁ ≠ 0"
+                    elif a.WMin > a.R then
+                        Verdict.Holds(a.WMin - a.R)
+                    else
+                        Verdict.Fails(sprintf "w_min = %g is not above r = %g" a.WMin a.R)
+
+                Some
+                    {
+                        Value = a.WMin
+                        Threshold = a.R
+                        Status = NumberStatus.Exact
+                        Verdict = v
+                    }
+    }
 
 /// P2.C5 (GD only): 4f(w₀) < r²α(1 − βη/2)² with βη < 2; β is a sampled estimate, so this premise is never certified.
 let c5 =
-    { ConditionCheck.Id = "P2.C5"
-      Statement = "GD stays in the ball: 4f(w₀) < r²·α_c·(1 − β̂η/2)², β̂ = sampled sup‖∇²f‖"
-      Role = ConditionRole.Premise
-      Evaluate =
-        fun a ->
-            if isFlow a then
-                None
-            else
-                let h = a.BetaHat * a.Eta
-                let value = if h < 2.0 then a.R * a.R * a.AlphaCertified * (1.0 - h / 2.0) ** 2.0 else 0.0
-                let thr = 4.0 * a.F0
-                let v =
-                    if value > thr then
-                        Verdict.Inconclusive(sprintf "satisfied with the sampled β̂ = %g (β̂ ≤ β), so not certified" a.BetaHat)
-                    else
-                        Verdict.Fails(sprintf "not satisfied with certified α_c and sampled β̂ = %g (β̂η = %g)" a.BetaHat h)
-                Some { Value = value; Threshold = thr; Status = NumberStatus.Estimated; Verdict = v } }
+    {
+        ConditionCheck.Id = "P2.C5"
+        Statement = "GD stays in the ball: 4f(w₀) < r²·α_c·(1 − β̂η/2)², β̂ = sampled sup‖∇²f‖"
+        Role = ConditionRole.Premise
+        Evaluate =
+            fun a ->
+                if isFlow a then
+                    None
+                else
+                    let h = a.BetaHat * a.Eta
+
+                    let value =
+                        if h < 2.0 then
+                            a.R * a.R * a.AlphaCertified * (1.0 - h / 2.0) ** 2.0
+                        else
+                            0.0
+
+                    let thr = 4.0 * a.F0
+
+                    let v =
+                        if value > thr then
+                            Verdict.Inconclusive(
+                                sprintf "satisfied with the sampled β̂ = %g (β̂ ≤ β), so not certified" a.BetaHat
+                            )
+                        else
+                            Verdict.Fails(
+                                sprintf "not satisfied with certified α_c and sampled β̂ = %g (β̂η = %g)" a.BetaHat h
+                            )
+
+                    Some
+                        {
+                            Value = value
+                            Threshold = thr
+                            Status = NumberStatus.Estimated
+                            Verdict = v
+                        }
+    }
 
 let private envelopeOutcome (a: Analysis) status note =
     let holds, worst, slack = Envelope.atMost Tolerances.rate a.Envelope a.Losses
     let w = max worst 0
-    { Bound = a.Envelope[w]
-      Observed = a.Losses[w]
-      Sense = Sense.AtMost
-      Status = status
-      Holds = holds
-      Slack = slack
-      WorstStep = a.Steps[w]
-      Note = note }
+
+    {
+        Bound = a.Envelope[w]
+        Observed = a.Losses[w]
+        Sense = Sense.AtMost
+        Status = status
+        Holds = holds
+        Slack = slack
+        WorstStep = a.Steps[w]
+        Note = note
+    }
 
 /// P2.R1 (flow): f(w(t)) ≤ e^{−α_c t}·f(w₀) at every logged t. Certified bound.
 let r1 =
-    { PredictionCheck.Id = "P2.R1"
-      Statement = "gradient flow: f(w(t)) ≤ e^{−α t}·f(w₀), with α ≥ α_c"
-      Kind = PredictionKind.Bound
-      Evaluate =
-        fun a ->
-            if isFlow a then Some(envelopeOutcome a NumberStatus.Certified (sprintf "α_c = %g (certified)" a.AlphaCertified))
-            else None }
+    {
+        PredictionCheck.Id = "P2.R1"
+        Statement = "gradient flow: f(w(t)) ≤ e^{−α t}·f(w₀), with α ≥ α_c"
+        Kind = PredictionKind.Bound
+        Evaluate =
+            fun a ->
+                if isFlow a then
+                    Some(envelopeOutcome a NumberStatus.Certified (sprintf "α_c = %g (certified)" a.AlphaCertified))
+                else
+                    None
+    }
 
 /// P2.R2 (GD): f(w_k) ≤ q^k·f(w₀), q = 1 − α_cη + ½α_cβ̂η². Estimated (β̂).
 let r2 =
-    { PredictionCheck.Id = "P2.R2"
-      Statement = "GD: f(w_k) ≤ q^k·f(w₀), q = 1 − αη + ½αβη², with α_c and the sampled β̂"
-      Kind = PredictionKind.Bound
-      Evaluate =
-        fun a ->
-            if isFlow a then None
-            else Some(envelopeOutcome a NumberStatus.Estimated (sprintf "q = %.6g from α_c = %g and sampled β̂ = %g" a.Q a.AlphaCertified a.BetaHat)) }
+    {
+        PredictionCheck.Id = "P2.R2"
+        Statement = "GD: f(w_k) ≤ q^k·f(w₀), q = 1 − αη + ½αβη², with α_c and the sampled β̂"
+        Kind = PredictionKind.Bound
+        Evaluate =
+            fun a ->
+                if isFlow a then
+                    None
+                else
+                    Some(
+                        envelopeOutcome
+                            a
+                            NumberStatus.Estimated
+                            (sprintf "q = %.6g from α_c = %g and sampled β̂ = %g" a.Q a.AlphaCertified a.BetaHat)
+                    )
+    }
 
 /// P2.R3: max_k ‖w_k − w₀‖ ≤ 2√(f₀/α_c) (flow, certified) or 2√(f₀/α_c)/(1 − β̂η/2) (GD, estimated), both < r.
 let r3 =
-    { PredictionCheck.Id = "P2.R3"
-      Statement = "containment: max_k ‖w_k − w₀‖ ≤ 2√(f(w₀)/α) (flow) or 2√(f(w₀)/α)/(1 − βη/2) (GD), < r"
-      Kind = PredictionKind.Bound
-      Evaluate =
-        fun a ->
-            let observed = Array.max a.Distances
-            let baseBound = 2.0 * sqrt (a.F0 / a.AlphaCertified)
-            let bound, status, note =
-                if isFlow a then
-                    baseBound, NumberStatus.Certified, sprintf "path-length bound; r = %g" a.R
-                else
-                    let h = a.BetaHat * a.Eta
-                    (if h < 2.0 then baseBound / (1.0 - h / 2.0) else infinity),
-                    NumberStatus.Estimated,
-                    sprintf "uses the sampled β̂ = %g; r = %g" a.BetaHat a.R
-            let holds, slack = Envelope.single Tolerances.rate Sense.AtMost bound observed
-            Some
-                { Bound = bound
-                  Observed = observed
-                  Sense = Sense.AtMost
-                  Status = status
-                  Holds = holds
-                  Slack = slack
-                  WorstStep = -1L
-                  Note = note } }
+    {
+        PredictionCheck.Id = "P2.R3"
+        Statement = "containment: max_k ‖w_k − w₀‖ ≤ 2√(f(w₀)/α) (flow) or 2√(f(w₀)/α)/(1 − βη/2) (GD), < r"
+        Kind = PredictionKind.Bound
+        Evaluate =
+            fun a ->
+                let observed = Array.max a.Distances
+                let baseBound = 2.0 * sqrt (a.F0 / a.AlphaCertified)
+
+                let bound, status, note =
+                    if isFlow a then
+                        baseBound, NumberStatus.Certified, sprintf "path-length bound; r = %g" a.R
+                    else
+                        let h = a.BetaHat * a.Eta
+
+                        (if h < 2.0 then baseBound / (1.0 - h / 2.0) else infinity),
+                        NumberStatus.Estimated,
+                        sprintf "uses the sampled β̂ = %g; r = %g" a.BetaHat a.R
+
+                let holds, slack = Envelope.single Tolerances.rate Sense.AtMost bound observed
+
+                Some
+                    {
+                        Bound = bound
+                        Observed = observed
+                        Sense = Sense.AtMost
+                        Status = status
+                        Holds = holds
+                        Slack = slack
+                        WorstStep = -1L
+                        Note = note
+                    }
+    }
 
 /// P2.R4: f(w_k) → 0, measured as reaching f ≤ target·f(w₀) within the step budget.
 let r4 =
-    { PredictionCheck.Id = "P2.R4"
-      Statement = "interpolation: f(w_k) → 0 (measured: f_K/f(w₀) reaches the target reduction)"
-      Kind = PredictionKind.Measurement
-      Evaluate =
-        fun a ->
-            let observed = a.Losses[a.Losses.Length - 1] / a.F0
-            let holds, slack = Envelope.single Tolerances.exact Sense.AtMost a.Setup.TargetReduction observed
-            Some
-                { Bound = a.Setup.TargetReduction
-                  Observed = observed
-                  Sense = Sense.AtMost
-                  Status = NumberStatus.Exact
-                  Holds = holds
-                  Slack = slack
-                  WorstStep = a.Steps[a.Steps.Length - 1]
-                  Note = sprintf "run ended %s after %d steps" (a.Result.Status.ToString().ToLowerInvariant()) a.Result.Steps } }
+    {
+        PredictionCheck.Id = "P2.R4"
+        Statement = "interpolation: f(w_k) → 0 (measured: f_K/f(w₀) reaches the target reduction)"
+        Kind = PredictionKind.Measurement
+        Evaluate =
+            fun a ->
+                let observed = a.Losses[a.Losses.Length - 1] / a.F0
+
+                let holds, slack =
+                    Envelope.single Tolerances.exact Sense.AtMost a.Setup.TargetReduction observed
+
+                Some
+                    {
+                        Bound = a.Setup.TargetReduction
+                        Observed = observed
+                        Sense = Sense.AtMost
+                        Status = NumberStatus.Exact
+                        Holds = holds
+                        Slack = slack
+                        WorstStep = a.Steps[a.Steps.Length - 1]
+                        Note =
+                            sprintf
+                                "run ended %s after %d steps"
+                                (a.Result.Status.ToString().ToLowerInvariant())
+                                a.Result.Steps
+                    }
+    }
 
 /// P2.R6: every certified lower bound on α is ≤ min_k ρ_k over the visited points inside the ball.
 let r6 =
-    { PredictionCheck.Id = "P2.R6"
-      Statement = "PL-ratio consistency: α_c ≤ min_k ‖∇f(w_k)‖²/f(w_k) over visited points in the ball"
-      Kind = PredictionKind.Bound
-      Evaluate =
-        fun a ->
-            let holds, slack = Envelope.single Tolerances.rate Sense.AtLeast a.AlphaCertified a.AlphaTrajectory
-            Some
-                { Bound = a.AlphaCertified
-                  Observed = a.AlphaTrajectory
-                  Sense = Sense.AtLeast
-                  Status = NumberStatus.Certified
-                  Holds = holds
-                  Slack = slack
-                  WorstStep = -1L
-                  Note = "ρ_k exact at each visited point; α_c certified" } }
+    {
+        PredictionCheck.Id = "P2.R6"
+        Statement = "PL-ratio consistency: α_c ≤ min_k ‖∇f(w_k)‖²/f(w_k) over visited points in the ball"
+        Kind = PredictionKind.Bound
+        Evaluate =
+            fun a ->
+                let holds, slack =
+                    Envelope.single Tolerances.rate Sense.AtLeast a.AlphaCertified a.AlphaTrajectory
+
+                Some
+                    {
+                        Bound = a.AlphaCertified
+                        Observed = a.AlphaTrajectory
+                        Sense = Sense.AtLeast
+                        Status = NumberStatus.Certified
+                        Holds = holds
+                        Slack = slack
+                        WorstStep = -1L
+                        Note = "ρ_k exact at each visited point; α_c certified"
+                    }
+    }
 
 /// P2.R7: GD from the positive initialization reaches the target in no more iterations than from Xavier/He.
 let r7 =
-    { PredictionCheck.Id = "P2.R7"
-      Statement = "speed-up: iterations to f ≤ 1e-6·f(w₀), positive initialization vs Xavier/He (GD, η = 1/β̂(w₀))"
-      Kind = PredictionKind.Measurement
-      Evaluate =
-        fun a ->
-            match a.Comparison with
-            | [] -> None
-            | cs ->
-                let iters (c: ComparisonResult) = if c.Iterations < 0L then infinity else float c.Iterations
-                let pos = cs |> List.find (fun c -> c.Name = "positive")
-                let others = cs |> List.filter (fun c -> c.Name <> "positive")
-                let best = others |> List.map iters |> List.min
-                let p = iters pos
-                Some
-                    { Bound = best
-                      Observed = p
-                      Sense = Sense.AtMost
-                      Status = NumberStatus.Exact
-                      Holds = Double.IsFinite p && p <= best
-                      Slack = (if best > 0.0 then p / best else nan)
-                      WorstStep = -1L
-                      Note =
-                        cs
-                        |> List.map (fun c -> sprintf "%s %s" c.Name (if c.Iterations < 0L then "not reached" else string c.Iterations))
-                        |> String.concat ", " } }
+    {
+        PredictionCheck.Id = "P2.R7"
+        Statement = "speed-up: iterations to f ≤ 1e-6·f(w₀), positive initialization vs Xavier/He (GD, η = 1/β̂(w₀))"
+        Kind = PredictionKind.Measurement
+        Evaluate =
+            fun a ->
+                match a.Comparison with
+                | [] -> None
+                | cs ->
+                    let iters (c: ComparisonResult) =
+                        if c.Iterations < 0L then infinity else float c.Iterations
+
+                    let pos = cs |> List.find (fun c -> c.Name = "positive")
+                    let others = cs |> List.filter (fun c -> c.Name <> "positive")
+                    let best = others |> List.map iters |> List.min
+                    let p = iters pos
+
+                    Some
+                        {
+                            Bound = best
+                            Observed = p
+                            Sense = Sense.AtMost
+                            Status = NumberStatus.Exact
+                            Holds = Double.IsFinite p && p <= best
+                            Slack = (if best > 0.0 then p / best else nan)
+                            WorstStep = -1L
+                            Note =
+                                cs
+                                |> List.map (fun c ->
+                                    sprintf
+                                        "%s %s"
+                                        c.Name
+                                        (if c.Iterations < 0L then
+                                             "not reached"
+                                         else
+                                             string c.Iterations))
+                                |> String.concat ", "
+                        }
+    }
 
 /// The P2 theorem as data.
 let theorem: TheoremDefinition<Analysis> =
-    { Id = "P2"
-      Title = "Local PL criterion with positive initialization"
-      Reference = "S. Chatterjee, Convergence of gradient descent for deep neural networks, arXiv 2203.16462 (v5, 2026)"
-      Statement =
-        "For f(w) = (1/n)‖φ(X; w) − y‖² and α(w₀, r) = inf over B(w₀, r) of ‖∇f‖²/f: if 4f(w₀) < r²α(w₀, r), gradient flow "
-        + "stays in B(w₀, r) and f(w(t)) ≤ e^{−αt}f(w₀); GD with step η stays in the ball when 4f(w₀) < r²α(1 − βη/2)² "
-        + "and f(w_k) ≤ (1 − αη + ½αβη²)^k f(w₀). For a network with linearly independent inputs, a smooth strictly "
-        + "increasing σ and the positive initialization (W₁ = 0, positive hidden weights, large output weights) the "
-        + "criterion holds."
-      Hypotheses = [ c1; c2; c3; c4; c5 ]
-      Conclusions = [ r1; r2; r3; r4; r6; r7 ]
-      NotChecked =
-        [ "P2.R5",
-          "probabilistic corollary: the event and its probability are a [gap] in papers.md §2.3; nothing may depend on it" ] }
+    {
+        Id = "P2"
+        Title = "Local PL criterion with positive initialization"
+        Reference =
+            "S. Chatterjee, Convergence of gradient descent for deep neural networks, arXiv 2203.16462 (v5, 2026)"
+        Statement =
+            "For f(w) = (1/n)‖φ(X; w) − y‖² and α(w₀, r) = inf over B(w₀, r) of ‖∇f‖²/f: if 4f(w₀) < r²α(w₀, r), gradient flow "
+            + "stays in B(w₀, r) and f(w(t)) ≤ e^{−αt}f(w₀); GD with step η stays in the ball when 4f(w₀) < r²α(1 − βη/2)² "
+            + "and f(w_k) ≤ (1 − αη + ½αβη²)^k f(w₀). For a network with linearly independent inputs, a smooth strictly "
+            + "increasing σ and the positive initialization (W₁ = 0, positive hidden weights, large output weights) the "
+            + "criterion holds."
+        Hypotheses = [ c1; c2; c3; c4; c5 ]
+        Conclusions = [ r1; r2; r3; r4; r6; r7 ]
+        NotChecked =
+            [
+                "P2.R5",
+                "probabilistic corollary: the event and its probability are a [gap] in papers.md §2.3; nothing may depend on it"
+            ]
+    }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Certificate: quantity groups and trace columns
@@ -874,56 +1269,101 @@ let theorem: TheoremDefinition<Analysis> =
 /// The numbers of an analysis, grouped for the certificate.
 let quantities (a: Analysis) : QuantityGroup list =
     let s = a.Setup
+
     let decides =
         match (c3.Evaluate a) with
         | Some o when Verdict.holds o.Verdict -> "derived"
         | Some { Verdict = Verdict.Fails _ } -> "trajectory"
         | _ -> "none"
+
     let q = quantity
-    [ QuantityGroup(
-          "alpha",
-          sprintf "α(w₀, r): bounds and estimates of the PL constant (P2.C3 decided by: %s)" decides,
-          true,
-          [| q "trajectory" a.AlphaTrajectory NumberStatus.Estimated "min_k ‖∇f(w_k)‖²/f(w_k) over visited points in the ball (an upper estimate of the infimum α)"
-             q "ntk" a.AlphaNtk NumberStatus.Estimated "min_k (4/n)·λ_min(K(w_k)) along the run: a lower bound on ρ at each visited point, exact there, sampled as an infimum over the ball"
-             q "derived" a.AlphaCertified NumberStatus.Certified "(4/n)·λ_min(XXᵀ)·(certified inf_B minᵢ‖uᵢ‖)², Lipschitz extension from w₀ (theory/P2-local-pl.md)" |]
-      )
-      QuantityGroup(
-          "initialization",
-          "Positive initialization, radius and step",
-          true,
-          [| q "a" a.A NumberStatus.Exact ("output weight: " + a.AChoice)
-             q "a_min" a.AMin NumberStatus.Exact "smallest a for which the certified criterion holds at r (bisection; NaN if none up to 1e12)"
-             q "r" a.R NumberStatus.Exact ("radius: " + a.RChoice)
-             q "f(w₀)" a.F0 NumberStatus.Exact "(1/n)‖φ(X; w₀) − y‖²"
-             q "β̂" a.BetaHat NumberStatus.Estimated "sup‖∇²f‖ by power iteration at w₀, a middle and the last iterate"
-             q "η" a.Eta NumberStatus.Exact ("step: " + a.EtaChoice) |]
-      )
-      QuantityGroup(
-          "instance",
-          "Quantities of the instance",
-          false,
-          [| q "w_min" a.WMin NumberStatus.Exact "smallest weight of layers 2..L at w₀"
-             q "λ_min(XXᵀ)" a.LambdaMin NumberStatus.Exact "smallest eigenvalue of the input Gram"
-             q "minᵢ‖uᵢ(w₀)‖" a.U0Min NumberStatus.Exact "smallest sensitivity norm at w₀"
-             q "inf_B minᵢ‖uᵢ‖" a.UCertified NumberStatus.Certified "certified lower bound on the sensitivity norms over the ball" |]
-      )
-      if not a.Comparison.IsEmpty then
-          QuantityGroup(
-              "speed",
-              sprintf "P2.R7: GD iterations to f ≤ %g·f(w₀) (NaN: not reached)" s.TargetReduction,
-              true,
-              [| for c in a.Comparison -> q c.Name (if c.Iterations >= 0L then float c.Iterations else nan) NumberStatus.Exact "η = 1/β̂(w₀) of that initialization" |]
-          )
-          QuantityGroup(
-              "comparison",
-              "P2.R7 comparison runs (GD with η = 1/β̂(w₀))",
-              false,
-              [| for c in a.Comparison do
-                     q (c.Name + " η") c.Eta NumberStatus.Estimated "1/β̂(w₀), β̂ by power iteration"
-                     q (c.Name + " f(w₀)") c.InitialLoss NumberStatus.Exact "initial loss"
-                     q (c.Name + " final f") c.FinalLoss NumberStatus.Exact "loss at the end of the run" |]
-          ) ]
+
+    [
+        QuantityGroup(
+            "alpha",
+            sprintf "α(w₀, r): bounds and estimates of the PL constant (P2.C3 decided by: %s)" decides,
+            true,
+            [|
+                q
+                    "trajectory"
+                    a.AlphaTrajectory
+                    NumberStatus.Estimated
+                    "min_k ‖∇f(w_k)‖²/f(w_k) over visited points in the ball (an upper estimate of the infimum α)"
+                q
+                    "ntk"
+                    a.AlphaNtk
+                    NumberStatus.Estimated
+                    "min_k (4/n)·λ_min(K(w_k)) along the run: a lower bound on ρ at each visited point, exact there, sampled as an infimum over the ball"
+                q
+                    "derived"
+                    a.AlphaCertified
+                    NumberStatus.Certified
+                    "(4/n)·λ_min(XXᵀ)·(certified inf_B minᵢ‖uᵢ‖)², Lipschitz extension from w₀ (theory/P2-local-pl.md)"
+            |]
+        )
+        QuantityGroup(
+            "initialization",
+            "Positive initialization, radius and step",
+            true,
+            [|
+                q "a" a.A NumberStatus.Exact ("output weight: " + a.AChoice)
+                q
+                    "a_min"
+                    a.AMin
+                    NumberStatus.Exact
+                    "smallest a for which the certified criterion holds at r (bisection; NaN if none up to 1e12)"
+                q "r" a.R NumberStatus.Exact ("radius: " + a.RChoice)
+                q "f(w₀)" a.F0 NumberStatus.Exact "(1/n)‖φ(X; w₀) − y‖²"
+                q
+                    "β̂"
+                    a.BetaHat
+                    NumberStatus.Estimated
+                    "sup‖∇²f‖ by power iteration at w₀, a middle and the last iterate"
+                q "η" a.Eta NumberStatus.Exact ("step: " + a.EtaChoice)
+            |]
+        )
+        QuantityGroup(
+            "instance",
+            "Quantities of the instance",
+            false,
+            [|
+                q "w_min" a.WMin NumberStatus.Exact "smallest weight of layers 2..L at w₀"
+                q "λ_min(XXᵀ)" a.LambdaMin NumberStatus.Exact "smallest eigenvalue of the input Gram"
+                q "minᵢ‖uᵢ(w₀)‖" a.U0Min NumberStatus.Exact "smallest sensitivity norm at w₀"
+                q
+                    "inf_B minᵢ‖uᵢ‖"
+                    a.UCertified
+                    NumberStatus.Certified
+                    "certified lower bound on the sensitivity norms over the ball"
+            |]
+        )
+        if not a.Comparison.IsEmpty then
+            QuantityGroup(
+                "speed",
+                sprintf "P2.R7: GD iterations to f ≤ %g·f(w₀) (NaN: not reached)" s.TargetReduction,
+                true,
+                [|
+                    for c in a.Comparison ->
+                        q
+                            c.Name
+                            (if c.Iterations >= 0L then float c.Iterations else nan)
+                            NumberStatus.Exact
+                            "η = 1/β̂(w₀) of that initialization"
+                |]
+            )
+
+            QuantityGroup(
+                "comparison",
+                "P2.R7 comparison runs (GD with η = 1/β̂(w₀))",
+                false,
+                [|
+                    for c in a.Comparison do
+                        q (c.Name + " η") c.Eta NumberStatus.Estimated "1/β̂(w₀), β̂ by power iteration"
+                        q (c.Name + " f(w₀)") c.InitialLoss NumberStatus.Exact "initial loss"
+                        q (c.Name + " final f") c.FinalLoss NumberStatus.Exact "loss at the end of the run"
+                |]
+            )
+    ]
 
 /// The logged run as columns.
 let trace (a: Analysis) : TraceTable =
@@ -932,26 +1372,57 @@ let trace (a: Analysis) : TraceTable =
     let idx = thinIndices a.Steps.Length s.MaxTracePoints
     let pick (xs: float[]) = idx |> Array.map (fun i -> xs[i])
     let integrated = if flow then NumberStatus.Estimated else NumberStatus.Exact
+
     TraceTable(
-        [| column "step" ColumnRole.Index NumberStatus.Exact "step k (accepted integrator steps for flow)" (idx |> Array.map (fun i -> float a.Steps[i]))
-           column "time" ColumnRole.Index integrated "t = kη for GD; the integrator's t for flow" (pick a.Times)
-           column "loss" ColumnRole.Observed integrated "f(w_k) = (1/n)‖φ(X; w_k) − y‖²" (pick a.Losses)
-           column "gradNormSq" ColumnRole.Diagnostic integrated "‖∇f(w_k)‖²" (pick a.GradNormSq)
-           column "distance" ColumnRole.Observed integrated "‖w_k − w₀‖ (P2.R3 holds it against r)" (pick a.Distances)
-           column "plRatio" ColumnRole.Diagnostic integrated "ρ_k = ‖∇f‖²/f" (pick a.Rho)
-           column "ntkAlpha" ColumnRole.Diagnostic integrated "(4/n)·λ_min(K(w_k)) (NaN when not probed)" (pick a.NtkAlpha)
-           column "envelope" ColumnRole.Bound (if flow then NumberStatus.Certified else NumberStatus.Estimated) "predicted bound on f (P2.R1 for flow, P2.R2 for GD)" (pick a.Envelope) |],
-        [| TracePlot("loss against the predicted envelope (P2.R1/P2.R2)", (if flow then "time" else "step"), "loss", "envelope", true) |]
+        [|
+            column
+                "step"
+                ColumnRole.Index
+                NumberStatus.Exact
+                "step k (accepted integrator steps for flow)"
+                (idx |> Array.map (fun i -> float a.Steps[i]))
+            column "time" ColumnRole.Index integrated "t = kη for GD; the integrator's t for flow" (pick a.Times)
+            column "loss" ColumnRole.Observed integrated "f(w_k) = (1/n)‖φ(X; w_k) − y‖²" (pick a.Losses)
+            column "gradNormSq" ColumnRole.Diagnostic integrated "‖∇f(w_k)‖²" (pick a.GradNormSq)
+            column "distance" ColumnRole.Observed integrated "‖w_k − w₀‖ (P2.R3 holds it against r)" (pick a.Distances)
+            column "plRatio" ColumnRole.Diagnostic integrated "ρ_k = ‖∇f‖²/f" (pick a.Rho)
+            column
+                "ntkAlpha"
+                ColumnRole.Diagnostic
+                integrated
+                "(4/n)·λ_min(K(w_k)) (NaN when not probed)"
+                (pick a.NtkAlpha)
+            column
+                "envelope"
+                ColumnRole.Bound
+                (if flow then
+                     NumberStatus.Certified
+                 else
+                     NumberStatus.Estimated)
+                "predicted bound on f (P2.R1 for flow, P2.R2 for GD)"
+                (pick a.Envelope)
+        |],
+        [|
+            TracePlot(
+                "loss against the predicted envelope (P2.R1/P2.R2)",
+                (if flow then "time" else "step"),
+                "loss",
+                "envelope",
+                true
+            )
+        |]
     )
 
 /// P2 as a registered theorem.
 let plugin: Theorem<Setup, Analysis> =
-    { Definition = theorem
-      Command = "local-pl"
-      Options = options
-      Setup = setupOf
-      Analyze = analyze
-      Quantities = quantities
-      Trace = trace
-      RunNote = fun a -> runNote a.Result "f" a.Setup.TargetReduction
-      Instance = fun a -> a.Setup.Data, a.Model0 }
+    {
+        Definition = theorem
+        Command = "local-pl"
+        Options = options
+        Setup = setupOf
+        Analyze = analyze
+        Quantities = quantities
+        Trace = trace
+        RunNote = fun a -> runNote a.Result "f" a.Setup.TargetReduction
+        Instance = fun a -> a.Setup.Data, a.Model0
+    }

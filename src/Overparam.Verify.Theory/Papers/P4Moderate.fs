@@ -22,80 +22,142 @@ open Overparam.Verify.Theory.Contract
 
 /// A validated P4 instance.
 type Setup =
-    { Data: Dataset
-      DataSource: string
-      K: int
-      Activation: ActivationKind
-      Nu: float
-      Optimizer: string
-      Seed: uint64
-      LearningRate: float option
-      MaxSteps: int64
-      TargetReduction: float
-      Trials: int
-      /// True when the rows of given data were scaled to unit norm on request (--normalize).
-      Normalized: bool
-      MaxTracePoints: int
-      /// Phases, progress and cancellation (never part of the result).
-      Monitor: IRunMonitor }
+    {
+        Data: Dataset
+        DataSource: string
+        K: int
+        Activation: ActivationKind
+        Nu: float
+        Optimizer: string
+        Seed: uint64
+        LearningRate: float option
+        MaxSteps: int64
+        TargetReduction: float
+        Trials: int
+        /// True when the rows of given data were scaled to unit norm on request (--normalize).
+        Normalized: bool
+        MaxTracePoints: int
+        /// Phases, progress and cancellation (never part of the result).
+        Monitor: IRunMonitor
+    }
 
 let private bad (msg: string) = raise (InvalidInputException msg)
 
-let private r17 (x: float) = x.ToString("R", Globalization.CultureInfo.InvariantCulture)
+let private r17 (x: float) =
+    x.ToString("R", Globalization.CultureInfo.InvariantCulture)
 
 /// Each row scaled to unit Euclidean norm (P4.C6 on request); a zero row has no direction and is an input error.
 let normalizeRows (x: Matrix) =
     let y = x.Clone()
+
     for i in 0 .. y.Rows - 1 do
         let mutable s = 0.0
+
         for j in 0 .. y.Cols - 1 do
             s <- s + y[i, j] * y[i, j]
+
         let norm = sqrt s
+
         if not (norm > 0.0) then
             bad (sprintf "--normalize: row %d of the data is zero and has no direction" (i + 1))
+
         for j in 0 .. y.Cols - 1 do
             y[i, j] <- y[i, j] / norm
+
     y
 
 /// The options of `certify moderate` (the shared --seed and --data come from Contract.sharedOptions).
 let options: OptionSpec list =
-    [ OptionSpec("n", OptionKind.Integer, "20", "Samples of the generated data (unit-sphere inputs, ±1 labels)", GeneratedDataOnly = true, NotApplicableReason = "n is the number of rows of the data file")
-      OptionSpec("d", OptionKind.Integer, "10", "Input dimension of the generated data", GeneratedDataOnly = true, NotApplicableReason = "d is the number of feature columns of the data file")
-      OptionSpec("k", OptionKind.Integer, "200", "Hidden width k (even)")
-      OptionSpec("activation", OptionKind.Text, "softplus", "softplus | tanh | sigmoid | erf | gelu | cos | identity (relu fails the smooth-case P4.C3)")
-      OptionSpec("nu", OptionKind.Real, "1", "Output scale ν: v has entries ±ν/√k")
-      OptionSpec("optimizer", OptionKind.Choice, "gd", "gd | sgd (one sample per step)", Choices = [| "gd"; "sgd" |])
-      OptionSpec("lr", OptionKind.Real, "", "Step size η (default: 1/β² for gd, 1/(nβ²) for sgd; β = B₁‖v‖‖X‖)")
-      OptionSpec("steps", OptionKind.Long, "6000", "Step budget per run")
-      OptionSpec("target-reduction", OptionKind.Real, "1e-06", "GD stops once L ≤ this × L(W₀)")
-      OptionSpec("trials", OptionKind.Integer, "5", "SGD: seeds the expectation is taken over", OnlyWith = OptionCondition("optimizer", [| "sgd" |]), NotApplicableReason = "trials are averaged for sgd only (gd is deterministic)")
-      OptionSpec("normalize", OptionKind.Flag, "false", "Scale the rows of --data to unit norm first (P4.C6)")
-      OptionSpec("trace-points", OptionKind.Integer, "400", "At most this many trace points in the certificate (the checks use every step)") ]
+    [
+        OptionSpec(
+            "n",
+            OptionKind.Integer,
+            "20",
+            "Samples of the generated data (unit-sphere inputs, ±1 labels)",
+            GeneratedDataOnly = true,
+            NotApplicableReason = "n is the number of rows of the data file"
+        )
+        OptionSpec(
+            "d",
+            OptionKind.Integer,
+            "10",
+            "Input dimension of the generated data",
+            GeneratedDataOnly = true,
+            NotApplicableReason = "d is the number of feature columns of the data file"
+        )
+        OptionSpec("k", OptionKind.Integer, "200", "Hidden width k (even)")
+        OptionSpec(
+            "activation",
+            OptionKind.Text,
+            "softplus",
+            "softplus | tanh | sigmoid | erf | gelu | cos | identity (relu fails the smooth-case P4.C3)"
+        )
+        OptionSpec("nu", OptionKind.Real, "1", "Output scale ν: v has entries ±ν/√k")
+        OptionSpec("optimizer", OptionKind.Choice, "gd", "gd | sgd (one sample per step)", Choices = [| "gd"; "sgd" |])
+        OptionSpec("lr", OptionKind.Real, "", "Step size η (default: 1/β² for gd, 1/(nβ²) for sgd; β = B₁‖v‖‖X‖)")
+        OptionSpec("steps", OptionKind.Long, "6000", "Step budget per run")
+        OptionSpec("target-reduction", OptionKind.Real, "1e-06", "GD stops once L ≤ this × L(W₀)")
+        OptionSpec(
+            "trials",
+            OptionKind.Integer,
+            "5",
+            "SGD: seeds the expectation is taken over",
+            OnlyWith = OptionCondition("optimizer", [| "sgd" |]),
+            NotApplicableReason = "trials are averaged for sgd only (gd is deterministic)"
+        )
+        OptionSpec("normalize", OptionKind.Flag, "false", "Scale the rows of --data to unit norm first (P4.C6)")
+        OptionSpec(
+            "trace-points",
+            OptionKind.Integer,
+            "400",
+            "At most this many trace points in the certificate (the checks use every step)"
+        )
+    ]
 
 /// Validates the options (every problem is an InvalidInputException with one line) and builds the data.
 let setupOf (i: RunInput) : Setup =
     let k = Opt.int i "k"
+
     if k < 2 || k % 2 <> 0 then
         bad (sprintf "--k must be even and at least 2 (P4.C6: half the output weights +ν/√k, half −ν/√k), got %d" k)
+
     let nu = Opt.float i "nu"
+
     if not (Double.IsFinite nu) || nu <= 0.0 then
         bad (sprintf "--nu must be positive and finite, got %s" (r17 nu))
+
     let act = Activations.Parse(Opt.text i "activation")
     let opt = (Opt.text i "optimizer").Trim().ToLowerInvariant()
+
     if opt <> "gd" && opt <> "sgd" then
         bad (sprintf "unknown optimizer \"%s\" for moderate; valid: gd, sgd" (Opt.text i "optimizer"))
+
     let maxSteps = Opt.int64 i "steps"
-    if maxSteps < 1L then bad (sprintf "--steps must be at least 1, got %d" maxSteps)
+
+    if maxSteps < 1L then
+        bad (sprintf "--steps must be at least 1, got %d" maxSteps)
+
     let targetReduction = Opt.float i "target-reduction"
+
     if not (targetReduction > 0.0 && targetReduction < 1.0) then
         bad (sprintf "--target-reduction must be in (0, 1), got %g" targetReduction)
+
     let trials = Opt.int i "trials"
-    if trials < 1 || trials > 1000 then bad (sprintf "--trials must be between 1 and 1000, got %d" trials)
+
+    if trials < 1 || trials > 1000 then
+        bad (sprintf "--trials must be between 1 and 1000, got %d" trials)
+
     let traceCount = Opt.int i "trace-points"
-    if traceCount < 2 then bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
+
+    if traceCount < 2 then
+        bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
+
     let lr = Opt.positiveOption i "lr"
     let normalize = Opt.flag i "normalize"
-    if normalize && i.Data.IsNone then bad "--normalize needs --data (generated inputs are already unit norm)"
+
+    if normalize && i.Data.IsNone then
+        bad "--normalize needs --data (generated inputs are already unit norm)"
+
     let seed = Opt.seed i
     // Refuse before the data is generated: Σ(X), the NTK at every step and their eigensolvers hold a few n×n
     // matrices; the passes hold n×k arrays; W (k×d) is copied at about log₂(steps) snapshots.
@@ -103,43 +165,66 @@ let setupOf (i: RunInput) : Setup =
         match i.Data with
         | Some d -> d.N, d.D
         | None -> Opt.int i "n", Opt.int i "d"
+
     if n >= 1 && dim >= 1 then
         let nf, df, kf = float n, float dim, float k
+
         ProblemSize.Require(
             sprintf "certify moderate with n = %d, d = %d and k = %d" n dim k,
             Array.max [| nf * nf; nf * kf; kf * df; nf * df |],
-            (if nf >= kf && nf >= df then "the n×n kernel" else "an n×k or k×d array"),
+            (if nf >= kf && nf >= df then
+                 "the n×n kernel"
+             else
+                 "an n×k or k×d array"),
             8.0 * nf * nf + 4.0 * nf * kf + 2.0 * nf * df + 24.0 * kf * df
         )
+
     let data, source =
         match i.Data with
         | Some given ->
             let d = Dataset.Create(given.X, given.Y)
-            let name = if String.IsNullOrEmpty i.DataSource then "given" else i.DataSource
-            if normalize then Dataset.Create(normalizeRows d.X, d.Y), name + " (rows normalized to unit norm)"
-            else d, name
+
+            let name =
+                if String.IsNullOrEmpty i.DataSource then
+                    "given"
+                else
+                    i.DataSource
+
+            if normalize then
+                Dataset.Create(normalizeRows d.X, d.Y), name + " (rows normalized to unit norm)"
+            else
+                d, name
         | None ->
-            if n < 1 then bad (sprintf "--n must be at least 1, got %d" n)
-            if dim < 1 then bad (sprintf "--d must be at least 1, got %d" dim)
+            if n < 1 then
+                bad (sprintf "--n must be at least 1, got %d" n)
+
+            if dim < 1 then
+                bad (sprintf "--d must be at least 1, got %d" dim)
+
             let x = DataGenerators.UnitSphereInputs(n, dim, seed)
+
             DataGenerators.RandomLabelDataset(x, seed),
             "generated: inputs uniform on the unit sphere (stream data/x), labels ±1 (stream data/y)"
+
     if int64 data.N * int64 k * int64 data.D > 200_000_000L then
         bad (sprintf "n·k·d = %d·%d·%d is too large for this check (at most 2e8)" data.N k data.D)
-    { Data = data
-      DataSource = source
-      K = k
-      Activation = act
-      Nu = nu
-      Optimizer = opt
-      Seed = seed
-      LearningRate = lr
-      MaxSteps = maxSteps
-      TargetReduction = targetReduction
-      Trials = trials
-      Normalized = normalize && i.Data.IsSome
-      MaxTracePoints = traceCount
-      Monitor = i.Monitor }
+
+    {
+        Data = data
+        DataSource = source
+        K = k
+        Activation = act
+        Nu = nu
+        Optimizer = opt
+        Seed = seed
+        LearningRate = lr
+        MaxSteps = maxSteps
+        TargetReduction = targetReduction
+        Trials = trials
+        Normalized = normalize && i.Data.IsSome
+        MaxTracePoints = traceCount
+        Monitor = i.Monitor
+    }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Quantities at one point W
@@ -147,28 +232,39 @@ let setupOf (i: RunInput) : Setup =
 
 /// What the checks need at one visited W: λ_min and λ_max of K = JJᵀ (exact), maxᵢ Kᵢᵢ = maxᵢ‖∇fᵢ‖², ‖r‖_∞.
 type PointQuantities =
-    { LambdaMin: float
-      LambdaMax: float
-      MaxDiagonal: float
-      ResidualInf: float }
+    {
+        LambdaMin: float
+        LambdaMax: float
+        MaxDiagonal: float
+        ResidualInf: float
+    }
 
 /// Exact quantities at W (the model's current parameters), via the closed-form Gram (P4.C1 fast path).
 let pointQuantities (model: Mlp) (d: Dataset) =
     let k = ShallowNtk.Gram(model, d.X)
     let ev = SymmetricEigen.Eigenvalues k
     let r = MlpDifferentiation.Residuals(model, d.X, d.Y)
-    { LambdaMin = ev[0]
-      LambdaMax = ev[ev.Length - 1]
-      MaxDiagonal = Seq.init d.N (fun i -> k[i, i]) |> Seq.max
-      ResidualInf = r |> Array.fold (fun m t -> max m (abs t)) 0.0 }
+
+    {
+        LambdaMin = ev[0]
+        LambdaMax = ev[ev.Length - 1]
+        MaxDiagonal = Seq.init d.N (fun i -> k[i, i]) |> Seq.max
+        ResidualInf = r |> Array.fold (fun m t -> max m (abs t)) 0.0
+    }
 
 /// Sampled estimate of ‖∇²L(θ)‖ (L = ½‖r‖²): power iteration on Hessian-vector products from a start vector drawn
 /// from stream "p4/beta-h/{label}". |Rayleigh quotient| ≤ ‖H‖, so this never overestimates.
 let hessianNormEstimate (model: Mlp) (d: Dataset) (theta: float[]) (seed: uint64) (label: string) =
     let m = model.Clone()
     m.SetParameters(ReadOnlySpan theta)
-    let apply = Func<ReadOnlySpan<float>, float[]>(fun v -> MlpDifferentiation.HessianVectorProduct(m, d.X, d.Y, LossNormalization.HalfSum, v))
-    let r = PowerIteration.LargestMagnitude(apply, m.ParameterCount, seed, "p4/beta-h/" + label, 300, 1e-9)
+
+    let apply =
+        Func<ReadOnlySpan<float>, float[]>(fun v ->
+            MlpDifferentiation.HessianVectorProduct(m, d.X, d.Y, LossNormalization.HalfSum, v))
+
+    let r =
+        PowerIteration.LargestMagnitude(apply, m.ParameterCount, seed, "p4/beta-h/" + label, 300, 1e-9)
+
     abs r.Eigenvalue
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -177,109 +273,138 @@ let hessianNormEstimate (model: Mlp) (d: Dataset) (theta: float[]) (seed: uint64
 
 /// One logged run: the trainer's trace with the point quantities at every record.
 type RunLog =
-    { Result: TrainResult
-      Steps: int64[]
-      Losses: float[]
-      GradNormSq: float[]
-      Distances: float[]
-      Points: PointQuantities[]
-      /// θ at record indices 0, 1, 2, 4, 8, … and the last (where β̂_H is estimated).
-      Snapshots: (int * float[]) list }
+    {
+        Result: TrainResult
+        Steps: int64[]
+        Losses: float[]
+        GradNormSq: float[]
+        Distances: float[]
+        Points: PointQuantities[]
+        /// θ at record indices 0, 1, 2, 4, 8, … and the last (where β̂_H is estimated).
+        Snapshots: (int * float[]) list
+    }
 
-let private runLogged (monitor: IRunMonitor) (optimizer: string) (model0: Mlp) (d: Dataset) (options: Func<float[], float> -> TrainerOptions) =
+let private runLogged
+    (monitor: IRunMonitor)
+    (optimizer: string)
+    (model0: Mlp)
+    (d: Dataset)
+    (options: Func<float[], float> -> TrainerOptions)
+    =
     let work = model0.Clone()
     let points = Collections.Generic.List<PointQuantities>()
     let snaps = Collections.Generic.List<int * float[]>()
+
     let probe =
         Func<float[], float>(fun theta ->
             let c = points.Count
-            if c = 0 || (c &&& (c - 1)) = 0 then snaps.Add((c, Array.copy theta))
+
+            if c = 0 || (c &&& (c - 1)) = 0 then
+                snaps.Add((c, Array.copy theta))
+
             work.SetParameters(ReadOnlySpan theta)
             let q = pointQuantities work d
             points.Add q
             q.LambdaMin)
+
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.HalfSum)
     let theta0 = model0.GetParameters()
-    let result = Trainers.Run(optimizer, objective, ReadOnlySpan theta0, (options probe).MonitoredBy monitor)
+
+    let result =
+        Trainers.Run(optimizer, objective, ReadOnlySpan theta0, (options probe).MonitoredBy monitor)
     // A run stopped by the budget or Ctrl-C is not a result: it ends the analysis.
-    if result.Status = TrainStatus.Cancelled then monitor.Cancellation.ThrowIfCancellationRequested()
+    if result.Status = TrainStatus.Cancelled then
+        monitor.Cancellation.ThrowIfCancellationRequested()
+
     let tr = result.Trace
+
     if tr.Count <> points.Count then
         invalidOp (sprintf "the trainer recorded %d points but probed %d" tr.Count points.Count)
+
     let last = tr.Count - 1
+
     let snapshots =
-        if snaps |> Seq.exists (fun (c, _) -> c = last) then List.ofSeq snaps
-        else List.ofSeq snaps @ [ last, Array.copy result.Parameters ]
-    { Result = result
-      Steps = tr.Records |> Seq.map (fun r -> r.Step) |> Seq.toArray
-      Losses = tr.Losses()
-      GradNormSq = tr.GradientNormsSquared()
-      Distances = tr.DistancesL2()
-      Points = points.ToArray()
-      Snapshots = snapshots }
+        if snaps |> Seq.exists (fun (c, _) -> c = last) then
+            List.ofSeq snaps
+        else
+            List.ofSeq snaps @ [ last, Array.copy result.Parameters ]
+
+    {
+        Result = result
+        Steps = tr.Records |> Seq.map (fun r -> r.Step) |> Seq.toArray
+        Losses = tr.Losses()
+        GradNormSq = tr.GradientNormsSquared()
+        Distances = tr.DistancesL2()
+        Points = points.ToArray()
+        Snapshots = snapshots
+    }
 
 /// Everything computed about one instance; the checks are functions of it.
 type Analysis =
-    { Setup: Setup
-      Model0: Mlp
-      N: int
-      /// max over rows of |‖xᵢ‖ − 1| (P4.C6).
-      RowNormDeviation: float
-      /// v is exactly half +ν/√k, half −ν/√k (P4.C6).
-      OutputLayerOk: bool
-      Kernel: InfiniteWidthKernelResult
-      SigmaLambdaMax: float
-      LambdaMinInputGram: float
-      MuPhi: float
-      /// μ_φ²·λ_min(XXᵀ) (P4.C7), NaN when rows are not unit norm.
-      MuPhiBound: float
-      Bounds: ShallowJacobianBoundsResult
-      /// α = σ_min(J(W₀)) (exact).
-      Alpha: float
-      /// λ_max(J(W₀)J(W₀)ᵀ) (exact).
-      K0LambdaMax: float
-      R0: float
-      L0: float
-      /// R = 4‖r₀‖/α.
-      Radius: float
-      /// α²/(L·‖r₀‖): the c of α² ≥ c·L‖r₀‖ must be at most this.
-      MetaRatio: float
-      /// ‖v‖_∞·B₂·‖X‖²: the residual-curvature coefficient of the certified Hessian bound.
-      HessianCurvature: float
-      /// β² + 2‖v‖_∞B₂‖X‖²‖r₀‖, the certified sup‖∇²L‖ of the derived form (theory/P4-moderate.md).
-      BetaHBall: float
-      /// max(0, α − L·R): certified lower bound on σ_min(J) over B(W₀, R).
-      AlphaBall: float
-      Eta: float
-      EtaChoice: string
-      BetaHat: float
-      Runs: RunLog list
-      /// Per-step observed ‖r_{τ+1}‖²/‖r_τ‖² (GD; index τ).
-      Ratios: float[]
-      QEstimated: float[]
-      QCertified: float[]
-      /// Certified β_H on the segment [W_τ, W_{τ+1}] (GD).
-      BetaHCertified: float[]
-      /// min over visited points of α̂² = λ_min(K).
-      AlphaHatSqMin: float
-      /// The logged steps, loss and envelope of the reported run (GD: the run; SGD: the mean over trials).
-      Steps: int64[]
-      Losses: float[]
-      GradNormSq: float[]
-      Distances: float[]
-      NtkLambda: float[]
-      Envelope: float[]
-      /// SGD: the factor q of the in-expectation bound E L_{τ+1} ≤ q·L_τ (NaN for GD).
-      QSgd: float
-      MaxDiagonal: float }
+    {
+        Setup: Setup
+        Model0: Mlp
+        N: int
+        /// max over rows of |‖xᵢ‖ − 1| (P4.C6).
+        RowNormDeviation: float
+        /// v is exactly half +ν/√k, half −ν/√k (P4.C6).
+        OutputLayerOk: bool
+        Kernel: InfiniteWidthKernelResult
+        SigmaLambdaMax: float
+        LambdaMinInputGram: float
+        MuPhi: float
+        /// μ_φ²·λ_min(XXᵀ) (P4.C7), NaN when rows are not unit norm.
+        MuPhiBound: float
+        Bounds: ShallowJacobianBoundsResult
+        /// α = σ_min(J(W₀)) (exact).
+        Alpha: float
+        /// λ_max(J(W₀)J(W₀)ᵀ) (exact).
+        K0LambdaMax: float
+        R0: float
+        L0: float
+        /// R = 4‖r₀‖/α.
+        Radius: float
+        /// α²/(L·‖r₀‖): the c of α² ≥ c·L‖r₀‖ must be at most this.
+        MetaRatio: float
+        /// ‖v‖_∞·B₂·‖X‖²: the residual-curvature coefficient of the certified Hessian bound.
+        HessianCurvature: float
+        /// β² + 2‖v‖_∞B₂‖X‖²‖r₀‖, the certified sup‖∇²L‖ of the derived form (theory/P4-moderate.md).
+        BetaHBall: float
+        /// max(0, α − L·R): certified lower bound on σ_min(J) over B(W₀, R).
+        AlphaBall: float
+        Eta: float
+        EtaChoice: string
+        BetaHat: float
+        Runs: RunLog list
+        /// Per-step observed ‖r_{τ+1}‖²/‖r_τ‖² (GD; index τ).
+        Ratios: float[]
+        QEstimated: float[]
+        QCertified: float[]
+        /// Certified β_H on the segment [W_τ, W_{τ+1}] (GD).
+        BetaHCertified: float[]
+        /// min over visited points of α̂² = λ_min(K).
+        AlphaHatSqMin: float
+        /// The logged steps, loss and envelope of the reported run (GD: the run; SGD: the mean over trials).
+        Steps: int64[]
+        Losses: float[]
+        GradNormSq: float[]
+        Distances: float[]
+        NtkLambda: float[]
+        Envelope: float[]
+        /// SGD: the factor q of the in-expectation bound E L_{τ+1} ≤ q·L_τ (NaN for GD).
+        QSgd: float
+        MaxDiagonal: float
+    }
 
 let private isGd (s: Setup) = s.Optimizer = "gd"
 
 /// The default step: 1/β² for GD (the meta-theorem's η ≤ 1/β², at its limit), 1/(nβ²) for SGD with one sample per
 /// step (the engine scales the sample's gradient by n, so the expected step is η∇L and the sampled one n times larger).
 let defaultStep (s: Setup) (beta: float) =
-    if isGd s then 1.0 / (beta * beta), "1/β² (meta-theorem limit)"
-    else 1.0 / (float s.Data.N * beta * beta), "1/(nβ²) (one sample per step)"
+    if isGd s then
+        1.0 / (beta * beta), "1/β² (meta-theorem limit)"
+    else
+        1.0 / (float s.Data.N * beta * beta), "1/(nβ²) (one sample per step)"
 
 /// Builds the P4 initialization, trains, and computes every quantity the checks use.
 let analyze (s: Setup) : Analysis =
@@ -291,71 +416,116 @@ let analyze (s: Setup) : Analysis =
     let model0 = Initializers.P4TwoLayer(d.D, s.K, s.Activation, s.Nu, s.Seed)
     let v = model0.Layers[1].Weight.Data
     let e = s.Nu / sqrt (float s.K)
-    let outputOk = v |> Array.mapi (fun j t -> t = (if j < s.K / 2 then e else -e)) |> Array.forall id
+
+    let outputOk =
+        v
+        |> Array.mapi (fun j t -> t = (if j < s.K / 2 then e else -e))
+        |> Array.forall id
+
     let rowDev =
         Seq.init n (fun i ->
             let mutable q = 0.0
+
             for j in 0 .. d.D - 1 do
                 q <- q + x[i, j] * x[i, j]
+
             abs (sqrt q - 1.0))
         |> Seq.max
+
     let unitRows = rowDev <= InfiniteWidthKernel.UnitNorm.Absolute
     let kern = InfiniteWidthKernel.Evaluate(x, s.Activation)
     let sigmaEv = SymmetricEigen.Eigenvalues kern.Sigma
     let lamXX = (SymmetricEigen.Eigenvalues(Blas.Gram x))[0]
     let mu = InfiniteWidthKernel.MuPhi s.Activation
-    let muBound = if unitRows then InfiniteWidthKernel.MuPhiLowerBound(x, s.Activation) else nan
+
+    let muBound =
+        if unitRows then
+            InfiniteWidthKernel.MuPhiLowerBound(x, s.Activation)
+        else
+            nan
     // A huge ν (or data) overflows J Jᵀ at W₀; the eigensolvers below would then fail on a non-finite matrix.
     if not (ShallowNtk.Gram(model0, x).IsFinite()) then
         bad (sprintf "the NTK J Jᵀ at W₀ overflows float64: --nu %s or the data is too large; rescale them" (r17 s.Nu))
+
     RunMonitor.ThrowIfStopped m
     m.Phase "P4.C1/C3/C4: Jacobian bounds at W₀"
     let jb = ShallowJacobianBounds.Compute(model0, x)
     let p0 = pointQuantities model0 d
     let alpha = jb.SigmaMin
-    let r0 = sqrt (2.0 * MlpDifferentiation.Loss(model0, x, d.Y, LossNormalization.HalfSum))
+
+    let r0 =
+        sqrt (2.0 * MlpDifferentiation.Loss(model0, x, d.Y, LossNormalization.HalfSum))
+
     let l0 = 0.5 * r0 * r0
+
     if not (Double.IsFinite l0) then
-        bad (sprintf "L(W₀) = %g overflows float64: the targets, the data or --nu %s are too large; rescale them" l0 (r17 s.Nu))
+        bad (
+            sprintf
+                "L(W₀) = %g overflows float64: the targets, the data or --nu %s are too large; rescale them"
+                l0
+                (r17 s.Nu)
+        )
     // The trainers stop at step 0 on a non-finite ‖∇L(W₀)‖², before any point is probed.
     let g0 = Array.zeroCreate<float> model0.ParameterCount
-    MlpObjective(model0, x, d.Y, LossNormalization.HalfSum).ValueAndGradient(ReadOnlySpan(model0.GetParameters()), Span g0) |> ignore
+
+    MlpObjective(model0, x, d.Y, LossNormalization.HalfSum)
+        .ValueAndGradient(ReadOnlySpan(model0.GetParameters()), Span g0)
+    |> ignore
+
     if not (Double.IsFinite(g0 |> Array.sumBy (fun g -> g * g))) then
-        bad (sprintf "‖∇L(W₀)‖² overflows float64: --nu %s, the targets or the data are too large; rescale them" (r17 s.Nu))
+        bad (
+            sprintf
+                "‖∇L(W₀)‖² overflows float64: --nu %s, the targets or the data are too large; rescale them"
+                (r17 s.Nu)
+        )
+
     let radius = if alpha > 0.0 then 4.0 * r0 / alpha else infinity
     let vInf = e
     let curv = vInf * jb.SecondDerivativeSup * jb.XNorm * jb.XNorm
     let beta = jb.Beta
     let betaHBall = beta * beta + 2.0 * curv * r0
+
     let eta, etaChoice =
         match s.LearningRate with
         | Some eta -> eta, "given"
         | None -> defaultStep s beta
+
     let target = if isGd s then s.TargetReduction * l0 else 0.0
     RunMonitor.ThrowIfStopped m
+
     let runs =
         if isGd s then
             m.Phase "training (gd) with the NTK spectrum at every step"
-            [ runLogged m "gd" model0 d (fun probe -> TrainerOptions(LearningRate = eta, Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe)) ]
+
+            [
+                runLogged m "gd" model0 d (fun probe ->
+                    TrainerOptions(
+                        LearningRate = eta,
+                        Steps = s.MaxSteps,
+                        TargetLoss = target,
+                        LogEvery = 1L,
+                        LambdaMinProbe = probe
+                    ))
+            ]
         else
-            [ for t in 0 .. s.Trials - 1 ->
-                  let trialSeed = RandomStreams.For(s.Seed, sprintf "p4/sgd-trial/%d" t).NextUInt64()
-                  m.Phase(sprintf "training (sgd), trial %d of %d" (t + 1) s.Trials)
-                  runLogged
-                      m
-                      "sgd"
-                      model0
-                      d
-                      (fun probe ->
-                          TrainerOptions(
-                              LearningRate = eta,
-                              Steps = s.MaxSteps,
-                              BatchSize = 1,
-                              Seed = trialSeed,
-                              LogEvery = int64 n,
-                              LambdaMinProbe = probe
-                          )) ]
+            [
+                for t in 0 .. s.Trials - 1 ->
+                    let trialSeed = RandomStreams.For(s.Seed, sprintf "p4/sgd-trial/%d" t).NextUInt64()
+                    m.Phase(sprintf "training (sgd), trial %d of %d" (t + 1) s.Trials)
+
+                    runLogged m "sgd" model0 d (fun probe ->
+                        TrainerOptions(
+                            LearningRate = eta,
+                            Steps = s.MaxSteps,
+                            BatchSize = 1,
+                            Seed = trialSeed,
+                            LogEvery = int64 n,
+                            LambdaMinProbe = probe
+                        ))
+            ]
+
     m.Phase "β̂_H along the run (power iteration on Hessian-vector products)"
+
     let betaHat =
         runs
         |> List.mapi (fun t run ->
@@ -364,84 +534,131 @@ let analyze (s: Setup) : Analysis =
             |> List.map (fun (c, theta) -> hessianNormEstimate model0 d theta s.Seed (sprintf "%d/%d" t c)))
         |> List.concat
         |> List.max
+
     let alphaHatSqMin =
-        runs |> List.collect (fun r -> r.Points |> Array.map (fun p -> max p.LambdaMin 0.0) |> Array.toList) |> List.min
-    let maxDiag = runs |> List.collect (fun r -> r.Points |> Array.map (fun p -> p.MaxDiagonal) |> Array.toList) |> List.max
+        runs
+        |> List.collect (fun r -> r.Points |> Array.map (fun p -> max p.LambdaMin 0.0) |> Array.toList)
+        |> List.min
+
+    let maxDiag =
+        runs
+        |> List.collect (fun r -> r.Points |> Array.map (fun p -> p.MaxDiagonal) |> Array.toList)
+        |> List.max
+
     let lead = List.head runs
+
     let ratios, qEst, qCert, betaHCert =
         if isGd s then
             let m = lead.Losses.Length - 1
-            let ratios = Array.init m (fun t -> if lead.Losses[t] > 0.0 then lead.Losses[t + 1] / lead.Losses[t] else nan)
+
+            let ratios =
+                Array.init m (fun t ->
+                    if lead.Losses[t] > 0.0 then
+                        lead.Losses[t + 1] / lead.Losses[t]
+                    else
+                        nan)
+
             let q (betaH: float) (a2: float) =
-                if Double.IsFinite betaH && eta * betaH <= 2.0 then 1.0 - 2.0 * eta * a2 * (1.0 - eta * betaH / 2.0)
-                else nan
+                if Double.IsFinite betaH && eta * betaH <= 2.0 then
+                    1.0 - 2.0 * eta * a2 * (1.0 - eta * betaH / 2.0)
+                else
+                    nan
+
             let a2 t = max lead.Points[t].LambdaMin 0.0
+
             let bh =
                 Array.init m (fun t ->
                     let step = eta * sqrt lead.GradNormSq[t]
                     beta * beta + curv * (lead.Points[t].ResidualInf + beta * step))
+
             ratios, Array.init m (fun t -> q betaHat (a2 t)), Array.init m (fun t -> q bh[t] (a2 t)), bh
         else
             [||], [||], [||], [||]
+
     let qSgd =
-        if isGd s then nan
-        else 1.0 - 2.0 * eta * alphaHatSqMin + eta * eta * betaHat * float n * maxDiag
+        if isGd s then
+            nan
+        else
+            1.0 - 2.0 * eta * alphaHatSqMin + eta * eta * betaHat * float n * maxDiag
+
     let steps, losses, grads, dists, ntk, envelope =
         if isGd s then
             // Envelope: L₀·Π_{s<τ} q_s with the certified per-step factors (smooth φ) or the estimated ones (relu).
             let qs = if Activations.IsSmooth s.Activation then qCert else qEst
             let env = Array.zeroCreate lead.Losses.Length
             env[0] <- l0
+
             for t in 1 .. env.Length - 1 do
-                env[t] <- (if Double.IsNaN qs[t - 1] then nan else env[t - 1] * qs[t - 1])
-            lead.Steps, lead.Losses, lead.GradNormSq, lead.Distances, lead.Points |> Array.map (fun p -> p.LambdaMin), env
+                env[t] <-
+                    (if Double.IsNaN qs[t - 1] then
+                         nan
+                     else
+                         env[t - 1] * qs[t - 1])
+
+            lead.Steps,
+            lead.Losses,
+            lead.GradNormSq,
+            lead.Distances,
+            lead.Points |> Array.map (fun p -> p.LambdaMin),
+            env
         else
             let m = runs |> List.map (fun r -> r.Losses.Length) |> List.min
-            let mean (f: RunLog -> float[]) = Array.init m (fun t -> runs |> List.averageBy (fun r -> (f r)[t]))
+
+            let mean (f: RunLog -> float[]) =
+                Array.init m (fun t -> runs |> List.averageBy (fun r -> (f r)[t]))
+
             let st = lead.Steps[0 .. m - 1]
+
             st,
             mean (fun r -> r.Losses),
             mean (fun r -> r.GradNormSq),
             mean (fun r -> r.Distances),
             mean (fun r -> r.Points |> Array.map (fun p -> p.LambdaMin)),
             st |> Array.map (fun k -> l0 * Math.Pow(qSgd, float k))
-    { Setup = s
-      Model0 = model0
-      N = n
-      RowNormDeviation = rowDev
-      OutputLayerOk = outputOk
-      Kernel = kern
-      SigmaLambdaMax = sigmaEv[sigmaEv.Length - 1]
-      LambdaMinInputGram = lamXX
-      MuPhi = mu
-      MuPhiBound = muBound
-      Bounds = jb
-      Alpha = alpha
-      K0LambdaMax = p0.LambdaMax
-      R0 = r0
-      L0 = l0
-      Radius = radius
-      MetaRatio = alpha * alpha / (jb.Lipschitz * r0)
-      HessianCurvature = curv
-      BetaHBall = betaHBall
-      AlphaBall = (if Double.IsFinite jb.Lipschitz then max 0.0 (alpha - jb.Lipschitz * radius) else 0.0)
-      Eta = eta
-      EtaChoice = etaChoice
-      BetaHat = betaHat
-      Runs = runs
-      Ratios = ratios
-      QEstimated = qEst
-      QCertified = qCert
-      BetaHCertified = betaHCert
-      AlphaHatSqMin = alphaHatSqMin
-      Steps = steps
-      Losses = losses
-      GradNormSq = grads
-      Distances = dists
-      NtkLambda = ntk
-      Envelope = envelope
-      QSgd = qSgd
-      MaxDiagonal = maxDiag }
+
+    {
+        Setup = s
+        Model0 = model0
+        N = n
+        RowNormDeviation = rowDev
+        OutputLayerOk = outputOk
+        Kernel = kern
+        SigmaLambdaMax = sigmaEv[sigmaEv.Length - 1]
+        LambdaMinInputGram = lamXX
+        MuPhi = mu
+        MuPhiBound = muBound
+        Bounds = jb
+        Alpha = alpha
+        K0LambdaMax = p0.LambdaMax
+        R0 = r0
+        L0 = l0
+        Radius = radius
+        MetaRatio = alpha * alpha / (jb.Lipschitz * r0)
+        HessianCurvature = curv
+        BetaHBall = betaHBall
+        AlphaBall =
+            (if Double.IsFinite jb.Lipschitz then
+                 max 0.0 (alpha - jb.Lipschitz * radius)
+             else
+                 0.0)
+        Eta = eta
+        EtaChoice = etaChoice
+        BetaHat = betaHat
+        Runs = runs
+        Ratios = ratios
+        QEstimated = qEst
+        QCertified = qCert
+        BetaHCertified = betaHCert
+        AlphaHatSqMin = alphaHatSqMin
+        Steps = steps
+        Losses = losses
+        GradNormSq = grads
+        Distances = dists
+        NtkLambda = ntk
+        Envelope = envelope
+        QSgd = qSgd
+        MaxDiagonal = maxDiag
+    }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The checks, each citing its ID in theory/P4-moderate.md
@@ -449,123 +666,189 @@ let analyze (s: Setup) : Analysis =
 
 let private outcome value threshold status verdict =
     Some
-        { Value = value
-          Threshold = threshold
-          Status = status
-          Verdict = verdict }
+        {
+            Value = value
+            Threshold = threshold
+            Status = status
+            Verdict = verdict
+        }
 
 /// P4.C1: α = σ_min(J(W₀)) > 0 (numerically: λ_min(JJᵀ) above 1e-12·λ_max). Exact.
 let c1 =
-    { ConditionCheck.Id = "P4.C1"
-      Statement = "α = σ_min(J(W₀)) > 0, JJᵀ = [φ′(XWᵀ)diag(v∘v)φ′(WXᵀ)] ⊙ XXᵀ (numerically: λ_min(JJᵀ) > 1e-12·λ_max)"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let thr = sqrt (Tolerances.numericallyZeroRatio * max a.K0LambdaMax 0.0)
-            let v =
-                if a.Alpha > thr then Verdict.Holds(a.Alpha - thr)
-                elif a.N > a.Setup.K * a.Setup.Data.D then
-                    Verdict.Fails(sprintf "n = %d > kd = %d: J has more rows than columns, so σ_min(J) = 0" a.N (a.Setup.K * a.Setup.Data.D))
-                else Verdict.Fails(sprintf "σ_min(J(W₀)) = %g is numerically zero" a.Alpha)
-            outcome a.Alpha thr NumberStatus.Exact v }
+    {
+        ConditionCheck.Id = "P4.C1"
+        Statement =
+            "α = σ_min(J(W₀)) > 0, JJᵀ = [φ′(XWᵀ)diag(v∘v)φ′(WXᵀ)] ⊙ XXᵀ (numerically: λ_min(JJᵀ) > 1e-12·λ_max)"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let thr = sqrt (Tolerances.numericallyZeroRatio * max a.K0LambdaMax 0.0)
+
+                let v =
+                    if a.Alpha > thr then
+                        Verdict.Holds(a.Alpha - thr)
+                    elif a.N > a.Setup.K * a.Setup.Data.D then
+                        Verdict.Fails(
+                            sprintf
+                                "n = %d > kd = %d: J has more rows than columns, so σ_min(J) = 0"
+                                a.N
+                                (a.Setup.K * a.Setup.Data.D)
+                        )
+                    else
+                        Verdict.Fails(sprintf "σ_min(J(W₀)) = %g is numerically zero" a.Alpha)
+
+                outcome a.Alpha thr NumberStatus.Exact v
+    }
 
 /// Σ(X) by 2-D quadrature: λ(X) and its error bound (the difference of two quadrature orders) are estimates.
-let private byQuadrature (a: Analysis) = a.Kernel.Status <> InfiniteWidthKernel.ClosedFormStatus
+let private byQuadrature (a: Analysis) =
+    a.Kernel.Status <> InfiniteWidthKernel.ClosedFormStatus
 
 /// P4.C2 (closed-form Σ): λ(X) = λ_min(Σ(X)) > 0, decided when λ(X) exceeds its round-off bound. Exact.
 let c2 =
-    { ConditionCheck.Id = "P4.C2"
-      Statement = "λ(X) = λ_min(Σ(X)) > 0, Σ(X) = E_w[φ′(Xw)φ′(Xw)ᵀ] ⊙ XXᵀ in closed form; holds only when λ(X) exceeds its error bound"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            if byQuadrature a then
-                None
-            else
-                let k = a.Kernel
-                let err = k.LambdaMinErrorBound
-                let v =
-                    if k.LambdaMin <= Tolerances.numericallyZeroRatio * max a.SigmaLambdaMax 0.0 then
-                        Verdict.Fails(sprintf "λ(X) = %g is numerically zero (λ_max(Σ) = %g)" k.LambdaMin a.SigmaLambdaMax)
-                    elif k.LambdaMin > err then Verdict.Holds(k.LambdaMin - err)
-                    else Verdict.Inconclusive(sprintf "λ(X) = %g does not exceed its error bound %g (%s)" k.LambdaMin err k.Status)
-                outcome k.LambdaMin err NumberStatus.Exact v }
+    {
+        ConditionCheck.Id = "P4.C2"
+        Statement =
+            "λ(X) = λ_min(Σ(X)) > 0, Σ(X) = E_w[φ′(Xw)φ′(Xw)ᵀ] ⊙ XXᵀ in closed form; holds only when λ(X) exceeds its error bound"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                if byQuadrature a then
+                    None
+                else
+                    let k = a.Kernel
+                    let err = k.LambdaMinErrorBound
+
+                    let v =
+                        if k.LambdaMin <= Tolerances.numericallyZeroRatio * max a.SigmaLambdaMax 0.0 then
+                            Verdict.Fails(
+                                sprintf "λ(X) = %g is numerically zero (λ_max(Σ) = %g)" k.LambdaMin a.SigmaLambdaMax
+                            )
+                        elif k.LambdaMin > err then
+                            Verdict.Holds(k.LambdaMin - err)
+                        else
+                            Verdict.Inconclusive(
+                                sprintf "λ(X) = %g does not exceed its error bound %g (%s)" k.LambdaMin err k.Status
+                            )
+
+                    outcome k.LambdaMin err NumberStatus.Exact v
+    }
 
 /// P4.C2 (Σ by quadrature): the same question on a quadrature λ(X) against an estimated error. The estimate can make
 /// the verdict inconclusive (λ(X) numerically zero), never establish it; the meta-theorem's σ_min(J(W₀)) > 0 is
 /// decided exactly by P4.C1, so nothing it promises rests on this premise.
 let c2Quadrature =
-    { ConditionCheck.Id = "P4.C2"
-      Statement = "λ(X) = λ_min(Σ(X)) > 0 with Σ(X) by 2-D quadrature: value λ(X), threshold its estimated quadrature error (an estimate: never certified)"
-      Role = ConditionRole.Premise
-      Evaluate =
-        fun a ->
-            if not (byQuadrature a) then
-                None
-            else
-                let k = a.Kernel
-                let err = k.LambdaMinErrorBound
-                let v =
-                    if not (k.LambdaMin > Tolerances.numericallyZeroRatio * max a.SigmaLambdaMax 0.0) then
-                        Verdict.Fails(sprintf "the quadrature λ(X) = %g is numerically zero (λ_max(Σ) = %g)" k.LambdaMin a.SigmaLambdaMax)
-                    elif k.LambdaMin > err then
-                        Verdict.Inconclusive(sprintf "λ(X) = %g exceeds its estimated quadrature error %g; both are estimates, so not certified" k.LambdaMin err)
-                    else Verdict.Inconclusive(sprintf "λ(X) = %g does not exceed its estimated error %g (%s)" k.LambdaMin err k.Status)
-                outcome k.LambdaMin err NumberStatus.Estimated v }
+    {
+        ConditionCheck.Id = "P4.C2"
+        Statement =
+            "λ(X) = λ_min(Σ(X)) > 0 with Σ(X) by 2-D quadrature: value λ(X), threshold its estimated quadrature error (an estimate: never certified)"
+        Role = ConditionRole.Premise
+        Evaluate =
+            fun a ->
+                if not (byQuadrature a) then
+                    None
+                else
+                    let k = a.Kernel
+                    let err = k.LambdaMinErrorBound
+
+                    let v =
+                        if not (k.LambdaMin > Tolerances.numericallyZeroRatio * max a.SigmaLambdaMax 0.0) then
+                            Verdict.Fails(
+                                sprintf
+                                    "the quadrature λ(X) = %g is numerically zero (λ_max(Σ) = %g)"
+                                    k.LambdaMin
+                                    a.SigmaLambdaMax
+                            )
+                        elif k.LambdaMin > err then
+                            Verdict.Inconclusive(
+                                sprintf
+                                    "λ(X) = %g exceeds its estimated quadrature error %g; both are estimates, so not certified"
+                                    k.LambdaMin
+                                    err
+                            )
+                        else
+                            Verdict.Inconclusive(
+                                sprintf "λ(X) = %g does not exceed its estimated error %g (%s)" k.LambdaMin err k.Status
+                            )
+
+                    outcome k.LambdaMin err NumberStatus.Estimated v
+    }
 
 /// P4.C3: B₁ = sup|φ′| and B₂ = sup|φ″| finite (smooth case). Exact per activation; relu has B₂ = +∞.
 let c3 =
-    { ConditionCheck.Id = "P4.C3"
-      Statement = "activation bounds |φ′| ≤ B₁, |φ″| ≤ B₂ with B = max(B₁, B₂) < ∞ (smooth case)"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let b1 = a.Bounds.DerivativeSup
-            let b2 = a.Bounds.SecondDerivativeSup
-            let b = max b1 b2
-            let v =
-                if Double.IsFinite b then Verdict.Holds 0.0
-                else
-                    Verdict.Fails(
-                        sprintf
-                            "%s: φ″ is unbounded (φ′ jumps), so the smooth-case theorem does not apply; the ReLU variant's overparameterization is a [gap]"
-                            (Activations.Name a.Setup.Activation)
-                    )
-            outcome b infinity NumberStatus.Exact v }
+    {
+        ConditionCheck.Id = "P4.C3"
+        Statement = "activation bounds |φ′| ≤ B₁, |φ″| ≤ B₂ with B = max(B₁, B₂) < ∞ (smooth case)"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let b1 = a.Bounds.DerivativeSup
+                let b2 = a.Bounds.SecondDerivativeSup
+                let b = max b1 b2
+
+                let v =
+                    if Double.IsFinite b then
+                        Verdict.Holds 0.0
+                    else
+                        Verdict.Fails(
+                            sprintf
+                                "%s: φ″ is unbounded (φ′ jumps), so the smooth-case theorem does not apply; the ReLU variant's overparameterization is a [gap]"
+                                (Activations.Name a.Setup.Activation)
+                        )
+
+                outcome b infinity NumberStatus.Exact v
+    }
 
 /// P4.C4 (computable part): η ≤ 1/β², β = B₁‖v‖₂‖X‖ a certified bound on ‖J‖ everywhere.
 let c4Step =
-    { ConditionCheck.Id = "P4.C4"
-      Statement = "meta-theorem step size: η ≤ 1/β², β = B₁·‖v‖₂·‖X‖ ≥ sup_W ‖J(W)‖ (certified)"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let lim = 1.0 / (a.Bounds.Beta * a.Bounds.Beta)
-            let v =
-                if a.Eta <= lim then Verdict.Holds(lim - a.Eta)
-                else Verdict.Fails(sprintf "η = %g exceeds 1/β² = %g" a.Eta lim)
-            outcome lim a.Eta NumberStatus.Certified v }
+    {
+        ConditionCheck.Id = "P4.C4"
+        Statement = "meta-theorem step size: η ≤ 1/β², β = B₁·‖v‖₂·‖X‖ ≥ sup_W ‖J(W)‖ (certified)"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let lim = 1.0 / (a.Bounds.Beta * a.Bounds.Beta)
+
+                let v =
+                    if a.Eta <= lim then
+                        Verdict.Holds(lim - a.Eta)
+                    else
+                        Verdict.Fails(sprintf "η = %g exceeds 1/β² = %g" a.Eta lim)
+
+                outcome lim a.Eta NumberStatus.Certified v
+    }
 
 /// P4.C4 (c-dependent part): α² ≥ c·L·‖r₀‖ with c unspecified, reported as the ratio α²/(L‖r₀‖). Measurement.
 let c4Ratio =
-    { ConditionCheck.Id = "P4.C4"
-      Statement = "meta-theorem on B(W₀, R), R = 4‖r₀‖/α: α² ≥ c·L·‖r₀‖ with c unspecified; value α², threshold L·‖r₀‖ (L certified)"
-      Role = ConditionRole.Measurement
-      Evaluate =
-        fun a ->
-            let lip = a.Bounds.Lipschitz
-            let v =
-                if not (Double.IsFinite lip) then
-                    Verdict.Inconclusive "J is not Lipschitz for this activation (L = ∞), so no c makes the condition hold"
-                else
-                    let derived = a.MetaRatio >= 8.0 && a.Eta * a.BetaHBall <= 1.0
-                    let why =
-                        sprintf
-                            "c is unspecified: α² ≥ c·L‖r₀‖ holds for every c ≤ %g; the derived form (c = 8 with η·β_H ≤ 1, theory/P4-moderate.md) %s"
-                            a.MetaRatio
-                            (if derived then "holds" else "does not hold")
-                    if derived then Verdict.Holds(a.MetaRatio - 8.0) else Verdict.Inconclusive why
-            outcome (a.Alpha * a.Alpha) (lip * a.R0) NumberStatus.Certified v }
+    {
+        ConditionCheck.Id = "P4.C4"
+        Statement =
+            "meta-theorem on B(W₀, R), R = 4‖r₀‖/α: α² ≥ c·L·‖r₀‖ with c unspecified; value α², threshold L·‖r₀‖ (L certified)"
+        Role = ConditionRole.Measurement
+        Evaluate =
+            fun a ->
+                let lip = a.Bounds.Lipschitz
+
+                let v =
+                    if not (Double.IsFinite lip) then
+                        Verdict.Inconclusive
+                            "J is not Lipschitz for this activation (L = ∞), so no c makes the condition hold"
+                    else
+                        let derived = a.MetaRatio >= 8.0 && a.Eta * a.BetaHBall <= 1.0
+
+                        let why =
+                            sprintf
+                                "c is unspecified: α² ≥ c·L‖r₀‖ holds for every c ≤ %g; the derived form (c = 8 with η·β_H ≤ 1, theory/P4-moderate.md) %s"
+                                a.MetaRatio
+                                (if derived then "holds" else "does not hold")
+
+                        if derived then
+                            Verdict.Holds(a.MetaRatio - 8.0)
+                        else
+                            Verdict.Inconclusive why
+
+                outcome (a.Alpha * a.Alpha) (lip * a.R0) NumberStatus.Certified v
+    }
 
 /// P4.C5's two sides: √(kd) and B·κ(X)·n, B = max(B₁, B₂) (B₁ alone where B₂ is unbounded, as for relu).
 let c5Sides (a: Analysis) =
@@ -575,133 +858,223 @@ let c5Sides (a: Analysis) =
 
 /// P4.C5: √(kd) vs B·κ(X)·n, reported as a ratio (scaling only; constant unspecified). Measurement.
 let c5 =
-    { ConditionCheck.Id = "P4.C5"
-      Statement = "overparameterization √(kd) ≳ B·κ(X)·n (constant unspecified): value √(kd), threshold B·κ(X)·n"
-      Role = ConditionRole.Measurement
-      Evaluate =
-        fun a ->
-            let value, thr = c5Sides a
-            let ratio = value / thr
-            // κ(X) = √(d/n)‖X‖/λ(X) is only as good as λ(X): an estimate when Σ(X) comes from quadrature.
-            let status = if byQuadrature a then NumberStatus.Estimated else NumberStatus.Exact
-            outcome value thr status (Verdict.Inconclusive(sprintf "scaling only: √(kd) ≥ c·B·κ(X)·n holds for every c ≤ %g" ratio)) }
+    {
+        ConditionCheck.Id = "P4.C5"
+        Statement = "overparameterization √(kd) ≳ B·κ(X)·n (constant unspecified): value √(kd), threshold B·κ(X)·n"
+        Role = ConditionRole.Measurement
+        Evaluate =
+            fun a ->
+                let value, thr = c5Sides a
+                let ratio = value / thr
+                // κ(X) = √(d/n)‖X‖/λ(X) is only as good as λ(X): an estimate when Σ(X) comes from quadrature.
+                let status =
+                    if byQuadrature a then
+                        NumberStatus.Estimated
+                    else
+                        NumberStatus.Exact
+
+                outcome
+                    value
+                    thr
+                    status
+                    (Verdict.Inconclusive(sprintf "scaling only: √(kd) ≥ c·B·κ(X)·n holds for every c ≤ %g" ratio))
+    }
 
 /// P4.C6: unit-norm rows and the ±ν/√k output layer. Exact.
 let c6 =
-    { ConditionCheck.Id = "P4.C6"
-      Statement = "instance shape: ‖xᵢ‖ = 1 (value max|‖xᵢ‖ − 1| ≤ 1e-10) and v half +ν/√k, half −ν/√k, frozen"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            let thr = InfiniteWidthKernel.UnitNorm.Absolute
-            let v =
-                if not a.OutputLayerOk then Verdict.Fails "the output layer is not half +ν/√k, half −ν/√k"
-                elif a.RowNormDeviation <= thr then Verdict.Holds(thr - a.RowNormDeviation)
-                else Verdict.Fails(sprintf "rows are not unit norm (max|‖xᵢ‖ − 1| = %g); pass --normalize to scale them" a.RowNormDeviation)
-            outcome a.RowNormDeviation thr NumberStatus.Exact v }
+    {
+        ConditionCheck.Id = "P4.C6"
+        Statement = "instance shape: ‖xᵢ‖ = 1 (value max|‖xᵢ‖ − 1| ≤ 1e-10) and v half +ν/√k, half −ν/√k, frozen"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                let thr = InfiniteWidthKernel.UnitNorm.Absolute
+
+                let v =
+                    if not a.OutputLayerOk then
+                        Verdict.Fails "the output layer is not half +ν/√k, half −ν/√k"
+                    elif a.RowNormDeviation <= thr then
+                        Verdict.Holds(thr - a.RowNormDeviation)
+                    else
+                        Verdict.Fails(
+                            sprintf
+                                "rows are not unit norm (max|‖xᵢ‖ − 1| = %g); pass --normalize to scale them"
+                                a.RowNormDeviation
+                        )
+
+                outcome a.RowNormDeviation thr NumberStatus.Exact v
+    }
 
 /// P4.C7 (closed-form Σ): λ(X) (plus its error bound) ≥ μ_φ²·λ_min(XXᵀ), a certified lower bound for unit-norm rows.
 let c7 =
-    { ConditionCheck.Id = "P4.C7"
-      Statement = "λ(X) ≥ μ_φ²·λ_min(XXᵀ) (certified for unit-norm rows; useful when d ≥ n): value λ(X) + error bound, threshold μ_φ²λ_min(XXᵀ)"
-      Role = ConditionRole.Hypothesis
-      Evaluate =
-        fun a ->
-            if Double.IsNaN a.MuPhiBound || byQuadrature a then
-                None
-            else
-                let value = a.Kernel.LambdaMin + a.Kernel.LambdaMinErrorBound
-                let v =
-                    if Tolerances.roundOff.AcceptsAtLeast(a.MuPhiBound, value) then Verdict.Holds(value - a.MuPhiBound)
-                    else Verdict.Fails(sprintf "λ(X) = %g is below the certified bound %g: the kernel is wrong" a.Kernel.LambdaMin a.MuPhiBound)
-                outcome value a.MuPhiBound NumberStatus.Certified v }
+    {
+        ConditionCheck.Id = "P4.C7"
+        Statement =
+            "λ(X) ≥ μ_φ²·λ_min(XXᵀ) (certified for unit-norm rows; useful when d ≥ n): value λ(X) + error bound, threshold μ_φ²λ_min(XXᵀ)"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                if Double.IsNaN a.MuPhiBound || byQuadrature a then
+                    None
+                else
+                    let value = a.Kernel.LambdaMin + a.Kernel.LambdaMinErrorBound
+
+                    let v =
+                        if Tolerances.roundOff.AcceptsAtLeast(a.MuPhiBound, value) then
+                            Verdict.Holds(value - a.MuPhiBound)
+                        else
+                            Verdict.Fails(
+                                sprintf
+                                    "λ(X) = %g is below the certified bound %g: the kernel is wrong"
+                                    a.Kernel.LambdaMin
+                                    a.MuPhiBound
+                            )
+
+                    outcome value a.MuPhiBound NumberStatus.Certified v
+    }
 
 /// P4.C7 (Σ by quadrature): the quadrature λ(X) plus its estimated error against the certified μ_φ²·λ_min(XXᵀ). The
 /// value is an estimate, so agreement certifies nothing; falling below the certified bound refutes the quadrature
 /// and makes the verdict inconclusive.
 let c7Quadrature =
-    { ConditionCheck.Id = "P4.C7"
-      Statement = "consistency of the quadrature λ(X) with the certified λ(X) ≥ μ_φ²·λ_min(XXᵀ) (unit-norm rows): value λ(X) + estimated error (estimated), threshold μ_φ²λ_min(XXᵀ)"
-      Role = ConditionRole.Premise
-      Evaluate =
-        fun a ->
-            if Double.IsNaN a.MuPhiBound || not (byQuadrature a) then
-                None
-            else
-                let value = a.Kernel.LambdaMin + a.Kernel.LambdaMinErrorBound
-                let v =
-                    if Tolerances.roundOff.AcceptsAtLeast(a.MuPhiBound, value) then
-                        Verdict.Inconclusive(sprintf "the quadrature estimate %g is consistent with the certified bound %g; an estimate, so not certified" value a.MuPhiBound)
-                    else Verdict.Fails(sprintf "the quadrature λ(X) = %g is below the certified bound %g: the quadrature is wrong" a.Kernel.LambdaMin a.MuPhiBound)
-                outcome value a.MuPhiBound NumberStatus.Estimated v }
+    {
+        ConditionCheck.Id = "P4.C7"
+        Statement =
+            "consistency of the quadrature λ(X) with the certified λ(X) ≥ μ_φ²·λ_min(XXᵀ) (unit-norm rows): value λ(X) + estimated error (estimated), threshold μ_φ²λ_min(XXᵀ)"
+        Role = ConditionRole.Premise
+        Evaluate =
+            fun a ->
+                if Double.IsNaN a.MuPhiBound || not (byQuadrature a) then
+                    None
+                else
+                    let value = a.Kernel.LambdaMin + a.Kernel.LambdaMinErrorBound
+
+                    let v =
+                        if Tolerances.roundOff.AcceptsAtLeast(a.MuPhiBound, value) then
+                            Verdict.Inconclusive(
+                                sprintf
+                                    "the quadrature estimate %g is consistent with the certified bound %g; an estimate, so not certified"
+                                    value
+                                    a.MuPhiBound
+                            )
+                        else
+                            Verdict.Fails(
+                                sprintf
+                                    "the quadrature λ(X) = %g is below the certified bound %g: the quadrature is wrong"
+                                    a.Kernel.LambdaMin
+                                    a.MuPhiBound
+                            )
+
+                    outcome value a.MuPhiBound NumberStatus.Estimated v
+    }
 
 let private perStep (a: Analysis) (q: float[]) status note =
     // Envelope.atMost treats index 0 as the trivial f(w₀) = f(w₀) point; ratio 0 is a real step (τ = 0 → 1), so a
     // skipped (NaN) entry is put in front and the indices shifted back.
-    let holds, shifted, slack = Envelope.atMost Tolerances.rate (Array.append [| nan |] q) (Array.append [| nan |] a.Ratios)
+    let holds, shifted, slack =
+        Envelope.atMost Tolerances.rate (Array.append [| nan |] q) (Array.append [| nan |] a.Ratios)
+
     let worst = shifted - 1
     // worst < 0: every step was skipped (NaN factor), so nothing was checked and nothing may be reported as holding.
     if worst < 0 then
         None
     else
         Some
-            { Bound = q[worst]
-              Observed = a.Ratios[worst]
-              Sense = Sense.AtMost
-              Status = status
-              Holds = holds
-              Slack = slack
-              WorstStep = a.Steps[worst]
-              Note = note }
+            {
+                Bound = q[worst]
+                Observed = a.Ratios[worst]
+                Sense = Sense.AtMost
+                Status = status
+                Holds = holds
+                Slack = slack
+                WorstStep = a.Steps[worst]
+                Note = note
+            }
 
 /// P4.R1 with the sampled β̂_H: ‖r_{τ+1}‖² ≤ (1 − 2ηα̂_τ²(1 − ηβ̂_H/2))‖r_τ‖² at every GD step. Estimated.
 let r1Estimated =
-    { PredictionCheck.Id = "P4.R1"
-      Statement = "per-step contraction ‖r_{τ+1}‖²/‖r_τ‖² ≤ 1 − 2ηα̂_τ²(1 − ηβ̂_H/2), α̂_τ = σ_min(J(W_τ)) exact, β̂_H sampled"
-      Kind = PredictionKind.Bound
-      Evaluate =
-        fun a ->
-            if not (isGd a.Setup) || a.Ratios.Length = 0 then None
-            else perStep a a.QEstimated NumberStatus.Estimated (sprintf "β̂_H = %g by power iteration at visited points (an estimate of the sup)" a.BetaHat) }
+    {
+        PredictionCheck.Id = "P4.R1"
+        Statement =
+            "per-step contraction ‖r_{τ+1}‖²/‖r_τ‖² ≤ 1 − 2ηα̂_τ²(1 − ηβ̂_H/2), α̂_τ = σ_min(J(W_τ)) exact, β̂_H sampled"
+        Kind = PredictionKind.Bound
+        Evaluate =
+            fun a ->
+                if not (isGd a.Setup) || a.Ratios.Length = 0 then
+                    None
+                else
+                    perStep
+                        a
+                        a.QEstimated
+                        NumberStatus.Estimated
+                        (sprintf "β̂_H = %g by power iteration at visited points (an estimate of the sup)" a.BetaHat)
+    }
 
 /// P4.R1 with the certified per-segment β_H = β² + ‖v‖_∞B₂‖X‖²(‖r_τ‖_∞ + β‖ΔW_τ‖) (smooth φ). Certified.
 let r1Certified =
-    { PredictionCheck.Id = "P4.R1"
-      Statement = "per-step contraction with certified β_H,τ = β² + ‖v‖_∞B₂‖X‖²(‖r_τ‖_∞ + β‖W_{τ+1} − W_τ‖) ≥ sup‖∇²L‖ on the step"
-      Kind = PredictionKind.Bound
-      Evaluate =
-        fun a ->
-            if not (isGd a.Setup) || a.Ratios.Length = 0 || not (Activations.IsSmooth a.Setup.Activation) then None
-            else
-                let worstBh = Array.max a.BetaHCertified
-                perStep a a.QCertified NumberStatus.Certified (sprintf "α̂_τ exact, β_H,τ certified (largest %g); steps with ηβ_H,τ > 2 are skipped" worstBh) }
+    {
+        PredictionCheck.Id = "P4.R1"
+        Statement =
+            "per-step contraction with certified β_H,τ = β² + ‖v‖_∞B₂‖X‖²(‖r_τ‖_∞ + β‖W_{τ+1} − W_τ‖) ≥ sup‖∇²L‖ on the step"
+        Kind = PredictionKind.Bound
+        Evaluate =
+            fun a ->
+                if
+                    not (isGd a.Setup)
+                    || a.Ratios.Length = 0
+                    || not (Activations.IsSmooth a.Setup.Activation)
+                then
+                    None
+                else
+                    let worstBh = Array.max a.BetaHCertified
+
+                    perStep
+                        a
+                        a.QCertified
+                        NumberStatus.Certified
+                        (sprintf "α̂_τ exact, β_H,τ certified (largest %g); steps with ηβ_H,τ > 2 are skipped" worstBh)
+    }
 
 /// P4.R2: ‖W_τ − W₀‖_F ≤ R = 4‖r₀‖/α, promised under the c-dependent P4.C4. Conditional bound.
 let r2 =
-    { PredictionCheck.Id = "P4.R2"
-      Statement = "the run stays near initialization: max_τ ‖W_τ − W₀‖_F ≤ R = 4‖r₀‖/α"
-      Kind = PredictionKind.ConditionalBound
-      Evaluate =
-        fun a ->
-            let observed = a.Runs |> List.map (fun r -> Array.max r.Distances) |> List.max
-            let holds, slack = Envelope.single Tolerances.rate Sense.AtMost a.Radius observed
-            Some
-                { Bound = a.Radius
-                  Observed = observed
-                  Sense = Sense.AtMost
-                  Status = NumberStatus.Exact
-                  Holds = holds
-                  Slack = slack
-                  WorstStep = -1L
-                  Note =
-                    sprintf
-                        "promised when α² ≥ c·L‖r₀‖ (ratio %g, c unspecified)%s"
-                        a.MetaRatio
-                        (if isGd a.Setup then "" else sprintf "; max over %d SGD trials" a.Setup.Trials) } }
+    {
+        PredictionCheck.Id = "P4.R2"
+        Statement = "the run stays near initialization: max_τ ‖W_τ − W₀‖_F ≤ R = 4‖r₀‖/α"
+        Kind = PredictionKind.ConditionalBound
+        Evaluate =
+            fun a ->
+                let observed = a.Runs |> List.map (fun r -> Array.max r.Distances) |> List.max
+                let holds, slack = Envelope.single Tolerances.rate Sense.AtMost a.Radius observed
+
+                Some
+                    {
+                        Bound = a.Radius
+                        Observed = observed
+                        Sense = Sense.AtMost
+                        Status = NumberStatus.Exact
+                        Holds = holds
+                        Slack = slack
+                        WorstStep = -1L
+                        Note =
+                            sprintf
+                                "promised when α² ≥ c·L‖r₀‖ (ratio %g, c unspecified)%s"
+                                a.MetaRatio
+                                (if isGd a.Setup then
+                                     ""
+                                 else
+                                     sprintf "; max over %d SGD trials" a.Setup.Trials)
+                    }
+    }
 
 /// Least-squares slope of ln L against the step over the last 90% of a run: the fitted per-step factor.
 let fittedFactor (steps: int64[]) (losses: float[]) =
-    let idx = [| for i in steps.Length / 10 .. steps.Length - 1 do if losses[i] > 0.0 then i |]
+    let idx =
+        [|
+            for i in steps.Length / 10 .. steps.Length - 1 do
+                if losses[i] > 0.0 then
+                    i
+        |]
+
     if idx.Length < 2 then
         nan
     else
@@ -715,99 +1088,126 @@ let fittedFactor (steps: int64[]) (losses: float[]) =
 
 /// P4.R3 (GD): geometric decay, fitted per-step factor vs 1 − 2η·min α̂²(1 − ηβ̂_H/2). Measurement (c′ unverified).
 let r3Gd =
-    { PredictionCheck.Id = "P4.R3"
-      Statement = "geometric convergence: fitted per-step factor of L vs the predicted 1 − 2η·min_τ α̂_τ²·(1 − ηβ̂_H/2)"
-      Kind = PredictionKind.Measurement
-      Evaluate =
-        fun a ->
-            if not (isGd a.Setup) then
-                None
-            else
-                let observed = fittedFactor a.Steps a.Losses
-                let bound = 1.0 - 2.0 * a.Eta * a.AlphaHatSqMin * (1.0 - a.Eta * a.BetaHat / 2.0)
-                let holds, slack = Envelope.single Tolerances.rate Sense.AtMost bound observed
-                Some
-                    { Bound = bound
-                      Observed = observed
-                      Sense = Sense.AtMost
-                      Status = NumberStatus.Estimated
-                      Holds = holds
-                      Slack = slack
-                      WorstStep = -1L
-                      Note =
-                        sprintf
-                            "least squares on ln L over the last 90%% of %d logged steps; L_T/L₀ = %g (run %s)"
-                            a.Steps.Length
-                            (a.Losses[a.Losses.Length - 1] / a.L0)
-                            (a.Runs.Head.Result.Status.ToString().ToLowerInvariant()) } }
+    {
+        PredictionCheck.Id = "P4.R3"
+        Statement = "geometric convergence: fitted per-step factor of L vs the predicted 1 − 2η·min_τ α̂_τ²·(1 − ηβ̂_H/2)"
+        Kind = PredictionKind.Measurement
+        Evaluate =
+            fun a ->
+                if not (isGd a.Setup) then
+                    None
+                else
+                    let observed = fittedFactor a.Steps a.Losses
+                    let bound = 1.0 - 2.0 * a.Eta * a.AlphaHatSqMin * (1.0 - a.Eta * a.BetaHat / 2.0)
+                    let holds, slack = Envelope.single Tolerances.rate Sense.AtMost bound observed
+
+                    Some
+                        {
+                            Bound = bound
+                            Observed = observed
+                            Sense = Sense.AtMost
+                            Status = NumberStatus.Estimated
+                            Holds = holds
+                            Slack = slack
+                            WorstStep = -1L
+                            Note =
+                                sprintf
+                                    "least squares on ln L over the last 90%% of %d logged steps; L_T/L₀ = %g (run %s)"
+                                    a.Steps.Length
+                                    (a.Losses[a.Losses.Length - 1] / a.L0)
+                                    (a.Runs.Head.Result.Status.ToString().ToLowerInvariant())
+                        }
+    }
 
 /// P4.R3 (SGD): mean over trials of L_τ/L₀ ≤ q^τ with q = 1 − 2η·min α̂² + η²β̂_H·n·maxᵢ‖∇fᵢ‖². Estimated.
 let r3Sgd =
-    { PredictionCheck.Id = "P4.R3"
-      Statement = "SGD in expectation: mean over trials of L_τ ≤ q^τ·L₀, q = 1 − 2η·min α̂² + η²·β̂_H·n·maxᵢ‖∇fᵢ‖²"
-      Kind = PredictionKind.Bound
-      Evaluate =
-        fun a ->
-            if isGd a.Setup then
-                None
-            else
-                let holds, worst, slack = Envelope.atMost Tolerances.rate a.Envelope a.Losses
-                let w = max worst 0
-                Some
-                    { Bound = a.Envelope[w]
-                      Observed = a.Losses[w]
-                      Sense = Sense.AtMost
-                      Status = NumberStatus.Estimated
-                      Holds = holds
-                      Slack = slack
-                      WorstStep = a.Steps[w]
-                      Note =
-                        sprintf
-                            "q = %.9g over %d trials%s; min α̂², β̂_H and maxᵢ‖∇fᵢ‖² are sampled at visited points"
-                            a.QSgd
-                            a.Setup.Trials
-                            (if a.QSgd >= 1.0 then " (q ≥ 1: the bound is vacuous at this η)" else "") } }
+    {
+        PredictionCheck.Id = "P4.R3"
+        Statement = "SGD in expectation: mean over trials of L_τ ≤ q^τ·L₀, q = 1 − 2η·min α̂² + η²·β̂_H·n·maxᵢ‖∇fᵢ‖²"
+        Kind = PredictionKind.Bound
+        Evaluate =
+            fun a ->
+                if isGd a.Setup then
+                    None
+                else
+                    let holds, worst, slack = Envelope.atMost Tolerances.rate a.Envelope a.Losses
+                    let w = max worst 0
+
+                    Some
+                        {
+                            Bound = a.Envelope[w]
+                            Observed = a.Losses[w]
+                            Sense = Sense.AtMost
+                            Status = NumberStatus.Estimated
+                            Holds = holds
+                            Slack = slack
+                            WorstStep = a.Steps[w]
+                            Note =
+                                sprintf
+                                    "q = %.9g over %d trials%s; min α̂², β̂_H and maxᵢ‖∇fᵢ‖² are sampled at visited points"
+                                    a.QSgd
+                                    a.Setup.Trials
+                                    (if a.QSgd >= 1.0 then
+                                         " (q ≥ 1: the bound is vacuous at this η)"
+                                     else
+                                         "")
+                        }
+    }
 
 /// P4.R5: kernel concentration λ_min(J(W₀)J(W₀)ᵀ)/ν² vs λ(X) at width k. Sampled, report only.
 let r5 =
-    { PredictionCheck.Id = "P4.R5"
-      Statement = "kernel concentration: λ_min(J(W₀)J(W₀)ᵀ)/ν² ≈ λ(X) (E[JJᵀ] = ν²Σ(X), deviation O(1/√k))"
-      Kind = PredictionKind.Measurement
-      Evaluate =
-        fun a ->
-            let observed = a.Alpha * a.Alpha / (a.Setup.Nu * a.Setup.Nu)
-            let bound = a.Kernel.LambdaMin
-            let slack = if bound <> 0.0 then observed / bound else nan
-            Some
-                { Bound = bound
-                  Observed = observed
-                  Sense = Sense.AtLeast
-                  Status = NumberStatus.Estimated
-                  Holds = abs (slack - 1.0) <= Tolerances.kernelConcentrationFactor
-                  Slack = slack
-                  WorstStep = 0L
-                  Note = sprintf "one draw of W₀ at k = %d; 'holds' means within a factor 1 ± %g" a.Setup.K Tolerances.kernelConcentrationFactor } }
+    {
+        PredictionCheck.Id = "P4.R5"
+        Statement = "kernel concentration: λ_min(J(W₀)J(W₀)ᵀ)/ν² ≈ λ(X) (E[JJᵀ] = ν²Σ(X), deviation O(1/√k))"
+        Kind = PredictionKind.Measurement
+        Evaluate =
+            fun a ->
+                let observed = a.Alpha * a.Alpha / (a.Setup.Nu * a.Setup.Nu)
+                let bound = a.Kernel.LambdaMin
+                let slack = if bound <> 0.0 then observed / bound else nan
+
+                Some
+                    {
+                        Bound = bound
+                        Observed = observed
+                        Sense = Sense.AtLeast
+                        Status = NumberStatus.Estimated
+                        Holds = abs (slack - 1.0) <= Tolerances.kernelConcentrationFactor
+                        Slack = slack
+                        WorstStep = 0L
+                        Note =
+                            sprintf
+                                "one draw of W₀ at k = %d; 'holds' means within a factor 1 ± %g"
+                                a.Setup.K
+                                Tolerances.kernelConcentrationFactor
+                    }
+    }
 
 /// The P4 theorem as data.
 let theorem: TheoremDefinition<Analysis> =
-    { Id = "P4"
-      Title = "Moderate overparameterization of shallow networks"
-      Reference = "S. Oymak, M. Soltanolkotabi, Towards moderate overparameterization: global convergence guarantees for training shallow neural networks, arXiv 1902.04674 (IEEE JSAIT 2020)"
-      Statement =
-        "For f(x) = vᵀφ(Wx) with W ∈ ℝ^{k×d} trained from i.i.d. N(0, 1), v fixed (half +ν/√k, half −ν/√k), unit-norm "
-        + "inputs and L(W) = ½‖f(W) − y‖²: if on B(W₀, R), R = 4‖r₀‖/α, σ_min(J) ≥ α, ‖J‖ ≤ β, J is L-Lipschitz and "
-        + "α² ≥ c·L·‖r₀‖, then GD with η ≤ 1/β² stays in the ball and converges geometrically (SGD in expectation). "
-        + "Here c is an unspecified absolute constant, so 'hypotheses verified' means the computable parts hold "
-        + "(α = σ_min(J(W₀)) > 0, B < ∞, unit-norm inputs and the ±ν/√k layer, η ≤ 1/β², and for a closed-form Σ(X) "
-        + "λ(X) > 0 beyond its error bound and consistent with the certified μ_φ² bound; a quadrature λ(X) is an estimate, "
-        + "a premise that can make the verdict inconclusive, never verify it); α²/(L‖r₀‖) is reported as a measurement, and the ball "
-        + "containment it promises can make the verdict inconclusive, never refuted. The per-step contraction "
-        + "‖r_{τ+1}‖² ≤ (1 − 2ηα̂_τ²(1 − ηβ_H/2))‖r_τ‖² is the descent lemma and holds without c."
-      Hypotheses = [ c1; c2; c2Quadrature; c3; c4Step; c4Ratio; c5; c6; c7; c7Quadrature ]
-      Conclusions = [ r1Certified; r1Estimated; r2; r3Gd; r3Sgd; r5 ]
-      NotChecked =
-        [ "P4.R4",
-          "phase transition over a grid of (n, kd): a sweep over many instances, not a property of one run; its grid is a [gap] in papers.md §4.5" ] }
+    {
+        Id = "P4"
+        Title = "Moderate overparameterization of shallow networks"
+        Reference =
+            "S. Oymak, M. Soltanolkotabi, Towards moderate overparameterization: global convergence guarantees for training shallow neural networks, arXiv 1902.04674 (IEEE JSAIT 2020)"
+        Statement =
+            "For f(x) = vᵀφ(Wx) with W ∈ ℝ^{k×d} trained from i.i.d. N(0, 1), v fixed (half +ν/√k, half −ν/√k), unit-norm "
+            + "inputs and L(W) = ½‖f(W) − y‖²: if on B(W₀, R), R = 4‖r₀‖/α, σ_min(J) ≥ α, ‖J‖ ≤ β, J is L-Lipschitz and "
+            + "α² ≥ c·L·‖r₀‖, then GD with η ≤ 1/β² stays in the ball and converges geometrically (SGD in expectation). "
+            + "Here c is an unspecified absolute constant, so 'hypotheses verified' means the computable parts hold "
+            + "(α = σ_min(J(W₀)) > 0, B < ∞, unit-norm inputs and the ±ν/√k layer, η ≤ 1/β², and for a closed-form Σ(X) "
+            + "λ(X) > 0 beyond its error bound and consistent with the certified μ_φ² bound; a quadrature λ(X) is an estimate, "
+            + "a premise that can make the verdict inconclusive, never verify it); α²/(L‖r₀‖) is reported as a measurement, and the ball "
+            + "containment it promises can make the verdict inconclusive, never refuted. The per-step contraction "
+            + "‖r_{τ+1}‖² ≤ (1 − 2ηα̂_τ²(1 − ηβ_H/2))‖r_τ‖² is the descent lemma and holds without c."
+        Hypotheses = [ c1; c2; c2Quadrature; c3; c4Step; c4Ratio; c5; c6; c7; c7Quadrature ]
+        Conclusions = [ r1Certified; r1Estimated; r2; r3Gd; r3Sgd; r5 ]
+        NotChecked =
+            [
+                "P4.R4",
+                "phase transition over a grid of (n, kd): a sweep over many instances, not a property of one run; its grid is a [gap] in papers.md §4.5"
+            ]
+    }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Certificate: quantity groups and trace columns
@@ -820,97 +1220,204 @@ let quantities (a: Analysis) : QuantityGroup list =
     let k = a.Kernel
     let q = quantity
     // λ(X), κ(X) and the P4.C5 ratio are exact for a closed-form Σ(X), estimates when it comes from quadrature.
-    let kernelStatus = if k.Status = InfiniteWidthKernel.ClosedFormStatus then NumberStatus.Exact else NumberStatus.Estimated
+    let kernelStatus =
+        if k.Status = InfiniteWidthKernel.ClosedFormStatus then
+            NumberStatus.Exact
+        else
+            NumberStatus.Estimated
     // μ_φ has a closed form except for tanh and sigmoid, where it is a 1-D quadrature without an error bound; the
     // P4.C7 bound is certified only given an exact μ_φ.
-    let muByQuadrature = s.Activation = ActivationKind.Tanh || s.Activation = ActivationKind.Sigmoid
-    let muStatus = if muByQuadrature then NumberStatus.Estimated else NumberStatus.Exact
-    let muBoundStatus = if muByQuadrature then NumberStatus.Estimated else NumberStatus.Certified
-    [ QuantityGroup(
-          "alpha",
-          "α = σ_min(J): at W₀ (decides P4.C1), along the run, and on the ball",
-          true,
-          [| q "initial" a.Alpha NumberStatus.Exact "α = σ_min(J(W₀)) = √λ_min(J Jᵀ), closed-form Gram (P4.C1)"
-             q "trajectory" (sqrt a.AlphaHatSqMin) NumberStatus.Estimated "min over visited W_τ of σ_min(J(W_τ)): exact at each point, sampled as an infimum"
-             q "ball" a.AlphaBall NumberStatus.Certified "max(0, α − L·R): σ_min(J) on B(W₀, R), since σ_min is 1-Lipschitz in J and J is L-Lipschitz" |]
-      )
-      QuantityGroup(
-          "initialization",
-          "Output layer, ball and step",
-          true,
-          [| q "ν" s.Nu NumberStatus.Exact "v entries ±ν/√k, frozen"
-             q "R" a.Radius NumberStatus.Exact "R = 4‖r₀‖/α (meta-theorem ball)"
-             q "L(W₀)" a.L0 NumberStatus.Exact "½‖f(W₀) − y‖²"
-             q "β̂_H" a.BetaHat NumberStatus.Estimated "max over visited points of the power-iteration estimate of ‖∇²L‖"
-             q "η" a.Eta NumberStatus.Exact ("step: " + a.EtaChoice) |]
-      )
-      QuantityGroup(
-          "theory",
-          "The theorem's constants",
-          true,
-          [| q "lambda(X)" k.LambdaMin kernelStatus (sprintf "λ_min(Σ(X)), %s%s" k.Status (if k.QuadratureOrder > 0 then sprintf " (2-D Gauss–Hermite, %d and %d nodes per dimension)" k.ComparisonOrder k.QuadratureOrder else ""))
-             q "kappa(X)" k.Kappa kernelStatus "√(d/n)·‖X‖/λ(X)"
-             q "beta" b.Beta NumberStatus.Certified "B₁·‖v‖₂·‖X‖ ≥ ‖J(W)‖ for every W"
-             q "L" b.Lipschitz NumberStatus.Certified "B₂·‖v‖_∞·‖X‖·maxᵢ‖xᵢ‖: ‖J(W₁) − J(W₂)‖ ≤ L‖W₁ − W₂‖_F (∞ for relu)"
-             q "alpha^2/(L ||r0||)" a.MetaRatio NumberStatus.Certified "meta-theorem ratio: c in α² ≥ c·L‖r₀‖ would need to be at most this" |]
-      )
-      QuantityGroup(
-          "kernel and bounds",
-          "Kernel, Jacobian bounds and step-size constants",
-          false,
-          [| q "lambda(X) error bound" k.LambdaMinErrorBound NumberStatus.Estimated "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl); round-off only for closed forms"
-             q "quadrature max entry difference" k.QuadratureErrorEstimate NumberStatus.Estimated "maxᵢⱼ |Σ_m − Σ_2m| (0 for closed forms)"
-             q "||X||" b.XNorm NumberStatus.Exact "spectral norm of X"
-             q "lambda_min(XX^T)" a.LambdaMinInputGram NumberStatus.Exact "P4.C7 input"
-             q "mu_phi" a.MuPhi muStatus "E[φ′(g)], g ~ N(0, 1)"
-             q "mu_phi^2 lambda_min(XX^T)" a.MuPhiBound muBoundStatus "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
-             q "B1" b.DerivativeSup NumberStatus.Exact "sup|φ′|"
-             q "B2" b.SecondDerivativeSup NumberStatus.Exact "sup|φ″| (∞ for relu)"
-             q "alpha" a.Alpha NumberStatus.Exact "σ_min(J(W₀))"
-             q "||J(W0)||" b.SigmaMax NumberStatus.Exact "√λ_max(J Jᵀ) at W₀"
-             q "||r0||" a.R0 NumberStatus.Exact "‖f(W₀) − y‖"
-             q "beta_H ball" a.BetaHBall NumberStatus.Certified "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD in the derived form"
-             q "1/beta^2" (1.0 / (b.Beta * b.Beta)) NumberStatus.Certified "largest step the meta-theorem allows"
-             q "sqrt(kd)/(B kappa(X) n)" (c5Sides a ||> (/)) kernelStatus "P4.C5 ratio"
-             q "q SGD" a.QSgd NumberStatus.Estimated "factor of the SGD in-expectation bound (NaN for GD)"
-             q "trials" (float (if s.Optimizer = "sgd" then s.Trials else 1)) NumberStatus.Exact "runs the trace averages over" |]
-      ) ]
+    let muByQuadrature =
+        s.Activation = ActivationKind.Tanh || s.Activation = ActivationKind.Sigmoid
+
+    let muStatus =
+        if muByQuadrature then
+            NumberStatus.Estimated
+        else
+            NumberStatus.Exact
+
+    let muBoundStatus =
+        if muByQuadrature then
+            NumberStatus.Estimated
+        else
+            NumberStatus.Certified
+
+    [
+        QuantityGroup(
+            "alpha",
+            "α = σ_min(J): at W₀ (decides P4.C1), along the run, and on the ball",
+            true,
+            [|
+                q "initial" a.Alpha NumberStatus.Exact "α = σ_min(J(W₀)) = √λ_min(J Jᵀ), closed-form Gram (P4.C1)"
+                q
+                    "trajectory"
+                    (sqrt a.AlphaHatSqMin)
+                    NumberStatus.Estimated
+                    "min over visited W_τ of σ_min(J(W_τ)): exact at each point, sampled as an infimum"
+                q
+                    "ball"
+                    a.AlphaBall
+                    NumberStatus.Certified
+                    "max(0, α − L·R): σ_min(J) on B(W₀, R), since σ_min is 1-Lipschitz in J and J is L-Lipschitz"
+            |]
+        )
+        QuantityGroup(
+            "initialization",
+            "Output layer, ball and step",
+            true,
+            [|
+                q "ν" s.Nu NumberStatus.Exact "v entries ±ν/√k, frozen"
+                q "R" a.Radius NumberStatus.Exact "R = 4‖r₀‖/α (meta-theorem ball)"
+                q "L(W₀)" a.L0 NumberStatus.Exact "½‖f(W₀) − y‖²"
+                q
+                    "β̂_H"
+                    a.BetaHat
+                    NumberStatus.Estimated
+                    "max over visited points of the power-iteration estimate of ‖∇²L‖"
+                q "η" a.Eta NumberStatus.Exact ("step: " + a.EtaChoice)
+            |]
+        )
+        QuantityGroup(
+            "theory",
+            "The theorem's constants",
+            true,
+            [|
+                q
+                    "lambda(X)"
+                    k.LambdaMin
+                    kernelStatus
+                    (sprintf
+                        "λ_min(Σ(X)), %s%s"
+                        k.Status
+                        (if k.QuadratureOrder > 0 then
+                             sprintf
+                                 " (2-D Gauss–Hermite, %d and %d nodes per dimension)"
+                                 k.ComparisonOrder
+                                 k.QuadratureOrder
+                         else
+                             ""))
+                q "kappa(X)" k.Kappa kernelStatus "√(d/n)·‖X‖/λ(X)"
+                q "beta" b.Beta NumberStatus.Certified "B₁·‖v‖₂·‖X‖ ≥ ‖J(W)‖ for every W"
+                q
+                    "L"
+                    b.Lipschitz
+                    NumberStatus.Certified
+                    "B₂·‖v‖_∞·‖X‖·maxᵢ‖xᵢ‖: ‖J(W₁) − J(W₂)‖ ≤ L‖W₁ − W₂‖_F (∞ for relu)"
+                q
+                    "alpha^2/(L ||r0||)"
+                    a.MetaRatio
+                    NumberStatus.Certified
+                    "meta-theorem ratio: c in α² ≥ c·L‖r₀‖ would need to be at most this"
+            |]
+        )
+        QuantityGroup(
+            "kernel and bounds",
+            "Kernel, Jacobian bounds and step-size constants",
+            false,
+            [|
+                q
+                    "lambda(X) error bound"
+                    k.LambdaMinErrorBound
+                    NumberStatus.Estimated
+                    "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl); round-off only for closed forms"
+                q
+                    "quadrature max entry difference"
+                    k.QuadratureErrorEstimate
+                    NumberStatus.Estimated
+                    "maxᵢⱼ |Σ_m − Σ_2m| (0 for closed forms)"
+                q "||X||" b.XNorm NumberStatus.Exact "spectral norm of X"
+                q "lambda_min(XX^T)" a.LambdaMinInputGram NumberStatus.Exact "P4.C7 input"
+                q "mu_phi" a.MuPhi muStatus "E[φ′(g)], g ~ N(0, 1)"
+                q
+                    "mu_phi^2 lambda_min(XX^T)"
+                    a.MuPhiBound
+                    muBoundStatus
+                    "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
+                q "B1" b.DerivativeSup NumberStatus.Exact "sup|φ′|"
+                q "B2" b.SecondDerivativeSup NumberStatus.Exact "sup|φ″| (∞ for relu)"
+                q "alpha" a.Alpha NumberStatus.Exact "σ_min(J(W₀))"
+                q "||J(W0)||" b.SigmaMax NumberStatus.Exact "√λ_max(J Jᵀ) at W₀"
+                q "||r0||" a.R0 NumberStatus.Exact "‖f(W₀) − y‖"
+                q
+                    "beta_H ball"
+                    a.BetaHBall
+                    NumberStatus.Certified
+                    "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD in the derived form"
+                q "1/beta^2" (1.0 / (b.Beta * b.Beta)) NumberStatus.Certified "largest step the meta-theorem allows"
+                q "sqrt(kd)/(B kappa(X) n)" (c5Sides a ||> (/)) kernelStatus "P4.C5 ratio"
+                q "q SGD" a.QSgd NumberStatus.Estimated "factor of the SGD in-expectation bound (NaN for GD)"
+                q
+                    "trials"
+                    (float (if s.Optimizer = "sgd" then s.Trials else 1))
+                    NumberStatus.Exact
+                    "runs the trace averages over"
+            |]
+        )
+    ]
 
 /// The logged run as columns (GD: the run; SGD: the mean over trials).
 let trace (a: Analysis) : TraceTable =
     let s = a.Setup
     let idx = thinIndices a.Steps.Length s.MaxTracePoints
     let pick (xs: float[]) = idx |> Array.map (fun i -> xs[i])
-    let mean = if s.Optimizer = "sgd" then NumberStatus.Estimated else NumberStatus.Exact
-    let plRatio = Array.map2 (fun g l -> if l > 0.0 then g / l else nan) a.GradNormSq a.Losses
+
+    let mean =
+        if s.Optimizer = "sgd" then
+            NumberStatus.Estimated
+        else
+            NumberStatus.Exact
+
+    let plRatio =
+        Array.map2 (fun g l -> if l > 0.0 then g / l else nan) a.GradNormSq a.Losses
+
     TraceTable(
-        [| column "step" ColumnRole.Index NumberStatus.Exact "step τ" (idx |> Array.map (fun i -> float a.Steps[i]))
-           column "time" ColumnRole.Index NumberStatus.Exact "t = τη" (idx |> Array.map (fun i -> float a.Steps[i] * a.Eta))
-           column "loss" ColumnRole.Observed mean "L(W_τ) = ½‖f(W_τ) − y‖² (SGD: mean over trials)" (pick a.Losses)
-           column "gradNormSq" ColumnRole.Diagnostic mean "‖∇L(W_τ)‖²" (pick a.GradNormSq)
-           column "distance" ColumnRole.Observed mean "‖W_τ − W₀‖_F (P4.R2 holds it against R)" (pick a.Distances)
-           column "plRatio" ColumnRole.Diagnostic mean "‖∇L‖²/L" (pick plRatio)
-           column "lambdaMinNtk" ColumnRole.Diagnostic mean "λ_min(J Jᵀ) at W_τ = α̂_τ²" (pick a.NtkLambda)
-           column "envelope" ColumnRole.Bound NumberStatus.Estimated "L₀·Π q_s: per-step factors multiplied (P4.R1), or the SGD expectation bound (P4.R3)" (pick a.Envelope) |],
-        [| TracePlot("loss against the predicted envelope (P4.R1/P4.R3)", "step", "loss", "envelope", true) |]
+        [|
+            column "step" ColumnRole.Index NumberStatus.Exact "step τ" (idx |> Array.map (fun i -> float a.Steps[i]))
+            column
+                "time"
+                ColumnRole.Index
+                NumberStatus.Exact
+                "t = τη"
+                (idx |> Array.map (fun i -> float a.Steps[i] * a.Eta))
+            column "loss" ColumnRole.Observed mean "L(W_τ) = ½‖f(W_τ) − y‖² (SGD: mean over trials)" (pick a.Losses)
+            column "gradNormSq" ColumnRole.Diagnostic mean "‖∇L(W_τ)‖²" (pick a.GradNormSq)
+            column "distance" ColumnRole.Observed mean "‖W_τ − W₀‖_F (P4.R2 holds it against R)" (pick a.Distances)
+            column "plRatio" ColumnRole.Diagnostic mean "‖∇L‖²/L" (pick plRatio)
+            column "lambdaMinNtk" ColumnRole.Diagnostic mean "λ_min(J Jᵀ) at W_τ = α̂_τ²" (pick a.NtkLambda)
+            column
+                "envelope"
+                ColumnRole.Bound
+                NumberStatus.Estimated
+                "L₀·Π q_s: per-step factors multiplied (P4.R1), or the SGD expectation bound (P4.R3)"
+                (pick a.Envelope)
+        |],
+        [|
+            TracePlot("loss against the predicted envelope (P4.R1/P4.R3)", "step", "loss", "envelope", true)
+        |]
     )
 
 /// P4 as a registered theorem.
 let plugin: Theorem<Setup, Analysis> =
-    { Definition = theorem
-      Command = "moderate"
-      Options = options
-      Setup = setupOf
-      Analyze = analyze
-      Quantities = quantities
-      Trace = trace
-      RunNote =
-        fun a ->
-            match a.Runs with
-            | [ one ] -> runNote one.Result "L" a.Setup.TargetReduction
-            | runs ->
-                let notes = runs |> List.map (fun r -> runNote r.Result "L" a.Setup.TargetReduction) |> List.filter (fun n -> n <> "")
-                match notes with
-                | [] -> ""
-                | first :: _ -> sprintf "%d of %d runs fell short (first: %s)" notes.Length runs.Length first
-      Instance = fun a -> a.Setup.Data, a.Model0 }
+    {
+        Definition = theorem
+        Command = "moderate"
+        Options = options
+        Setup = setupOf
+        Analyze = analyze
+        Quantities = quantities
+        Trace = trace
+        RunNote =
+            fun a ->
+                match a.Runs with
+                | [ one ] -> runNote one.Result "L" a.Setup.TargetReduction
+                | runs ->
+                    let notes =
+                        runs
+                        |> List.map (fun r -> runNote r.Result "L" a.Setup.TargetReduction)
+                        |> List.filter (fun n -> n <> "")
+
+                    match notes with
+                    | [] -> ""
+                    | first :: _ -> sprintf "%d of %d runs fell short (first: %s)" notes.Length runs.Length first
+        Instance = fun a -> a.Setup.Data, a.Model0
+    }

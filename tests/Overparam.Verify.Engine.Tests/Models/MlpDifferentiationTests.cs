@@ -190,7 +190,7 @@ public class MlpDifferentiationTests
             var g = new double[model.ParameterCount];
             lossSum += MlpDifferentiation.LossAndGradient(model, x, y, LossNormalization.Mean, batch, g);
             Assert.True(Tolerance.RoundOff.Accepts(
-                MlpDifferentiation.Loss(model, x, y, LossNormalization.Mean, batch), 
+                MlpDifferentiation.Loss(model, x, y, LossNormalization.Mean, batch),
                 MlpDifferentiation.LossAndGradient(model, x, y, LossNormalization.Mean, batch, new double[model.ParameterCount])));
             for (int j = 0; j < g.Length; j++) sum[j] += g[j];
         }

@@ -1,6 +1,6 @@
-using MathNetSf = MathNet.Numerics.SpecialFunctions;
 using Overparam.Verify.Engine.Numerics;
 using Overparam.Verify.Engine.Statistics;
+using MathNetSf = MathNet.Numerics.SpecialFunctions;
 
 namespace Overparam.Verify.Engine.Tests.Statistics;
 
