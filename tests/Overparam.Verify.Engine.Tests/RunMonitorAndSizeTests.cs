@@ -79,3 +79,52 @@ public class RunMonitorAndSizeTests
         Assert.StartsWith(Simd.Best switch { SimdPath.Vector512 => "vector512", SimdPath.Vector256 => "vector256", _ => "scalar" }, SimdInfo.Name);
     }
 }
+
+public class TraceObserverTests
+{
+    private sealed class NormObserver : ITraceObserver
+    {
+        public List<long> Steps { get; } = [];
+
+        public IReadOnlyList<string> Columns { get; } = ["norm", "first"];
+
+        public void Observe(long iteration, double time, ReadOnlySpan<double> theta, Span<double> values)
+        {
+            Steps.Add(iteration);
+            double s = 0;
+            foreach (var t in theta) s += t * t;
+            values[0] = Math.Sqrt(s);
+            values[1] = theta[0];
+        }
+    }
+
+    [Fact]
+    public void Observers_WriteOneValuePerLoggedPoint_UnderTheirColumnNames()
+    {
+        var f = LeastSquaresObjective.RandomConsistent(8, 4, seed: 11, out _);
+        var norm = new NormObserver();
+        var options = new TrainerOptions { LearningRate = 0.01, Steps = 40, LogEvery = 5 }
+            .ObservedBy(norm, new FunctionObserver("sum", theta => theta.Sum()));
+        var theta0 = new double[] { 1, -2, 0.5, 3 };
+        var result = GradientDescent.Run(f, theta0, options);
+        var trace = result.Trace;
+        Assert.Equal(["norm", "first", "sum"], trace.ObservedColumns);
+        Assert.Equal(trace.Records.Select(r => r.Step), norm.Steps);
+        Assert.Equal(trace.Count, trace.Observed("sum").Length);
+        // Step 0 is θ₀ itself: each column is its function of θ₀.
+        Assert.Equal(Math.Sqrt(1 + 4 + 0.25 + 9), trace.Observed("norm")[0], 12);
+        Assert.Equal(1.0, trace.Observed("first")[0]);
+        Assert.Equal(2.5, trace.Observed("sum")[0], 12);
+        Assert.Equal(result.Parameters.Sum(), trace.Observed("sum")[^1], 12);
+        Assert.Throws<KeyNotFoundException>(() => trace.Observed("missing"));
+    }
+
+    [Fact]
+    public void Observers_TwoWritingOneColumn_Refused()
+    {
+        var f = LeastSquaresObjective.RandomConsistent(8, 4, seed: 11, out _);
+        var options = new TrainerOptions { Steps = 2 }
+            .ObservedBy(new FunctionObserver("x", _ => 1), new FunctionObserver("x", _ => 2));
+        Assert.Throws<ArgumentException>(() => GradientDescent.Run(f, new double[4], options));
+    }
+}

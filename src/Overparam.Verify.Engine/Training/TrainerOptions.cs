@@ -68,6 +68,9 @@ public sealed record TrainerOptions
     /// </summary>
     public Func<double[], double>? LambdaMinProbe { get; init; }
 
+    /// <summary>Observers that record named columns at every logged point (<see cref="TrainingTrace.Observed"/>). Default none.</summary>
+    public IReadOnlyList<ITraceObserver> Observers { get; init; } = [];
+
     /// <summary>
     /// Called with (done, total) at most about 100 times per run, and once at the end. For GD, SGD and
     /// subgradient descent, and for flow with <see cref="EndTime"/> = +∞: (step, <see cref="Steps"/>). For flow
@@ -80,6 +83,13 @@ public sealed record TrainerOptions
 
     /// <summary>Checked once per step; when signalled the run stops with <see cref="TrainStatus.Cancelled"/>.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>A copy that also runs <paramref name="observers"/> at every logged point.</summary>
+    public TrainerOptions ObservedBy(params ITraceObserver[] observers)
+    {
+        ArgumentNullException.ThrowIfNull(observers);
+        return this with { Observers = [.. Observers, .. observers] };
+    }
 
     /// <summary>A copy that reports progress (with the loss) to <paramref name="monitor"/> and stops when it signals.</summary>
     public TrainerOptions MonitoredBy(IRunMonitor monitor)

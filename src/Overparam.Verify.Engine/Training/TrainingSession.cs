@@ -27,6 +27,7 @@ internal sealed class TrainingSession
     private double _blowUpThreshold = double.PositiveInfinity;
     private double _initialLoss = double.NaN;
     private double _lastLoss = double.NaN;
+    private readonly double[] _observedValues;
 
     public TrainingSession(IObjective objective, ReadOnlySpan<double> theta0, TrainerOptions options, bool trackBestParameters = false)
     {
@@ -43,6 +44,8 @@ internal sealed class TrainingSession
         _options = options;
         _theta0 = theta0.ToArray();
         _probeBuffer = options.LambdaMinProbe is null ? null : new double[p];
+        foreach (var o in options.Observers) Trace.DeclareObserved(o.Columns);
+        _observedValues = new double[options.Observers.Count == 0 ? 0 : options.Observers.Max(o => o.Columns.Count)];
         _trackBestParameters = trackBestParameters;
         if (trackBestParameters) BestParameters = new double[p];
     }
@@ -159,6 +162,13 @@ internal sealed class TrainingSession
         {
             theta.CopyTo(_probeBuffer);
             lambda = _options.LambdaMinProbe!(_probeBuffer);
+        }
+        foreach (var observer in _options.Observers)
+        {
+            var values = _observedValues.AsSpan(0, observer.Columns.Count);
+            values.Fill(double.NaN);
+            observer.Observe(step, time, theta, values);
+            for (int c = 0; c < values.Length; c++) Trace.AddObserved(observer.Columns[c], values[c]);
         }
         Trace.Add(new TraceRecord(step, time, loss, gradNormSq, Math.Sqrt(sumSq), maxAbs, lambda, _clock.Elapsed.TotalSeconds));
         LastRecordedStep = step;

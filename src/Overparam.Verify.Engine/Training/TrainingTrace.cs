@@ -11,6 +11,32 @@ public sealed class TrainingTrace
     public const string CsvHeader = "step,time,loss,grad_norm_sq,dist_l2,dist_linf,lambda_min_ntk,wall_seconds";
 
     private readonly List<TraceRecord> _records = new();
+    private readonly Dictionary<string, List<double>> _observed = new(StringComparer.Ordinal);
+    private readonly List<string> _observedOrder = new();
+
+    /// <summary>The names of the observer columns, in the order the observers declared them.</summary>
+    public IReadOnlyList<string> ObservedColumns => _observedOrder;
+
+    /// <summary>The values observer column <paramref name="name"/> recorded, one per record.</summary>
+    /// <exception cref="KeyNotFoundException">No observer wrote that column.</exception>
+    public double[] Observed(string name) =>
+        _observed.TryGetValue(name, out var values)
+            ? values.ToArray()
+            : throw new KeyNotFoundException($"no observer column '{name}' (columns: {string.Join(", ", _observedOrder)})");
+
+    /// <summary>Declares observer columns before the first record; a name used twice is an error.</summary>
+    internal void DeclareObserved(IReadOnlyList<string> names)
+    {
+        foreach (var n in names)
+        {
+            if (!_observed.TryAdd(n, new List<double>()))
+                throw new ArgumentException($"two observers write the trace column '{n}'", nameof(names));
+            _observedOrder.Add(n);
+        }
+    }
+
+    /// <summary>Appends one value to observer column <paramref name="name"/>.</summary>
+    internal void AddObserved(string name, double value) => _observed[name].Add(value);
 
     /// <summary>The records in the order they were added.</summary>
     public IReadOnlyList<TraceRecord> Records => _records;

@@ -637,20 +637,46 @@ let private trainGd
     (steps: int64)
     (target: float)
     logEvery
-    probe
+    (observers: ITraceObserver[])
     =
     runMonitored
         m
         "gd"
         objective
         theta0
-        (TrainerOptions(
-            LearningRate = eta,
-            Steps = steps,
-            TargetLoss = target,
-            LogEvery = logEvery,
-            LambdaMinProbe = probe
-        ))
+        ((TrainerOptions(LearningRate = eta, Steps = steps, TargetLoss = target, LogEvery = logEvery))
+            .ObservedBy(observers))
+
+/// Records (4/n)·λ_min(K(w_k)) as the "ntkAlpha" column (NaN when not probed), and keeps θ at logged indices
+/// 0, 1, 2, 4, 8, … for β̂ at a middle iterate.
+type private NtkAlphaObserver(model0: Mlp, x: Matrix, probeNtk: bool) =
+    let work = model0.Clone()
+    let snapshots = Collections.Generic.List<int * float[]>()
+    let mutable calls = 0
+
+    /// How many points were observed.
+    member _.Calls = calls
+
+    /// θ at logged indices 0, 1, 2, 4, 8, …
+    member _.Snapshots = snapshots
+
+    interface ITraceObserver with
+        member _.Columns = [| "ntkAlpha" |]
+
+        member _.Observe(_, _, theta, values) =
+            let c = calls
+            calls <- calls + 1
+
+            if c = 0 || (c &&& (c - 1)) = 0 then
+                snapshots.Add((c, theta.ToArray()))
+
+            values[0] <-
+                if probeNtk then
+                    work.SetParameters theta
+                    let ev = Spectral.eigenvalues (Ntk.Structured(work, x))
+                    4.0 / float x.Rows * ev[0]
+                else
+                    nan
 
 /// The step at which the run reached its target; −1 when it did not (a run that stopped at a stationary point
 /// without reaching the target "converged" in the trainer's sense, but took no step towards P2.R7's target).
@@ -679,7 +705,7 @@ let comparisonRun (s: Setup) (name: string) (model: Mlp) =
     s.Monitor.Phase(sprintf "P2.R7 comparison: GD from the %s initialization" name)
 
     let r =
-        trainGd s.Monitor obj theta0 eta s.MaxSteps (s.TargetReduction * f0) s.MaxSteps null
+        trainGd s.Monitor obj theta0 eta s.MaxSteps (s.TargetReduction * f0) s.MaxSteps [||]
 
     {
         Name = name
@@ -761,25 +787,8 @@ let analyze (s: Setup) : Analysis =
         | "flow", _ -> nan, "flow (adaptive Dormand–Prince)"
         | _, Some e -> e, "given"
         | _, None -> stepFromBeta beta0
-    // The probe records (4/n)·λ_min(K) and keeps θ at call indices 0, 1, 2, 4, 8, ... for β̂ at a middle iterate.
-    let snapshots = Collections.Generic.List<int * float[]>()
-    let mutable calls = 0
-    let work = model0.Clone()
 
-    let probe =
-        Func<float[], float>(fun theta ->
-            let c = calls
-            calls <- calls + 1
-
-            if c = 0 || (c &&& (c - 1)) = 0 then
-                snapshots.Add((c, Array.copy theta))
-
-            if s.ProbeNtk then
-                work.SetParameters(ReadOnlySpan theta)
-                let ev = Spectral.eigenvalues (Ntk.Structured(work, d.X))
-                4.0 / float n * ev[0]
-            else
-                nan)
+    let observer = NtkAlphaObserver(model0, d.X, s.ProbeNtk)
 
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.Mean)
     let target = s.TargetReduction * f0
@@ -793,8 +802,8 @@ let analyze (s: Setup) : Analysis =
                 "flow"
                 objective
                 theta0
-                (TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, LambdaMinProbe = probe))
-        | _ -> trainGd m objective theta0 eta s.MaxSteps target 1L probe
+                ((TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L)).ObservedBy(observer))
+        | _ -> trainGd m objective theta0 eta s.MaxSteps target 1L [| observer |]
 
     m.Phase "β̂ along the run (power iteration at the middle and last iterates)"
     let tr = result.Trace
@@ -803,7 +812,7 @@ let analyze (s: Setup) : Analysis =
     let losses = tr.Losses()
     let grads = tr.GradientNormsSquared()
     let dists = tr.DistancesL2()
-    let ntk = tr.LambdaMinNtk()
+    let ntk = tr.Observed "ntkAlpha"
     let rho = Array.map2 (fun g f -> if f > 0.0 then g / f else nan) grads losses
     let inBall k = dists[k] <= r
 
@@ -818,8 +827,8 @@ let analyze (s: Setup) : Analysis =
         if vals.Length = 0 then nan else Array.min vals
 
     let mid =
-        let half = calls / 2
-        snapshots |> Seq.minBy (fun (c, _) -> abs (c - half)) |> snd
+        let half = observer.Calls / 2
+        observer.Snapshots |> Seq.minBy (fun (c, _) -> abs (c - half)) |> snd
 
     let betaHat =
         [

@@ -284,42 +284,56 @@ type RunLog =
         Snapshots: (int * float[]) list
     }
 
-let private runLogged
-    (monitor: IRunMonitor)
-    (optimizer: string)
-    (model0: Mlp)
-    (d: Dataset)
-    (options: Func<float[], float> -> TrainerOptions)
-    =
+/// Records the point quantities of every logged W as trace columns, and keeps θ at logged indices 0, 1, 2, 4, 8, …
+/// (where β̂_H is estimated).
+type private PointObserver(model0: Mlp, d: Dataset) =
     let work = model0.Clone()
-    let points = Collections.Generic.List<PointQuantities>()
     let snaps = Collections.Generic.List<int * float[]>()
+    let mutable calls = 0
 
-    let probe =
-        Func<float[], float>(fun theta ->
-            let c = points.Count
+    /// θ at logged indices 0, 1, 2, 4, 8, …
+    member _.Snapshots = snaps
+
+    interface ITraceObserver with
+        member _.Columns = [| "lambdaMinNtk"; "lambdaMaxNtk"; "maxDiagonal"; "residualInf" |]
+
+        member _.Observe(_, _, theta, values) =
+            let c = calls
+            calls <- calls + 1
 
             if c = 0 || (c &&& (c - 1)) = 0 then
-                snaps.Add((c, Array.copy theta))
+                snaps.Add((c, theta.ToArray()))
 
-            work.SetParameters(ReadOnlySpan theta)
+            work.SetParameters theta
             let q = pointQuantities work d
-            points.Add q
-            q.LambdaMin)
+            values[0] <- q.LambdaMin
+            values[1] <- q.LambdaMax
+            values[2] <- q.MaxDiagonal
+            values[3] <- q.ResidualInf
 
+let private runLogged (monitor: IRunMonitor) (optimizer: string) (model0: Mlp) (d: Dataset) (options: TrainerOptions) =
+    let observer = PointObserver(model0, d)
+    let snaps = observer.Snapshots
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.HalfSum)
     let theta0 = model0.GetParameters()
 
     let result =
-        Trainers.Run(optimizer, objective, ReadOnlySpan theta0, (options probe).MonitoredBy monitor)
+        Trainers.Run(optimizer, objective, ReadOnlySpan theta0, options.ObservedBy(observer).MonitoredBy monitor)
     // A run stopped by the budget or Ctrl-C is not a result: it ends the analysis.
     if result.Status = TrainStatus.Cancelled then
         monitor.Cancellation.ThrowIfCancellationRequested()
 
     let tr = result.Trace
+    let column = tr.Observed
 
-    if tr.Count <> points.Count then
-        invalidOp (sprintf "the trainer recorded %d points but probed %d" tr.Count points.Count)
+    let points =
+        Array.init tr.Count (fun i ->
+            {
+                LambdaMin = (column "lambdaMinNtk")[i]
+                LambdaMax = (column "lambdaMaxNtk")[i]
+                MaxDiagonal = (column "maxDiagonal")[i]
+                ResidualInf = (column "residualInf")[i]
+            })
 
     let last = tr.Count - 1
 
@@ -335,7 +349,7 @@ let private runLogged
         Losses = tr.Losses()
         GradNormSq = tr.GradientNormsSquared()
         Distances = tr.DistancesL2()
-        Points = points.ToArray()
+        Points = points
         Snapshots = snapshots
     }
 
@@ -498,14 +512,12 @@ let analyze (s: Setup) : Analysis =
             m.Phase "training (gd) with the NTK spectrum at every step"
 
             [
-                runLogged m "gd" model0 d (fun probe ->
-                    TrainerOptions(
-                        LearningRate = eta,
-                        Steps = s.MaxSteps,
-                        TargetLoss = target,
-                        LogEvery = 1L,
-                        LambdaMinProbe = probe
-                    ))
+                runLogged
+                    m
+                    "gd"
+                    model0
+                    d
+                    (TrainerOptions(LearningRate = eta, Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L))
             ]
         else
             [
@@ -513,14 +525,17 @@ let analyze (s: Setup) : Analysis =
                     let trialSeed = RandomStreams.For(s.Seed, sprintf "p4/sgd-trial/%d" t).NextUInt64()
                     m.Phase(sprintf "training (sgd), trial %d of %d" (t + 1) s.Trials)
 
-                    runLogged m "sgd" model0 d (fun probe ->
-                        TrainerOptions(
+                    runLogged
+                        m
+                        "sgd"
+                        model0
+                        d
+                        (TrainerOptions(
                             LearningRate = eta,
                             Steps = s.MaxSteps,
                             BatchSize = 1,
                             Seed = trialSeed,
-                            LogEvery = int64 n,
-                            LambdaMinProbe = probe
+                            LogEvery = int64 n
                         ))
             ]
 
