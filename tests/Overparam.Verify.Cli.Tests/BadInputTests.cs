@@ -102,7 +102,7 @@ public class BadInputTests
     [InlineData("'{dir}/adir' is a directory, expected a run store file", "sweep merge {dir}/notadb.db --out {dir}/adir")]
     [InlineData("is a directory, expected an SQLite file", "sweep merge {dir}/adir --out {dir}/m.db")]
     // An existing --out that is not a store is named as such, not by its temporary copy.
-    [InlineData("--out exists but cannot open run store '{dir}/notadb.db'", "sweep merge {dir}/notadb.db --out {dir}/notadb.db")]
+    [InlineData("--out exists but run store '{dir}/notadb.db' is damaged or not a run store", "sweep merge {dir}/notadb.db --out {dir}/notadb.db")]
     public void Merge_BadPaths_ExitTwo(string expected, string commandLine)
     {
         using var f = new Fixture();

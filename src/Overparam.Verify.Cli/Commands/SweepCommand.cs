@@ -6,7 +6,6 @@ using Overparam.Verify.Cli.Output;
 using Overparam.Verify.Cli.Sweeps;
 using Overparam.Verify.Engine;
 using Overparam.Verify.Engine.Models;
-using Spectre.Console;
 
 namespace Overparam.Verify.Cli.Commands;
 
@@ -63,13 +62,19 @@ public static class SweepCommand
         var refineRounds = new Option<int>("--refine-rounds") { Description = "Maximum refinement rounds", DefaultValueFactory = _ => 5 };
         var theory = new Option<string>("--theory-ratio") { Description = "Sufficient-condition ratio recorded per trial", DefaultValueFactory = _ => TheoryRatios.DefaultName };
 
-        var cmd = new Command("moderate", "P4.R4: success of GD on random labels over a grid of (n, k); fits the boundary n = c₀·kd.")
+        var maxSeconds = OptionRules.MaxSeconds();
+        var cmd = new Command("moderate", "P4.R4: success of GD on random labels over a grid of (n, k); fits the boundary n = c₀·kd. " + CliApp.ExitCodeHelp)
         {
             n, k, d, trials, activation, labels, steps, successRatio, stepScale, nu, seed, store, shard, resume, output, jobs,
-            refineWidth, refineTrials, refineRounds, theory,
+            refineWidth, refineTrials, refineRounds, theory, maxSeconds,
         };
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(refineWidth) is null)
+            {
+                OptionRules.RefuseIfGiven(parse, refineTrials, "no --refine-width", "it sets how refinement adds trials");
+                OptionRules.RefuseIfGiven(parse, refineRounds, "no --refine-width", "it bounds the refinement rounds");
+            }
             var spec = new ModerateSweepSpec(
                 parse.GetValue(seed), parse.GetValue(d), Activations.Parse(parse.GetRequiredValue(activation)),
                 ModerateSweepSpec.ParseLabels(parse.GetRequiredValue(labels)), parse.GetValue(nu), parse.GetValue(steps),
@@ -102,11 +107,19 @@ public static class SweepCommand
                 refine = new RefineOptions(w, rt, rr);
             }
             var outDir = parse.GetValue(output) ?? (sharded ? null : DefaultOut);
-            if (outDir is not null) SweepReport.EnsureFolder(outDir);
+            var storePath = parse.GetRequiredValue(store);
+            if (outDir is not null)
+            {
+                // An unwritable report folder is found now, not after an hour of trials.
+                SweepReport.EnsureFolder(outDir);
+                if (!string.IsNullOrWhiteSpace(storePath) && AtomicFile.SamePath(outDir, storePath))
+                    throw new OutputPathException($"--out and --store name the same path '{storePath}': the report folder needs its own");
+            }
+            ctx.StartBudget(parse.GetValue(maxSeconds));
 
             var grid = new SweepGrid(ns, ks, t);
-            var storePath = parse.GetRequiredValue(store);
             using var db = RunStore.Open(storePath);
+            db.Claim($"{spec.Key}/{sh}", $"sweep {spec.Key} (shard {sh})");
             CheckResume(db, spec, storePath, parse.GetValue(resume));
             db.EnsureSweep(spec.Key, ModerateSweepSpec.Kind, spec.ToJson());
 
@@ -116,12 +129,21 @@ public static class SweepCommand
             int already = cells.Count * t - pending.Count;
             var clock = Stopwatch.StartNew();
             List<RefineRound> rounds = [];
-            RunWithProgress(ctx, $"sweep {spec.Key}", pending.Count, (report) =>
+            // Stopped by the budget or Ctrl-C: the trials stored so far are complete results; say how to go on.
+            var resumeCommand = ctx.CommandLine.Replace(" --resume", "", StringComparison.Ordinal) + " --resume";
+            ctx.ResumeHint = "; the trials finished so far are stored in " + storePath + " — resume with: " + resumeCommand;
+            CliProgress.Run(ctx, $"sweep {spec.Key}: trials", monitor =>
             {
-                ModerateSweep.RunTrials(spec, db, pending, j, report);
+                void Report(int dn, int tot)
+                {
+                    monitor.Progress(dn, tot, double.NaN);
+                    ctx.CheckDeadline();
+                }
+                ModerateSweep.RunTrials(spec, db, pending, j, Report, ctx.Cancellation);
                 if (refine is not null)
-                    rounds = ModerateSweep.Refine(spec, db, cells, t, refine, j, (round, rr, dn, tot) => report(dn, tot));
+                    rounds = ModerateSweep.Refine(spec, db, cells, t, refine, j, (round, rr, dn, tot) => Report(dn, tot), ctx.Cancellation);
             });
+            ctx.ResumeHint = "";
             double wall = clock.Elapsed.TotalSeconds;
 
             var summaries = ModerateSweep.Summaries(cells, db.Results(spec.Key), spec.D);
@@ -136,7 +158,8 @@ public static class SweepCommand
             {
                 var gridText = string.Create(inv, $"n ∈ {{{string.Join(", ", ns)}}}, k ∈ {{{string.Join(", ", ks)}}}, {t} trials per cell, shard {sh}");
                 SweepReport.Write(outDir, new SweepReportData(spec.Key, spec.ToJson(), spec.Seed, summaries, boundary, note,
-                    TheoryRatios.Get(spec.TheoryRatio).Description, gridText, storePath, wall));
+                    TheoryRatios.Get(spec.TheoryRatio).Description, gridText, storePath, wall)
+                { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso() });
                 ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, summary.json, phase-diagram.svg");
             }
             return CliApp.ExitOk;
@@ -195,7 +218,8 @@ public static class SweepCommand
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep        {chosen.Key}: {cells.Count} cells, {results.Count} trials"));
             WriteBoundary(ctx.Out, boundary, note);
             SweepReport.Write(outDir, new SweepReportData(chosen.Key, chosen.Parameters, sd, summaries, boundary, note,
-                TheoryRatios.Get(ratioName).Description, gridText, storePath, 0));
+                TheoryRatios.Get(ratioName).Description, gridText, storePath, 0)
+                { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso() });
             ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, summary.json, phase-diagram.svg");
             return CliApp.ExitOk;
         });
@@ -253,27 +277,5 @@ public static class SweepCommand
             o.WriteLine(string.Create(inv, $"boundary     n = c₀·kd, c₀ = {b.C0:G4}, 95% interval [{b.Low:G4}, {b.High:G4}] (Fieller){(b.Fit.Separated ? ", separated cells: Firth estimate" : "")}"));
         else
             o.WriteLine(string.Create(inv, $"boundary     n = c₀·kd, c₀ = {b.C0:G4}, 95% interval unbounded (slope not significant)"));
-    }
-
-    // Runs work that reports (done, total), with a Spectre progress bar and ETA on a terminal.
-    private static void RunWithProgress(CliContext ctx, string label, int total, Action<Action<int, int>> work)
-    {
-        if (!ctx.ProgressEnabled)
-        {
-            work((_, _) => { });
-            return;
-        }
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
-            .Start(p =>
-            {
-                var task = p.AddTask(label, maxValue: Math.Max(1, total));
-                work((doneCount, totalCount) =>
-                {
-                    task.MaxValue = Math.Max(1, totalCount);
-                    task.Value = doneCount;
-                });
-                task.Value = task.MaxValue;
-            });
     }
 }

@@ -100,7 +100,7 @@ public static class CliProgress
                 _task.MaxValue = Math.Max(1, total);
                 _task.Value = Math.Min(done, total);
                 _task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"{_phase}: step {done}/{total}{(double.IsNaN(loss) ? "" : $", loss {loss:G4}")}"));
+                    $"{_phase}: {done}/{total}{(double.IsNaN(loss) ? "" : $", loss {loss:G4}")}"));
             }
         }
 

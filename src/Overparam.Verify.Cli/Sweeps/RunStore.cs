@@ -85,23 +85,28 @@ public sealed class RunStore : IDisposable
         {
             db.Open();
             Exec(db, "PRAGMA busy_timeout = 60000;");
-            long version = Scalar<long>(db, "PRAGMA user_version;");
-            bool hasTables = Scalar<long>(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table';") > 0;
-            if (version == 0 && !hasTables)
+            if (readOnly)
             {
-                if (readOnly) throw new InvalidInputException($"'{path}' is an empty database, not an overparam run store");
-                CreateSchema(db);
+                CheckSchema(db, path, readOnly);
             }
-            else if (version != SchemaVersion)
+            else
             {
-                throw new InvalidInputException(
-                    $"'{path}' is not an overparam run store of schema version {SchemaVersion} (user_version = {version})");
+                // Check and create in one write transaction (Microsoft.Data.Sqlite begins IMMEDIATE): two sweeps
+                // started at once on a new store then create it once, the second waiting for the first.
+                using var tx = db.BeginTransaction();
+                if (CheckSchema(db, path, readOnly, tx)) CreateSchema(db, tx);
+                Exec(db, LeaseTable, tx);
+                tx.Commit();
             }
+            // Garbage in the middle of a file (a bad disk, a torn copy) shows up here rather than as a crash later.
+            var check = Scalar<string>(db, "PRAGMA quick_check;");
+            if (check != "ok")
+                throw new InvalidInputException($"run store '{path}' is damaged (SQLite integrity check: {OneLine(check)}); restore it from a copy or start a new --store");
         }
         catch (SqliteException e)
         {
             db.Dispose();
-            throw new InvalidInputException($"cannot open run store '{path}': {e.Message}", e);
+            throw Damaged(path, e);
         }
         catch
         {
@@ -111,9 +116,155 @@ public sealed class RunStore : IDisposable
         return new RunStore(path, db);
     }
 
-    private static void CreateSchema(SqliteConnection db)
+    // True when the file is an empty database (a new store, or a zero-byte file): the writer creates the schema.
+    private static bool CheckSchema(SqliteConnection db, string path, bool readOnly, SqliteTransaction? tx = null)
     {
-        using var tx = db.BeginTransaction();
+        long version = Scalar<long>(db, "PRAGMA user_version;", tx);
+        bool hasTables = Scalar<long>(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table';", tx) > 0;
+        if (version == 0 && !hasTables)
+        {
+            if (readOnly) throw new InvalidInputException($"run store '{path}' is empty (a new or zero-byte file): it holds no sweep");
+            return true;
+        }
+        if (version != SchemaVersion)
+            throw new InvalidInputException(
+                $"'{path}' is not an overparam run store of schema version {SchemaVersion} (user_version = {version})");
+        return false;
+    }
+
+    /// <summary>The exception for a store SQLite cannot read: one line naming the file.</summary>
+    private static InvalidInputException Damaged(string path, SqliteException e) =>
+        e.SqliteErrorCode is 5 or 6
+            ? new InvalidInputException($"run store '{path}' is in use by another process (SQLite: {OneLine(e.Message)}); try again when it finishes", e)
+            : new InvalidInputException($"run store '{path}' is damaged or not a run store (SQLite: {OneLine(e.Message)}); restore it from a copy or start a new --store", e);
+
+    private static string OneLine(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+
+    /// <summary>Runs a store operation, turning an SQLite failure (a page damaged after opening) into one line naming the file.</summary>
+    private T Guard<T>(Func<T> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (SqliteException e)
+        {
+            throw Damaged(Path, e);
+        }
+    }
+
+    private const string LeaseTable = """
+        CREATE TABLE IF NOT EXISTS leases(
+            lease_key    TEXT PRIMARY KEY,
+            owner        TEXT NOT NULL,
+            pid          INTEGER NOT NULL,
+            host         TEXT NOT NULL,
+            started_at   TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL);
+        """;
+
+    /// <summary>How long a lease held from another host stays valid without a new trial (its heartbeat).</summary>
+    public static readonly TimeSpan LeaseTimeout = TimeSpan.FromMinutes(10);
+
+    private readonly string _owner = Guid.NewGuid().ToString("N");
+    private string? _lease;
+
+    /// <summary>
+    /// Claims <paramref name="leaseKey"/> (a sweep and shard) for this process until <see cref="Dispose"/>, so that
+    /// two processes never run the same trials side by side. A lease whose process has ended (same host) or whose
+    /// heartbeat is older than <see cref="LeaseTimeout"/> (another host) is taken over.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Another live run holds the lease: "store in use".</exception>
+    public void Claim(string leaseKey, string what)
+    {
+        ArgumentNullException.ThrowIfNull(leaseKey);
+        lock (_gate)
+        {
+            Guard(() =>
+            {
+                using var tx = _db.BeginTransaction();
+                using (var q = _db.CreateCommand())
+                {
+                    q.Transaction = tx;
+                    q.CommandText = "SELECT owner, pid, host, started_at, heartbeat_at FROM leases WHERE lease_key = $k;";
+                    q.Parameters.AddWithValue("$k", leaseKey);
+                    using var r = q.ExecuteReader();
+                    if (r.Read() && r.GetString(0) != _owner && Alive(r.GetInt32(1), r.GetString(2), r.GetString(4)))
+                        throw new InvalidInputException(
+                            $"store in use: {Path} is running {what} in process {r.GetInt32(1)} on {r.GetString(2)} (since {r.GetString(3)}, last trial {r.GetString(4)}); wait for it, or use another --store");
+                }
+                using (var up = _db.CreateCommand())
+                {
+                    up.Transaction = tx;
+                    up.CommandText = """
+                        INSERT INTO leases(lease_key, owner, pid, host, started_at, heartbeat_at) VALUES($k, $o, $p, $h, $t, $t)
+                        ON CONFLICT(lease_key) DO UPDATE SET owner = $o, pid = $p, host = $h, started_at = $t, heartbeat_at = $t;
+                        """;
+                    up.Parameters.AddWithValue("$k", leaseKey);
+                    up.Parameters.AddWithValue("$o", _owner);
+                    up.Parameters.AddWithValue("$p", Environment.ProcessId);
+                    up.Parameters.AddWithValue("$h", Environment.MachineName);
+                    up.Parameters.AddWithValue("$t", Now());
+                    up.ExecuteNonQuery();
+                }
+                tx.Commit();
+                return 0;
+            });
+            _lease = leaseKey;
+        }
+    }
+
+    private static bool Alive(int pid, string host, string heartbeat)
+    {
+        if (host == Environment.MachineName)
+        {
+            if (pid == Environment.ProcessId) return true; // another run in this very process
+            try
+            {
+                using var p = System.Diagnostics.Process.GetProcessById(pid);
+                return !p.HasExited;
+            }
+            catch (ArgumentException)
+            {
+                return false; // no such process: its run ended without releasing the lease (killed)
+            }
+        }
+        return DateTime.TryParse(heartbeat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at)
+            && DateTime.UtcNow - at < LeaseTimeout;
+    }
+
+    private void Heartbeat(SqliteTransaction tx)
+    {
+        if (_lease is null) return;
+        using var cmd = _db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "UPDATE leases SET heartbeat_at = $t WHERE lease_key = $k AND owner = $o;";
+        cmd.Parameters.AddWithValue("$t", Now());
+        cmd.Parameters.AddWithValue("$k", _lease);
+        cmd.Parameters.AddWithValue("$o", _owner);
+        cmd.ExecuteNonQuery();
+    }
+
+    private void Release()
+    {
+        if (_lease is null) return;
+        try
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "DELETE FROM leases WHERE lease_key = $k AND owner = $o;";
+            cmd.Parameters.AddWithValue("$k", _lease);
+            cmd.Parameters.AddWithValue("$o", _owner);
+            cmd.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // A lease that cannot be deleted is taken over once this process has ended.
+        }
+        _lease = null;
+    }
+
+    private static void CreateSchema(SqliteConnection db, SqliteTransaction tx)
+    {
         Exec(db, """
             CREATE TABLE sweeps(
                 sweep_key  TEXT PRIMARY KEY,
@@ -142,11 +293,12 @@ public sealed class RunStore : IDisposable
                 UNIQUE(sweep_key, cell_n, cell_k, trial));
             """, tx);
         Exec(db, $"PRAGMA user_version = {SchemaVersion};", tx);
-        tx.Commit();
     }
 
     /// <summary>All sweeps in the store, by key.</summary>
-    public IReadOnlyList<StoredSweep> Sweeps()
+    public IReadOnlyList<StoredSweep> Sweeps() => Guard(SweepsCore);
+
+    private IReadOnlyList<StoredSweep> SweepsCore()
     {
         lock (_gate)
         {
@@ -164,7 +316,7 @@ public sealed class RunStore : IDisposable
     /// hand) is refused.
     /// </summary>
     /// <exception cref="InvalidInputException">Same key, different parameters.</exception>
-    public void EnsureSweep(string key, string kind, string parameters)
+    public void EnsureSweep(string key, string kind, string parameters) => Guard(() =>
     {
         lock (_gate)
         {
@@ -172,7 +324,8 @@ public sealed class RunStore : IDisposable
             EnsureSweep(key, kind, parameters, tx);
             tx.Commit();
         }
-    }
+        return 0;
+    });
 
     private void EnsureSweep(string key, string kind, string parameters, SqliteTransaction tx)
     {
@@ -197,7 +350,9 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>The (n, k, trial) keys stored for sweep <paramref name="key"/>.</summary>
-    public HashSet<TrialKey> CompletedTrials(string key)
+    public HashSet<TrialKey> CompletedTrials(string key) => Guard(() => CompletedTrialsCore(key));
+
+    private HashSet<TrialKey> CompletedTrialsCore(string key)
     {
         lock (_gate)
         {
@@ -212,7 +367,9 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>Number of trials stored for sweep <paramref name="key"/> (all sweeps when null).</summary>
-    public long Count(string? key = null)
+    public long Count(string? key = null) => Guard(() => CountCore(key));
+
+    private long CountCore(string? key)
     {
         lock (_gate)
         {
@@ -232,13 +389,17 @@ public sealed class RunStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(result);
-        lock (_gate)
+        return Guard(() =>
         {
-            using var tx = _db.BeginTransaction();
-            bool written = InsertRow(sweepKey, spec.D, Engine.Models.Activations.Name(spec.Activation), ModerateSweepSpec.LabelName(spec.Labels), result, Now(), tx);
-            tx.Commit();
-            return written;
-        }
+            lock (_gate)
+            {
+                using var tx = _db.BeginTransaction();
+                bool written = InsertRow(sweepKey, spec.D, Engine.Models.Activations.Name(spec.Activation), ModerateSweepSpec.LabelName(spec.Labels), result, Now(), tx);
+                Heartbeat(tx);
+                tx.Commit();
+                return written;
+            }
+        });
     }
 
     private bool InsertRow(string sweepKey, int d, string activation, string labels, TrialResult t, string createdAt, SqliteTransaction tx)
@@ -279,10 +440,10 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>All trials of sweep <paramref name="key"/>, ordered by (n, k, trial).</summary>
-    public List<TrialResult> Results(string key)
+    public List<TrialResult> Results(string key) => Guard(() =>
     {
         lock (_gate) return ReadResults(key, null, null);
-    }
+    });
 
     private List<TrialResult> ReadResults(string key, SqliteTransaction? tx, TrialKey? only)
     {
@@ -380,6 +541,11 @@ public sealed class RunStore : IDisposable
             TryDelete(tmp);
             throw new InvalidInputException($"merge failed, '{output}' unchanged: {e.Message.Replace(tmp, outFull, StringComparison.Ordinal)}", e);
         }
+        catch (SqliteException e)
+        {
+            TryDelete(tmp);
+            throw new InvalidInputException($"merge failed, '{output}' unchanged: a store is damaged (SQLite: {OneLine(e.Message)})", e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(tmp);
@@ -408,8 +574,12 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    /// <summary>Closes the file.</summary>
-    public void Dispose() => _db.Dispose();
+    /// <summary>Releases this process's lease, if any, and closes the file.</summary>
+    public void Dispose()
+    {
+        lock (_gate) Release();
+        _db.Dispose();
+    }
 
     private static string Describe(TrialResult t) => string.Create(CultureInfo.InvariantCulture,
         $"(seed {t.Seed}, {t.Status}, loss {t.InitialLoss:R} → {t.FinalLoss:R}, {t.Steps} steps, success {t.Success})");
@@ -428,9 +598,10 @@ public sealed class RunStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private static T Scalar<T>(SqliteConnection db, string sql)
+    private static T Scalar<T>(SqliteConnection db, string sql, SqliteTransaction? tx = null)
     {
         using var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = sql;
         return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
     }

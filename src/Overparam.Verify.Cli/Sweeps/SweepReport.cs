@@ -28,7 +28,14 @@ public sealed record SweepReportData(
     string TheoryRatio,
     string Grid,
     string StorePath,
-    double WallSeconds);
+    double WallSeconds)
+{
+    /// <summary>The command line that wrote the report (provenance).</summary>
+    public string CommandLine { get; init; } = "";
+
+    /// <summary>UTC time the report was written, ISO 8601 (provenance).</summary>
+    public string CreatedUtc { get; init; } = "";
+}
 
 /// <summary>Writes DIR/report.md, DIR/summary.json and DIR/phase-diagram.svg, each atomically.</summary>
 public static class SweepReport
@@ -44,11 +51,14 @@ public static class SweepReport
     public static void Write(string dir, SweepReportData data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        // Created only now, so a run that fails on its input leaves no empty report folder behind.
-        AtomicFile.CreateFolder(dir, "--out");
-        AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), SummaryJson(data));
-        AtomicFile.WriteAllText(Path.Combine(dir, "phase-diagram.svg"), PhaseDiagramSvg.Render(data.Cells, data.Boundary, Title(data)));
-        AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), Markdown(data));
+        // Created only now, so a run that fails on its input leaves no empty report folder behind; the three files
+        // are one set, so a full disk leaves the previous set or none, never a mix.
+        AtomicFile.WriteSet(dir, "--out",
+        [
+            ("summary.json", SummaryJson(data)),
+            ("phase-diagram.svg", PhaseDiagramSvg.Render(data.Cells, data.Boundary, Title(data))),
+            ("report.md", Markdown(data)),
+        ]);
     }
 
     /// <summary>Fails before any work when <paramref name="dir"/> cannot be created.</summary>
@@ -118,11 +128,17 @@ public static class SweepReport
             }
             if (d.BoundaryNote is not null) w.WriteString("boundaryNote", d.BoundaryNote);
             w.WriteStartObject("provenance");
-            w.WriteString("tool", "overparam " + typeof(SweepReport).Assembly.GetName().Version?.ToString(3));
+            w.WriteString("tool", "overparam " + Engine.MachineInfo.ToolVersion);
+            w.WriteString("sourceCommit", Engine.MachineInfo.SourceCommit);
             w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
             w.WriteString("os", RuntimeInformation.OSDescription);
+            w.WriteString("cpuModel", Engine.MachineInfo.CpuModel);
+            w.WriteNumber("processorCount", Environment.ProcessorCount);
+            w.WriteString("simdPath", Engine.LinearAlgebra.SimdInfo.Name);
+            w.WriteNumber("seed", d.Seed);
+            w.WriteString("commandLine", d.CommandLine);
             w.WriteString("store", Path.GetFullPath(d.StorePath));
-            w.WriteString("createdAt", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            w.WriteString("createdAt", d.CreatedUtc.Length > 0 ? d.CreatedUtc : DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             Num(w, "wallSeconds", d.WallSeconds);
             w.WriteEndObject();
             w.WriteEndObject();

@@ -44,6 +44,34 @@ public sealed class ParameterCountProxyRatio : ISufficientConditionRatio
 }
 
 /// <summary>
+/// P4.C5's sufficient-condition ratio √(kd)/(B·κ(X)·n), computed by the same function as the certificate's P4.C5
+/// (<see cref="ShallowJacobianBounds.OverparameterizationRatio"/>), with κ(X) = √(d/n)·‖X‖/λ(X) and
+/// λ(X) = λ_min(Σ(X)) from the infinite-width kernel (closed form for relu, else 2-D Gauss–Hermite of order 10 in
+/// the sweep, as a per-trial summary). A measurement, never compared with a threshold.
+/// </summary>
+public sealed class BKappaRatio : ISufficientConditionRatio
+{
+    private const int QuadratureOrder = 10;
+
+    /// <inheritdoc/>
+    public string Name => "p4c5-sqrt-kd-over-b-kappa-n";
+
+    /// <inheritdoc/>
+    public string Description => "√(kd)/(B·κ(X)·n), P4.C5 with B = max(sup|φ′|, sup|φ″|) and κ(X) = √(d/n)·‖X‖/λ_min(Σ(X))";
+
+    /// <inheritdoc/>
+    public double Evaluate(Matrix x, int k, ActivationKind activation)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var kernel = InfiniteWidthKernel.Evaluate(x, activation, QuadratureOrder);
+        return ShallowJacobianBounds.OverparameterizationRatio(k, x.Cols, x.Rows, kernel.Kappa, activation);
+    }
+}
+
+/// <summary>
+/// LEGACY (sweeps stored before 0.2): √(kd)/(κ(X)·n) without P4.C5's factor B — it drifted from the certificate's
+/// ratio (×0.25 for sigmoid, ×1.13 for erf and gelu). Kept so old stores still report; new sweeps use
+/// <see cref="BKappaRatio"/>.
 /// P4.C5's sufficient-condition ratio √(kd)/(κ(X)·n), κ(X) = √(d/n)·‖X‖/λ(X) and λ(X) = λ_min(Σ(X)) from the
 /// infinite-width kernel (closed form for relu, else 2-D Gauss–Hermite). The theorem asks √(kd) ≳ B·κ(X)·n with an
 /// unspecified constant, so the ratio is recorded as a measurement, never compared with a threshold.
@@ -57,7 +85,7 @@ public sealed class KappaRatio : ISufficientConditionRatio
     public string Name => "p4c5-sqrt-kd-over-kappa-n";
 
     /// <inheritdoc/>
-    public string Description => "√(kd)/(κ(X)·n), P4.C5 with κ(X) = √(d/n)·‖X‖/λ_min(Σ(X))";
+    public string Description => "√(kd)/(κ(X)·n) (legacy: omits P4.C5's factor B)";
 
     /// <inheritdoc/>
     public double Evaluate(Matrix x, int k, ActivationKind activation)
@@ -75,10 +103,11 @@ public static class TheoryRatios
     {
         ["proxy-kd-over-n"] = new ParameterCountProxyRatio(),
         ["p4c5-sqrt-kd-over-kappa-n"] = new KappaRatio(),
+        ["p4c5-sqrt-kd-over-b-kappa-n"] = new BKappaRatio(),
     };
 
     /// <summary>The ratio used when none is named.</summary>
-    public static string DefaultName => "p4c5-sqrt-kd-over-kappa-n";
+    public static string DefaultName => "p4c5-sqrt-kd-over-b-kappa-n";
 
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
     public static IReadOnlyCollection<string> Names => Known.Keys;

@@ -102,6 +102,20 @@ public static class ShallowJacobianBounds
         return double.IsFinite(b2) ? b2 * NormInf(v) * xNorm * maxRowNorm : double.PositiveInfinity;
     }
 
+    /// <summary>
+    /// The factor B of P4.C5's √(kd) ≳ B·κ(X)·n: max(B₁, B₂), or B₁ where B₂ is infinite (relu). The one definition
+    /// the certificate and the sweep both use.
+    /// </summary>
+    public static double OverparameterizationFactor(ActivationKind activation)
+    {
+        double b = Math.Max(DerivativeSup(activation), SecondDerivativeSup(activation));
+        return double.IsFinite(b) ? b : DerivativeSup(activation);
+    }
+
+    /// <summary>P4.C5's ratio √(kd)/(B·κ(X)·n) (a measurement: the theorem's constant is unspecified).</summary>
+    public static double OverparameterizationRatio(int k, int d, int n, double kappa, ActivationKind activation) =>
+        Math.Sqrt((double)k * d) / (OverparameterizationFactor(activation) * kappa * n);
+
     /// <summary>P4.C3: B₁ = sup_z |φ′(z)| (from <see cref="Activations.DerivativeBounds"/>).</summary>
     public static double DerivativeSup(ActivationKind activation)
     {

@@ -867,8 +867,8 @@ let c4Ratio =
 
 /// P4.C5's two sides: √(kd) and B·κ(X)·n, B = max(B₁, B₂) (B₁ alone where B₂ is unbounded, as for relu).
 let c5Sides (a: Analysis) =
-    let b = max a.Bounds.DerivativeSup a.Bounds.SecondDerivativeSup
-    let b = if Double.IsFinite b then b else a.Bounds.DerivativeSup
+    // B comes from the one definition the sweep uses too (ShallowJacobianBounds.OverparameterizationFactor).
+    let b = ShallowJacobianBounds.OverparameterizationFactor a.Setup.Activation
     sqrt (float a.Setup.K * float a.Setup.Data.D), b * a.Kernel.Kappa * float a.N
 
 /// P4.C5: √(kd) vs B·κ(X)·n, reported as a ratio (scaling only; constant unspecified). Measurement.
