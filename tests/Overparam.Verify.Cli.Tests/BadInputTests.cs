@@ -143,6 +143,8 @@ public class BadInputTests
     [InlineData("--size 100000 is too large for gemm", "bench gemm --size 100000")]
     [InlineData("--size 30000 is too large for syrk", "bench syrk --size 30000")]
     [InlineData("n·k·d = 12884901882, more than 2E+08", "sweep moderate --n 2147483647 --k 2 --d 3 --store {dir}/s.db --out {dir}/rep")]
+    // n·k·d is small, but the n×n NTK of a trial is not (it crashed inside a worker).
+    [InlineData("sweep moderate with a cell n = 50000, k = 2 on 1 worker is too large: the n×n NTK of the largest cell", "sweep moderate --n 50000 --k 2 --d 2 --jobs 1 --store {dir}/s.db --out {dir}/rep")]
     // n = 100000 passed the n·k·d guard and crashed with an OverflowException in Matrix..ctor (exit 134).
     [InlineData("certify moderate with n = 100000, d = 10 and k = 200 is too large: the n×n kernel would have 1E+10 entries", "certify moderate --n 100000")]
     [InlineData("certify local-pl with n = 60000, d = 60000 and widths 16,16 is too large", "certify local-pl --n 60000 --d 60000")]

@@ -94,6 +94,11 @@ public static class SweepCommand
             if (t < 1) throw new InvalidInputException($"--trials {t}: must be at least 1");
             int j = parse.GetValue(jobs);
             if (j < 1) throw new InvalidInputException($"--jobs {j}: must be at least 1");
+            // Each worker holds its trial's n×n NTK (and the eigensolver's copy) and n×k activations: refuse a grid
+            // whose largest cell would not fit, before the store is touched.
+            double nMax = ns[^1], kMax = ks[^1];
+            ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"sweep moderate with a cell n = {ns[^1]}, k = {ks[^1]} on {j} worker{(j == 1 ? "" : "s")}"),
+                nMax * nMax, "the n×n NTK of the largest cell", j * (4 * nMax * nMax + 4 * nMax * kMax + 8 * kMax * spec.D));
             var sh = parse.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.All;
             bool sharded = sh.Count > 1;
             RefineOptions? refine = null;
@@ -219,7 +224,7 @@ public static class SweepCommand
             WriteBoundary(ctx.Out, boundary, note);
             SweepReport.Write(outDir, new SweepReportData(chosen.Key, chosen.Parameters, sd, summaries, boundary, note,
                 TheoryRatios.Get(ratioName).Description, gridText, storePath, 0)
-                { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso() });
+            { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso() });
             ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, summary.json, phase-diagram.svg");
             return CliApp.ExitOk;
         });
