@@ -283,7 +283,7 @@ module Theorem =
                 OverallVerdict.Inconclusive(
                     withSummary (
                         sprintf
-                            "%s was violated, but its bound rests on a sampled estimate (%s), so it cannot refute"
+                            "%s was violated, but it rests on an estimate (%s), so it cannot refute"
                             v.Id
                             v.Outcome.Note
                     )

@@ -1084,7 +1084,13 @@ let private envelopeOutcome (a: Analysis) status note =
         Note = note
     }
 
-/// P2.R1 (flow): f(w(t)) ≤ e^{−α_c t}·f(w₀) at every logged t. Certified bound.
+/// The note of a flow prediction: the envelope is certified, but the curve it is held against comes from an
+/// adaptive Dormand–Prince integration without a bound on its global error (issue: a 0.3% integration error once
+/// refuted a true theorem), so the comparison is an estimate — it can make the verdict inconclusive, never refuted.
+let private integratedCurve =
+    "the flow curve is integrated (adaptive Dormand–Prince) without a global error bound, so this comparison is estimated and cannot refute"
+
+/// P2.R1 (flow): f(w(t)) ≤ e^{−α_c t}·f(w₀) at every logged t. Certified envelope against an integrated (estimated) curve.
 let r1 =
     {
         PredictionCheck.Id = "P2.R1"
@@ -1093,7 +1099,12 @@ let r1 =
         Evaluate =
             fun a ->
                 if isFlow a then
-                    Some(envelopeOutcome a NumberStatus.Certified (sprintf "α_c = %g (certified)" a.AlphaCertified))
+                    Some(
+                        envelopeOutcome
+                            a
+                            NumberStatus.Estimated
+                            (sprintf "α_c = %g (certified); %s" a.AlphaCertified integratedCurve)
+                    )
                 else
                     None
     }
@@ -1130,7 +1141,9 @@ let r3 =
 
                 let bound, status, note =
                     if isFlow a then
-                        baseBound, NumberStatus.Certified, sprintf "path-length bound; r = %g" a.R
+                        baseBound,
+                        NumberStatus.Estimated,
+                        sprintf "path-length bound with the certified α_c; r = %g; %s" a.R integratedCurve
                     else
                         let h = a.BetaHat * a.Eta
 
