@@ -121,13 +121,14 @@ public static partial class CliApp
         catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
         {
             string where = context.CurrentPhase is { Length: > 0 } p ? $" during {p}" : "";
+            string written = context.ResumeHint.Length > 0 ? context.ResumeHint : "nothing was written";
             if (context.BudgetExpired)
             {
                 stderr.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"overparam: --max-seconds {context.BudgetSeconds:G} exceeded{where}; nothing was written{context.ResumeHint}"));
+                    $"overparam: --max-seconds {context.BudgetSeconds:G} exceeded{where}; {written}"));
                 return ExitBudgetExceeded;
             }
-            stderr.WriteLine($"overparam: interrupted{where}; nothing was written{context.ResumeHint}");
+            stderr.WriteLine($"overparam: interrupted{where}; {written}");
             return ExitInterrupted;
         }
         catch (OutOfMemoryException)
@@ -269,7 +270,10 @@ public sealed class CliContext : IDisposable
             ? "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"
             : a));
 
-    /// <summary>Appended to the budget and interrupt messages (e.g. how to resume a sweep); empty by default.</summary>
+    /// <summary>
+    /// Said instead of "nothing was written" in the budget and interrupt messages (e.g. where a sweep's finished
+    /// trials are and how to resume); empty by default.
+    /// </summary>
     public string ResumeHint { get; set; } = "";
 
     /// <summary>Starts the time budget; null or absent leaves the work unbounded.</summary>

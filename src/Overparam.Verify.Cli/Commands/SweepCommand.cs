@@ -136,7 +136,7 @@ public static class SweepCommand
             List<RefineRound> rounds = [];
             // Stopped by the budget or Ctrl-C: the trials stored so far are complete results; say how to go on.
             var resumeCommand = ctx.CommandLine.Replace(" --resume", "", StringComparison.Ordinal) + " --resume";
-            ctx.ResumeHint = "; the trials finished so far are stored in " + storePath + " — resume with: " + resumeCommand;
+            ctx.ResumeHint = "no report was written; the trials finished so far are stored in " + storePath + " — resume with: " + resumeCommand;
             CliProgress.Run(ctx, $"sweep {spec.Key}: trials", monitor =>
             {
                 void Report(int dn, int tot)
