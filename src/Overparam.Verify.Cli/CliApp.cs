@@ -48,7 +48,17 @@ public static partial class CliApp
         _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, "unknown verdict"),
     };
 
-    /// <summary>The exit codes as <c>--help</c> prints them.</summary>
+    /// <summary>The exit codes of <c>certify</c>, as its <c>--help</c> prints them.</summary>
+    public const string CertifyExitHelp =
+        "Exit codes: 0 consistent, 1 refuted, 2 bad input, 3 hypotheses-not-met, 4 inconclusive, 5 --max-seconds exceeded, 130 interrupted.";
+
+    /// <summary>The exit codes of <c>verify</c>.</summary>
+    public const string VerifyExitHelp = "Exit codes: 0 verified, 2 bad input, 6 differs, 7 tampered, 8 cannot re-run.";
+
+    /// <summary>The exit codes of <c>train</c> and <c>sweep moderate</c>.</summary>
+    public const string RunExitHelp = "Exit codes: 0 done, 1 diverged (train), 2 bad input, 5 --max-seconds exceeded, 130 interrupted.";
+
+    /// <summary>Every exit code, as the root <c>--help</c> prints them.</summary>
     public const string ExitCodeHelp =
         "Exit codes: 0 consistent (or success), 1 refuted (or diverged training), 2 bad input, 3 hypotheses-not-met, " +
         "4 inconclusive, 5 --max-seconds exceeded, 6 verify: differs, 7 verify: tampered, 8 verify: cannot re-run, 130 interrupted.";

@@ -43,7 +43,7 @@ public static class CertifyCommand
 
     private static Command ForTheorem(CliContext ctx, ITheorem t)
     {
-        var cmd = new Command(t.Command, $"{t.Id}: {t.Title}. {CliApp.ExitCodeHelp}");
+        var cmd = new Command(t.Command, $"{t.Id}: {t.Title}. {CliApp.CertifyExitHelp}");
         var options = t.Options.Select(s => (Spec: s, Option: OptionOf(s))).ToList();
         foreach (var (_, o) in options) cmd.Add(o);
         var outDir = new Option<string>("--out") { Description = "Output folder for certificate.json and report.md", DefaultValueFactory = _ => DefaultOut(t) };

@@ -63,7 +63,7 @@ public static class SweepCommand
         var theory = new Option<string>("--theory-ratio") { Description = "Sufficient-condition ratio recorded per trial", DefaultValueFactory = _ => TheoryRatios.DefaultName };
 
         var maxSeconds = OptionRules.MaxSeconds();
-        var cmd = new Command("moderate", "P4.R4: success of GD on random labels over a grid of (n, k); fits the boundary n = c₀·kd. " + CliApp.ExitCodeHelp)
+        var cmd = new Command("moderate", "P4.R4: success of GD on random labels over a grid of (n, k); fits the boundary n = c₀·kd. " + CliApp.RunExitHelp)
         {
             n, k, d, trials, activation, labels, steps, successRatio, stepScale, nu, seed, store, shard, resume, output, jobs,
             refineWidth, refineTrials, refineRounds, theory, maxSeconds,

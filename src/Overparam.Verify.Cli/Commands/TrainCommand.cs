@@ -36,7 +36,7 @@ public static class TrainCommand
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model here" };
         var trace = new Option<string?>("--trace") { Description = "Write the training trace here (CSV)" };
         var maxSeconds = OptionRules.MaxSeconds();
-        var cmd = new Command("train", "Train a model and record the loss trace. " + CliApp.ExitCodeHelp)
+        var cmd = new Command("train", "Train a model and record the loss trace. " + CliApp.RunExitHelp)
         {
             model, data, optimizer, steps, lr, endTime, batch, seed, logEvery, probeNtk, saveModel, trace, maxSeconds,
         };

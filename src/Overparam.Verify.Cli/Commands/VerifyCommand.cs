@@ -31,7 +31,7 @@ public static class VerifyCommand
         var file = new Argument<string>("certificate") { Description = "A certificate.json written by `overparam certify`" };
         var data = new Option<string?>("--data") { Description = "The data file, when it is not at the path recorded in the certificate" };
         var maxSeconds = OptionRules.MaxSeconds();
-        var cmd = new Command("verify", "Re-run a certificate and compare every number. " + CliApp.ExitCodeHelp) { file, data, maxSeconds };
+        var cmd = new Command("verify", "Re-run a certificate and compare every number. " + CliApp.VerifyExitHelp) { file, data, maxSeconds };
         cmd.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(file);
