@@ -53,7 +53,7 @@ public static partial class CliApp
         "Exit codes: 0 consistent, 1 refuted, 2 bad input, 3 hypotheses-not-met, 4 inconclusive, 5 --max-seconds exceeded, 130 interrupted.";
 
     /// <summary>The exit codes of <c>verify</c>.</summary>
-    public const string VerifyExitHelp = "Exit codes: 0 verified, 2 bad input, 6 differs, 7 tampered, 8 cannot re-run.";
+    public const string VerifyExitHelp = "Exit codes: 0 verified, 2 bad input, 5 --max-seconds exceeded, 6 differs, 7 tampered, 8 cannot re-run, 130 interrupted.";
 
     /// <summary>The exit codes of <c>train</c> and <c>sweep moderate</c>.</summary>
     public const string RunExitHelp = "Exit codes: 0 done, 1 diverged (train), 2 bad input, 5 --max-seconds exceeded, 130 interrupted.";

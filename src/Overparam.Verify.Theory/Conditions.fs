@@ -301,6 +301,13 @@ module Theorem =
                 OverallVerdict.Inconclusive(
                     withSummary "hypotheses verified, but no predicted bound could be evaluated on this run"
                 )
+            // A conditional bound is promised only under a condition with an unspecified constant: holding one says
+            // nothing the theorem guarantees, so it cannot carry a consistent verdict alone.
+            | [], [], [] when List.isEmpty bounds ->
+                OverallVerdict.Inconclusive(
+                    withSummary
+                        "hypotheses verified, but only conditional bounds (promised under an unspecified constant) could be evaluated on this run"
+                )
             | [], [], [] ->
                 let estimated =
                     bounds

@@ -117,6 +117,9 @@ public class SweepFaultTests
         Lease(Environment.ProcessId);
         var (c1, _, e1) = h.Run([.. Tiny, "--store", store, "--resume", "--out", h.PathOf("r1")]);
         AssertOneLine(c1, e1, 2, $"store in use: {store} is running sweep {key}");
+        // Nor may a merge replace the store under it.
+        var (cm, _, em) = h.Run("sweep", "merge", StoreWithTrials(h, "other.db"), "--out", store);
+        AssertOneLine(cm, em, 2, "store in use");
         // A process that no longer exists (killed without releasing): taken over.
         Lease(int.MaxValue - 7);
         var (c2, stdout, e2) = h.Run([.. Tiny, "--store", store, "--resume", "--out", h.PathOf("r2")]);

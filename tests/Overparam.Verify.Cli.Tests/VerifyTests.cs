@@ -25,6 +25,38 @@ public class VerifyTests
     }
 
     [Fact]
+    public void Verify_EditedTextWithRecomputedHashAndOtherMachine_Differs()
+    {
+        using var h = new CliHarness();
+        Assert.Equal(0, h.Run([.. Small, "--out", h.PathOf("c")]).Code);
+        var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
+        // A forger relabels a measurement as a bound, rewrites the reason, and claims another machine so that only
+        // tolerances would apply: text is still compared exactly.
+        var predictions = c.Predictions.Select(p => p.Id == "P2.R4" ? p with { Role = CheckRole.Bound } : p).ToArray();
+        var forged = c with
+        {
+            Predictions = predictions,
+            Verdict = c.Verdict with { Reason = "all good" },
+            Provenance = c.Provenance with { CpuModel = "another CPU", SimdPath = "scalar" },
+        };
+        File.WriteAllText(h.PathOf("forged.json"), CertificateJson.Serialize(forged));
+        var (code, stdout, _) = h.Run("verify", h.PathOf("forged.json"));
+        Assert.Equal(CliApp.ExitVerifyDiffers, code);
+        Assert.Contains("predictions[P2.R4].role", stdout);
+        Assert.Contains("verdict.reason", stdout);
+    }
+
+    [Fact]
+    public void Verify_AddedByteOrderMark_Tampered()
+    {
+        using var h = new CliHarness();
+        Assert.Equal(0, h.Run([.. Small, "--out", h.PathOf("c")]).Code);
+        var bytes = File.ReadAllBytes(h.PathOf("c/certificate.json"));
+        File.WriteAllBytes(h.PathOf("bom.json"), [0xEF, 0xBB, 0xBF, .. bytes]);
+        Assert.Equal(CliApp.ExitVerifyTampered, h.Run("verify", h.PathOf("bom.json")).Code);
+    }
+
+    [Fact]
     public void Verify_DataFile_MissingMovedOrChanged()
     {
         using var h = new CliHarness();

@@ -245,10 +245,22 @@ let tests =
                             "inconclusive"
                             "violated"
 
+                        // Held alone, a conditional bound guarantees nothing: never consistent on its own.
                         Expect.equal
                             (Theorem.decide [ ok ] [ p true ] |> Theorem.verdictName |> fst)
+                            "inconclusive"
+                            "observed alone"
+
+                        let bound =
+                            { p true with
+                                Kind = PredictionKind.Bound
+                                Id = "P4.R1"
+                            }
+
+                        Expect.equal
+                            (Theorem.decide [ ok ] [ p true; bound ] |> Theorem.verdictName |> fst)
                             "consistent"
-                            "observed"
+                            "observed beside a held bound"
                 ]
 
             testList

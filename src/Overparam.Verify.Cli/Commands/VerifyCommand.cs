@@ -112,7 +112,8 @@ public static class VerifyCommand
         if (!File.Exists(path)) throw new InvalidInputException($"{path}: no such file");
         try
         {
-            return File.ReadAllText(path);
+            // Decoded without stripping a byte-order mark, so that even an added BOM changes the hashed text.
+            return new System.Text.UTF8Encoding(false).GetString(File.ReadAllBytes(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -158,8 +159,17 @@ public static class VerifyCommand
             bool same = (double.IsNaN(x) && double.IsNaN(y)) || x.Equals(y) || tol.Accepts(x, y);
             if (!same) diffs.Add(new(field, Str(x), Str(y)));
         }
-        Exact("theorem", a.Theorem.Id, b.Theorem.Id);
+        // Text is compared exactly on every path: a forger who edits a role, a reason or a statement and recomputes
+        // the (unkeyed) hash must still be caught by the re-run.
+        Exact("theorem", a.Theorem, b.Theorem);
+        Exact("reproduce", a.Reproduce, b.Reproduce);
+        Exact("options", string.Join(";", a.Options.Select(o => o.Name + "=" + o.Value)), string.Join(";", b.Options.Select(o => o.Name + "=" + o.Value)));
         Exact("verdict", a.Verdict.Kind, b.Verdict.Kind);
+        Exact("verdict.reason", a.Verdict.Reason, b.Verdict.Reason);
+        Exact("verdict.notApplicable", string.Join(",", a.Verdict.NotApplicable), string.Join(",", b.Verdict.NotApplicable));
+        Exact("notChecked", string.Join(";", a.NotChecked.Select(x => x.Id + ":" + x.Reason)), string.Join(";", b.NotChecked.Select(x => x.Id + ":" + x.Reason)));
+        Exact("provenance.dataSha256", a.Provenance.DataSha256, b.Provenance.DataSha256);
+        Exact("provenance.modelSha256", a.Provenance.ModelSha256, b.Provenance.ModelSha256);
         Exact("verdict.established", string.Join(",", a.Verdict.Established), string.Join(",", b.Verdict.Established));
         Exact("verdict.evaluated", string.Join(",", a.Verdict.Evaluated), string.Join(",", b.Verdict.Evaluated));
         Exact("seed", a.Seed, b.Seed);
@@ -168,6 +178,10 @@ public static class VerifyCommand
         {
             string f = $"conditions[{x.Id}]";
             Exact(f + ".id", x.Id, y.Id);
+            Exact(f + ".role", x.Role, y.Role);
+            Exact(f + ".statement", x.Statement, y.Statement);
+            Exact(f + ".reason", x.Reason, y.Reason);
+            Num(f + ".margin", x.Margin, y.Margin);
             Num(f + ".value", x.Value, y.Value);
             Num(f + ".threshold", x.Threshold, y.Threshold);
             Exact(f + ".status", x.Status, y.Status);
@@ -179,6 +193,10 @@ public static class VerifyCommand
         {
             string f = $"predictions[{x.Id}]";
             Exact(f + ".id", x.Id, y.Id);
+            Exact(f + ".role", x.Role, y.Role);
+            Exact(f + ".sense", x.Sense, y.Sense);
+            Exact(f + ".statement", x.Statement, y.Statement);
+            Num(f + ".slack", x.Slack, y.Slack);
             Num(f + ".bound", x.Bound, y.Bound);
             Num(f + ".observed", x.Observed, y.Observed);
             Exact(f + ".status", x.Status, y.Status);
@@ -196,6 +214,12 @@ public static class VerifyCommand
                 Exact($"quantities[{g.Name}].{q.Name}.status", q.Status, r.Status);
             }
         }
+        // Groups and columns are compared in both directions: an added one is as much a difference as a removed one.
+        Exact("quantities.groups", string.Join(",", a.Quantities.Select(g => g.Name + ":" + string.Join("|", g.Values.Select(v => v.Name)))),
+            string.Join(",", b.Quantities.Select(g => g.Name + ":" + string.Join("|", g.Values.Select(v => v.Name)))));
+        Exact("trace.columns", string.Join(",", a.Trace.Columns.Select(c => $"{c.Name}:{c.Role}:{c.Status}")),
+            string.Join(",", b.Trace.Columns.Select(c => $"{c.Name}:{c.Role}:{c.Status}")));
+        Exact("trace.plots", string.Join(";", a.Trace.Plots), string.Join(";", b.Trace.Plots));
         foreach (var col in a.Trace.Columns)
         {
             var other = b.Trace.Column(col.Name);

@@ -214,6 +214,22 @@ public sealed class RunStore : IDisposable
         }
     }
 
+    /// <summary>"process P on H (sweep K)" for a live lease on this store; null when none is held.</summary>
+    private string? LiveHolder() => Guard(() =>
+    {
+        lock (_gate)
+        {
+            if (Scalar<long>(_db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'leases';") == 0) return null;
+            using var q = _db.CreateCommand();
+            q.CommandText = "SELECT lease_key, pid, host, heartbeat_at FROM leases;";
+            using var r = q.ExecuteReader();
+            while (r.Read())
+                if (Alive(r.GetInt32(1), r.GetString(2), r.GetString(3)))
+                    return $"process {r.GetInt32(1)} on {r.GetString(2)} (sweep {r.GetString(0)})";
+            return (string?)null;
+        }
+    });
+
     private static bool Alive(int pid, string host, string heartbeat)
     {
         if (host == Environment.MachineName)
@@ -500,14 +516,19 @@ public sealed class RunStore : IDisposable
         // An existing output is extended; check it under its own name, not the temporary copy's.
         if (File.Exists(outFull))
         {
+            string? holder;
             try
             {
                 using var existing = Open(output, readOnly: true);
+                holder = existing.LiveHolder();
             }
             catch (InvalidInputException e)
             {
                 throw new InvalidInputException($"merge failed, '{output}' unchanged: --out exists but {e.Message}", e);
             }
+            // Replacing the file under a running sweep would send its next trials to the unlinked old file.
+            if (holder is not null)
+                throw new InvalidInputException($"store in use: '{output}' is being written by {holder}; merge into it when that sweep has finished");
         }
         var tmp = outFull + $".tmp-{Environment.ProcessId}";
         long added = 0;
