@@ -211,6 +211,31 @@ public sealed class RunStore : IDisposable
                 return 0;
             });
             _lease = leaseKey;
+            // Trials can outlast the lease timeout (a large cell on a slow node): beat independently of them.
+            _beat ??= new Timer(_ => BeatNow(), null, LeaseTimeout / 5, LeaseTimeout / 5);
+        }
+    }
+
+    private Timer? _beat;
+
+    private void BeatNow()
+    {
+        lock (_gate)
+        {
+            if (_lease is null) return;
+            try
+            {
+                using var tx = _db.BeginTransaction();
+                Heartbeat(tx);
+                tx.Commit();
+            }
+            catch (SqliteException)
+            {
+                // A busy or read-only store misses one beat; the next trial's insert beats too.
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
 
@@ -598,6 +623,7 @@ public sealed class RunStore : IDisposable
     /// <summary>Releases this process's lease, if any, and closes the file.</summary>
     public void Dispose()
     {
+        _beat?.Dispose();
         lock (_gate) Release();
         _db.Dispose();
     }
