@@ -135,7 +135,7 @@ public static class SweepCommand
             var clock = Stopwatch.StartNew();
             List<RefineRound> rounds = [];
             // Stopped by the budget or Ctrl-C: the trials stored so far are complete results; say how to go on.
-            var resumeCommand = ctx.CommandLine.Replace(" --resume", "", StringComparison.Ordinal) + " --resume";
+            var resumeCommand = System.Text.RegularExpressions.Regex.Replace(ctx.CommandLine, @" --resume( true| false)?(?= |$)", "") + " --resume";
             ctx.ResumeHint = "no report was written; the trials finished so far are stored in " + storePath + " — resume with: " + resumeCommand;
             CliProgress.Run(ctx, $"sweep {spec.Key}: trials", monitor =>
             {
@@ -144,7 +144,15 @@ public static class SweepCommand
                     monitor.Progress(dn, tot, double.NaN);
                     ctx.CheckDeadline();
                 }
-                ModerateSweep.RunTrials(spec, db, pending, j, Report, ctx.Cancellation);
+                try
+                {
+                    ModerateSweep.RunTrials(spec, db, pending, j, Report, ctx.Cancellation);
+                }
+                catch (OperationCanceledException) when (refine is null && !ctx.Interrupted
+                    && pending.All(db.CompletedTrials(spec.Key).Contains))
+                {
+                    // The budget ran out as the last trial finished: every trial is stored, so the sweep is done.
+                }
                 if (refine is not null)
                     rounds = ModerateSweep.Refine(spec, db, cells, t, refine, j, (round, rr, dn, tot) => Report(dn, tot), ctx.Cancellation);
             });

@@ -117,7 +117,37 @@ public static class AtomicFile
                 w.Write(text);
                 w.Flush();
             }
-            foreach (var (tmp, final) in temps) File.Move(tmp, final, overwrite: true);
+            // Renames need no space, but one can still fail (a file locked elsewhere): the previous files are kept
+            // aside until every new one is in place, and put back if any rename fails.
+            var kept = new List<(string Backup, string Final)>();
+            var placed = new List<string>();
+            try
+            {
+                foreach (var (tmp, final) in temps)
+                {
+                    if (File.Exists(final))
+                    {
+                        var backup = final + $".old-{Environment.ProcessId}";
+                        File.Move(final, backup, overwrite: true);
+                        kept.Add((backup, final));
+                    }
+                    File.Move(tmp, final, overwrite: false);
+                    placed.Add(final);
+                }
+            }
+            catch
+            {
+                // Both or neither: remove what was placed and put the previous files back.
+                foreach (var final in placed) TryDelete(final);
+                foreach (var (backup, final) in kept)
+                {
+                    try { File.Move(backup, final, overwrite: true); }
+                    catch (IOException) { }
+                    catch (UnauthorizedAccessException) { }
+                }
+                throw;
+            }
+            foreach (var (backup, _) in kept) TryDelete(backup);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
