@@ -161,6 +161,26 @@ module Theorem =
 
         conditions, predictions
 
+    /// What a verdict rests on: the hypotheses established on exact or certified numbers, and the bounds (and
+    /// conditional bounds) actually evaluated on the run. The one definition the reason and the certificate share.
+    let basis (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
+        let established =
+            conditions
+            |> List.filter (fun c ->
+                c.Role = ConditionRole.Hypothesis
+                && Verdict.holds c.Outcome.Verdict
+                && c.Outcome.Status <> NumberStatus.Estimated)
+            |> List.map (fun c -> c.Id)
+            |> List.distinct
+
+        let evaluated =
+            predictions
+            |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement)
+            |> List.map (fun p -> p.Id)
+            |> List.distinct
+
+        established, evaluated
+
     /// The overall verdict. In order: a failed hypothesis → hypotheses-not-met; an undecided hypothesis, or one that
     /// holds only on an estimated number → inconclusive; a violated bound whose status is certified or exact → refuted; a failed premise, a violated
     /// bound that rests on an estimate, or a violated conditional bound → inconclusive; no bound evaluated at all →
@@ -192,11 +212,7 @@ module Theorem =
                 | Verdict.Holds _ -> c.Outcome.Status = NumberStatus.Estimated
                 | Verdict.Fails _ -> false)
 
-        let established =
-            hyps
-            |> List.filter (fun c -> Verdict.holds c.Outcome.Verdict && c.Outcome.Status <> NumberStatus.Estimated)
-            |> List.map (fun c -> c.Id)
-            |> List.distinct
+        let established, evaluatedBounds = basis conditions predictions
 
         let bounds = predictions |> List.filter (fun p -> p.Kind = PredictionKind.Bound)
 
@@ -223,13 +239,6 @@ module Theorem =
 
         let why (c: EvaluatedCondition) =
             sprintf "%s: %s" c.Id (Verdict.reason c.Outcome.Verdict)
-
-        // What the verdict rests on, so that a reader never has to infer which checks ran.
-        let evaluatedBounds =
-            predictions
-            |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement)
-            |> List.map (fun p -> p.Id)
-            |> List.distinct
 
         let summary =
             let part label xs =

@@ -355,20 +355,7 @@ let certify (t: Theorem<'s, 'a>) (input: RunInput) : Certificate =
         else
             sprintf "%s; %s" reason note
 
-    let established =
-        conditions
-        |> List.filter (fun c ->
-            c.Role = ConditionRole.Hypothesis
-            && Verdict.holds c.Outcome.Verdict
-            && c.Outcome.Status <> NumberStatus.Estimated)
-        |> List.map (fun c -> c.Id)
-        |> List.distinct
-
-    let evaluated =
-        predictions
-        |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement)
-        |> List.map (fun p -> p.Id)
-        |> List.distinct
+    let established, evaluated = Theorem.basis conditions predictions
 
     let data, model0 = t.Instance analysis
     let values = input.Values

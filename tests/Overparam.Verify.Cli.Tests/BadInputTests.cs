@@ -140,8 +140,10 @@ public class BadInputTests
         Check(expected, "train --model {model} --data {data} " + options);
 
     [Theory]
-    [InlineData("--size 100000 is too large for gemm", "bench gemm --size 100000")]
-    [InlineData("--size 30000 is too large for syrk", "bench syrk --size 30000")]
+    [InlineData("bench gemm --size 100000 is too large: its largest matrix would have 1E+10 entries", "bench gemm --size 100000")]
+    [InlineData("bench syrk --size 30000 is too large: its largest matrix would have 3.6E+09 entries", "bench syrk --size 30000")]
+    // One 35000² matrix fits in an array (1.2e9 entries), the three Cholesky needs (29 GiB) do not fit in memory.
+    [InlineData("bench chol --size 35000 is too large: it needs about", "bench chol --size 35000")]
     [InlineData("n·k·d = 12884901882, more than 2E+08", "sweep moderate --n 2147483647 --k 2 --d 3 --store {dir}/s.db --out {dir}/rep")]
     // n·k·d is small, but the n×n NTK of a trial is not (it crashed inside a worker).
     [InlineData("sweep moderate with a cell n = 50000, k = 2 on 1 worker is too large: the n×n NTK of the largest cell", "sweep moderate --n 50000 --k 2 --d 2 --jobs 1 --store {dir}/s.db --out {dir}/rep")]

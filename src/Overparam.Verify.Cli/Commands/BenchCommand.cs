@@ -131,10 +131,7 @@ public static class BenchCommand
             "eig" or "eigpairs" => (nn, 4 * nn),
             _ => (Math.Max(nn, 512.0 * n), 4 * nn + 4 * 512.0 * n),
         };
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (largest > Array.MaxLength || total * sizeof(double) > available)
-            throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
-                $"--size {n} is too large for {kernel}: it needs about {total * sizeof(double) / (1L << 30):F1} GiB of matrices ({available / (double)(1L << 30):F1} GiB available)"));
+        ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"bench {kernel} --size {n}"), largest, "its largest matrix", total);
     }
 
     private static BenchResult Measure(string kernel, int n, double? flops, Action call, int repeats)

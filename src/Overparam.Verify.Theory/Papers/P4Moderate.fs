@@ -324,15 +324,19 @@ let private runLogged (monitor: IRunMonitor) (optimizer: string) (model0: Mlp) (
         monitor.Cancellation.ThrowIfCancellationRequested()
 
     let tr = result.Trace
-    let column = tr.Observed
+    // Each column copied once (TrainingTrace.Observed returns a fresh array), not once per point.
+    let lambdaMin = tr.Observed "lambdaMinNtk"
+    let lambdaMax = tr.Observed "lambdaMaxNtk"
+    let maxDiagonal = tr.Observed "maxDiagonal"
+    let residualInf = tr.Observed "residualInf"
 
     let points =
         Array.init tr.Count (fun i ->
             {
-                LambdaMin = (column "lambdaMinNtk")[i]
-                LambdaMax = (column "lambdaMaxNtk")[i]
-                MaxDiagonal = (column "maxDiagonal")[i]
-                ResidualInf = (column "residualInf")[i]
+                LambdaMin = lambdaMin[i]
+                LambdaMax = lambdaMax[i]
+                MaxDiagonal = maxDiagonal[i]
+                ResidualInf = residualInf[i]
             })
 
     let last = tr.Count - 1
