@@ -164,14 +164,18 @@ module Theorem =
     /// What a verdict rests on: the hypotheses established on exact or certified numbers, and the bounds (and
     /// conditional bounds) actually evaluated on the run. The one definition the reason and the certificate share.
     let basis (conditions: EvaluatedCondition list) (predictions: EvaluatedPrediction list) =
+        // An ID with several hypothesis rows (e.g. P4.C4's step size and its ball) is established only when every
+        // one of them is.
+        let isEstablished (c: EvaluatedCondition) =
+            Verdict.holds c.Outcome.Verdict && c.Outcome.Status <> NumberStatus.Estimated
+
+        let hyps = conditions |> List.filter (fun c -> c.Role = ConditionRole.Hypothesis)
+
         let established =
-            conditions
-            |> List.filter (fun c ->
-                c.Role = ConditionRole.Hypothesis
-                && Verdict.holds c.Outcome.Verdict
-                && c.Outcome.Status <> NumberStatus.Estimated)
+            hyps
             |> List.map (fun c -> c.Id)
             |> List.distinct
+            |> List.filter (fun id -> hyps |> List.forall (fun c -> c.Id <> id || isEstablished c))
 
         let evaluated =
             predictions
@@ -360,7 +364,12 @@ module Envelope =
     /// observed[k] ≤ bound[k] at every k within tol (one-sided). Returns (holds, worst index, worst slack =
     /// observed/bound). Indices where the bound is NaN are skipped; a NaN observation fails. Index 0 (where both are
     /// f(w₀) and the slack is 1 by construction) is reported as worst only when it is the only index.
-    let atMost (tol: Tolerance) (bound: float[]) (observed: float[]) =
+    let rec atMost (tol: Tolerance) (bound: float[]) (observed: float[]) =
+        atMostWith (fun _ -> tol) bound observed
+
+    /// <see cref="atMost"/> with a tolerance per index (e.g. a ratio of two losses whose rounding grows as the loss
+    /// shrinks).
+    and atMostWith (tolAt: int -> Tolerance) (bound: float[]) (observed: float[]) =
         let mutable holds = true
         let mutable worst = -1
         let mutable worstSlack = nan
@@ -371,7 +380,7 @@ module Envelope =
             if not (System.Double.IsNaN b) then
                 let o = observed[k]
 
-                if System.Double.IsNaN o || not (tol.AcceptsAtMost(b, o)) then
+                if System.Double.IsNaN o || not ((tolAt k).AcceptsAtMost(b, o)) then
                     holds <- false
 
                 let s =

@@ -8,10 +8,24 @@ namespace Overparam.Verify.Cli.Tests;
 /// <summary>
 /// The port to the theorem platform changed no number: each default certificate's conditions, predictions, trace and
 /// quantities equal the schema-1 values written before the port (Golden/, recorded on an AVX-512 machine) — bit for
-/// bit on the same SIMD path, within <see cref="VerifyCommand.CrossMachine"/> on another.
+/// bit on the same SIMD path, within <see cref="VerifyCommand.CrossMachine"/> on another. Intentional changes since
+/// the port are listed in <see cref="Changed"/> and checked for what they changed to.
 /// </summary>
 public class GoldenTests
 {
+    /// <summary>
+    /// Verdicts changed on purpose since the port (issue 10): the P4 meta-theorem's ball hypothesis (a new P4.C4 row)
+    /// is not established on these instances, so they are inconclusive instead of consistent.
+    /// </summary>
+    private static readonly Dictionary<string, string> Changed = new()
+    {
+        ["p4-gd"] = "inconclusive",
+        ["p4-sgd"] = "inconclusive",
+    };
+
+    /// <summary>P4's ball row (added after the port): checked for its own rule, not against the golden file.</summary>
+    private static bool IsBallRow(ConditionResult r) => r.Id == "P4.C4" && r.Statement.StartsWith("meta-theorem ball", StringComparison.Ordinal);
+
     public static TheoryData<string, string[]> Cases => new()
     {
         { "p2-gd", ["certify", "local-pl"] },
@@ -47,12 +61,27 @@ public class GoldenTests
         }
         static double D(JsonElement e) => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble();
 
-        Assert.Equal(g.GetProperty("verdict").GetString(), ContractNames.Of(c.Verdict.Kind));
+        Assert.Equal(Changed.GetValueOrDefault(name, g.GetProperty("verdict").GetString()!), ContractNames.Of(c.Verdict.Kind));
         var conditions = g.GetProperty("conditions").EnumerateArray().ToList();
-        Assert.Equal(conditions.Count, c.Conditions.Count);
-        foreach (var (old, now) in conditions.Zip(c.Conditions))
+        var ball = c.Conditions.Where(IsBallRow).ToList();
+        Assert.Equal(c.Theorem.Id == "P4" ? 1 : 0, ball.Count);
+        // Not established on these instances: inconclusive, and its value (a certified lower bound over the ball) 0.
+        Assert.All(ball, r => Assert.Equal("inconclusive", r.Outcome));
+        var kept = c.Conditions.Where(r => !IsBallRow(r)).ToList();
+        Assert.Equal(conditions.Count, kept.Count);
+        foreach (var (old, now) in conditions.Zip(kept))
         {
             Assert.Equal(old.GetProperty("id").GetString(), now.Id);
+            if (now.Id == "P4.C1")
+            {
+                // Since the port P4.C1 holds a certified lower bound on σ_min(J(W₀)) against 0 instead of the exact
+                // σ_min against 1e-6·‖J‖: below the golden exact value, and within 1e-9 of it here (well separated).
+                double exact = D(old.GetProperty("value"));
+                Assert.True(now.Value <= exact && now.Value >= exact * (1 - 1e-9), $"{name} P4.C1: certified {now.Value:R} vs exact {exact:R}");
+                Assert.Equal(NumberStatusKind.Certified, now.Status);
+                Assert.Equal(old.GetProperty("holds").GetBoolean(), now.Holds);
+                continue;
+            }
             Same(now.Id + ".value", D(old.GetProperty("value")), now.Value);
             Same(now.Id + ".threshold", D(old.GetProperty("threshold")), now.Threshold);
             Same(now.Id + ".margin", D(old.GetProperty("margin")), now.Margin);

@@ -33,10 +33,52 @@ public class VerdictHonestyTests
         var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
         // Both P4.R1 rows are skipped here (ηβ above 2 at every step); only the conditional P4.R2 remains, which the
         // theorem promises only under its unspecified constant: not enough for `consistent`.
+        // (The ball hypothesis is not established either, and is named first; the conditional-only rule itself is
+        // tested in the theory layer's verdict tests.)
         Assert.DoesNotContain(c.Predictions, p => p.Role == CheckRole.Bound);
         Assert.Equal(VerdictKind.Inconclusive, c.Verdict.Kind);
-        Assert.Contains("only conditional bounds", c.Verdict.Reason);
-        Assert.True(code is 0 or 3 or 4, stdout + stderr);
+        Assert.Equal(CliApp.ExitInconclusive, code);
         ConformanceTests.AssertVerdictMatchesRows(c);
+    }
+
+    [Fact]
+    public void Moderate_BallHypothesisNotEstablished_InconclusiveWithTheRunsEvidence()
+    {
+        // k = 2: training stalls (loss ratio ≈ 0.08 after 6,000 steps) and σ_min(J) falls to ≈ 2.3e-4 < α ≈ 1.5e-3 inside
+        // the ball. This was a vacuous `consistent`: the meta-theorem's ball hypothesis was never established.
+        using var h = new CliHarness();
+        var (code, stdout, stderr) = h.Run("certify", "moderate", "--k", "2", "--steps", "1500", "--out", h.PathOf("c"));
+        Assert.True(code == CliApp.ExitInconclusive, $"exit {code}: {stdout}{stderr}");
+        var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
+        var ball = c.Conditions.Single(r => r.Id == "P4.C4" && r.Role == CheckRole.Hypothesis && r.Statement.StartsWith("meta-theorem ball", StringComparison.Ordinal));
+        Assert.Equal("inconclusive", ball.Outcome);
+        Assert.Equal(NumberStatusKind.Certified, ball.Status);
+        Assert.Contains("16·L·‖r₀‖", ball.Reason);
+        Assert.Contains("inside B(W₀", ball.Reason);
+        Assert.Contains("< α = σ_min(J(W₀))", ball.Reason);
+        Assert.DoesNotContain("P4.C4", c.Verdict.Established);
+        Assert.StartsWith("P4.C4: not established", c.Verdict.Reason);
+        ConformanceTests.AssertVerdictMatchesRows(c);
+    }
+
+    [Fact]
+    public void Moderate_BallHypothesisEstablished_ConsistentOnIdentityAndOnSmallNLargeK()
+    {
+        // Where the certified argument s₀² ≥ 16·L·‖r₀‖ goes through, the meta-theorem applies and the verdict can be
+        // consistent: identity (J constant, L = 0) with d ≥ n, and n = 2 at k = 8000.
+        using var h = new CliHarness();
+        foreach (var (name, extra) in new[]
+        {
+            ("identity", new[] { "--activation", "identity", "--n", "6", "--d", "8", "--k", "16" }),
+            ("wide", new[] { "--n", "2", "--k", "8000", "--steps", "400" }),
+        })
+        {
+            var (code, stdout, stderr) = h.Run(["certify", "moderate", .. extra, "--out", h.PathOf(name)]);
+            Assert.True(code == 0, $"{name}: exit {code}: {stdout}{stderr}");
+            var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf(name + "/certificate.json")));
+            Assert.Contains("P4.C4", c.Verdict.Established);
+            Assert.All(c.Conditions.Where(r => r.Id == "P4.C4" && r.Role == CheckRole.Hypothesis), r => Assert.True(r.Holds));
+            ConformanceTests.AssertVerdictMatchesRows(c);
+        }
     }
 }

@@ -4,4 +4,6 @@ open Expecto
 
 /// Every Expecto test of the suite; the xunit bridge and `dotnet run` both start here.
 let all =
-    testList "Overparam.Verify.Theory" [ VerdictTests.tests; P2LocalPlTests.tests; P4ModerateTests.tests ]
+    testList
+        "Overparam.Verify.Theory"
+        [ VerdictTests.tests; P2LocalPlTests.tests; P4ModerateTests.tests; BallTests.tests ]

@@ -70,6 +70,55 @@ let tests =
                     "inconclusive"
                     "estimated"
 
+            testCase "a rate tolerance scales with the quantity: 0.29% above a 1.6e-7 envelope is a violation"
+            <| fun () ->
+                // The audit's case: a fixed 1e-8 absolute slack accepted it.
+                let bound = [| 1.0; 1.6e-7 |]
+                let observed = [| 1.0; 1.6e-7 * 1.0029 |]
+                let holds, worst, _ = Envelope.atMost (Tolerances.rateAt 1.0) bound observed
+                Expect.isFalse holds "a loss 0.29% above its envelope must not hold"
+                Expect.equal worst 1 "the violating index"
+                let fixedHolds, _, _ = Envelope.atMost Tolerances.rate bound observed
+                Expect.isTrue fixedHolds "the old fixed absolute slack swallowed it (why rateAt exists)"
+
+            testCase "a rate tolerance at a tiny scale still catches a relative violation"
+            <| fun () ->
+                let scale = 1e-300
+
+                let holds, _, _ =
+                    Envelope.atMost (Tolerances.rateAt scale) [| scale; 0.5 * scale |] [| scale; 0.6 * scale |]
+
+                Expect.isFalse holds "20% above at 1e-300"
+
+                let ok, _, _ =
+                    Envelope.atMost (Tolerances.rateAt scale) [| scale; 0.5 * scale |] [| scale; 0.5 * scale |]
+
+                Expect.isTrue ok "equal values hold"
+
+            testCase "scales below float64's resolution are not checkable"
+            <| fun () ->
+                Expect.isFalse (Tolerances.resolvable 1e-310) "subnormal f(w₀)"
+                Expect.isFalse (Tolerances.resolvable nan) "NaN"
+                Expect.isFalse (Tolerances.resolvable infinity) "∞"
+                Expect.isTrue (Tolerances.resolvable 1e-200) "small but resolvable"
+
+            testCase "a per-index tolerance is applied at its own index"
+            <| fun () ->
+                let tolAt k =
+                    if k = 1 then
+                        Overparam.Verify.Engine.Numerics.Tolerance(0.5, 0.0)
+                    else
+                        Tolerances.exact
+
+                let holds, _, _ = Envelope.atMostWith tolAt [| 1.0; 1.0; 1.0 |] [| 1.0; 1.4; 1.0 |]
+                Expect.isTrue holds "index 1 has its own slack"
+
+                let fails, worst, _ =
+                    Envelope.atMostWith tolAt [| 1.0; 1.0; 1.0 |] [| 1.0; 1.0; 1.4 |]
+
+                Expect.isFalse fails "index 2 has none"
+                Expect.equal worst 2 "worst index"
+
             testProperty "holds exactly when a non-estimated value exceeds the threshold"
             <| fun (NormalFloat value) (NormalFloat threshold) ->
                 Verdict.holds (Verdict.ofLowerBound NumberStatus.Certified value threshold) = (value > threshold)

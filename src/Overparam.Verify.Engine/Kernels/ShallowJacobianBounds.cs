@@ -16,6 +16,9 @@ namespace Overparam.Verify.Engine.Kernels;
 /// <param name="MaxRowNorm">maxᵢ ‖xᵢ‖.</param>
 /// <param name="DerivativeSup">B₁ = sup|φ′| (P4.C3).</param>
 /// <param name="SecondDerivativeSup">B₂ = sup|φ″| (P4.C3); +∞ for relu.</param>
+/// <param name="SigmaMinLower">σ_min(J(W)) ≥ this, <b>certified</b>: √ of <see cref="CertifiedEigenvalue.LambdaMin"/> on
+/// the computed J Jᵀ with <see cref="ShallowNtk.GramFormationError"/> as its distance to the exact one; 0 when float64
+/// cannot separate λ_min(J Jᵀ) from 0.</param>
 public sealed record ShallowJacobianBoundsResult(
     double SigmaMin,
     double SigmaMax,
@@ -25,7 +28,8 @@ public sealed record ShallowJacobianBoundsResult(
     double XNorm,
     double MaxRowNorm,
     double DerivativeSup,
-    double SecondDerivativeSup);
+    double SecondDerivativeSup,
+    double SigmaMinLower);
 
 /// <summary>
 /// P4.C1/P4.C3/P4.C4: σ_min(J) exactly, and analytic (certified) bounds β ≥ sup_W ‖J(W)‖ and a Jacobian-Lipschitz
@@ -76,13 +80,21 @@ public static class ShallowJacobianBounds
         var ev = eigenvalues(gram);
         double sigmaMin = ev.Length == 0 ? 0.0 : Math.Sqrt(Math.Max(ev[0], 0.0));
         double sigmaMax = ev.Length == 0 ? 0.0 : Math.Sqrt(Math.Max(ev[^1], 0.0));
+        double sigmaMinLower = 0.0;
+        if (ev.Length > 0)
+        {
+            var cert = CertifiedEigenvalue.LambdaMin(gram, ev[0], ShallowNtk.GramFormationError(x, w, v, activation));
+            // √ rounds correctly; one relative step down keeps the square root a lower bound.
+            if (cert.Bound > 0) sigmaMinLower = Math.Sqrt(cert.Bound) * (1 - 2 * CertifiedEigenvalue.UnitRoundoff);
+        }
         double xNorm = InfiniteWidthKernel.SpectralNorm(x, eigenvalues);
         double maxRow = MaxRowNorm(x);
         double b1 = DerivativeSup(activation), b2 = SecondDerivativeSup(activation);
         double beta = b1 * Norm2(v) * xNorm;
         bool applicable = double.IsFinite(b2);
         double lipschitz = applicable ? b2 * NormInf(v) * xNorm * maxRow : double.PositiveInfinity;
-        return new ShallowJacobianBoundsResult(sigmaMin, sigmaMax, beta, lipschitz, applicable, xNorm, maxRow, b1, b2);
+        return new ShallowJacobianBoundsResult(sigmaMin, sigmaMax, beta, lipschitz, applicable, xNorm, maxRow, b1, b2,
+            sigmaMinLower);
     }
 
     /// <summary>
@@ -140,6 +152,43 @@ public static class ShallowJacobianBounds
         ActivationKind.Relu => double.PositiveInfinity,
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
+
+    /// <summary>
+    /// A bound on maxᵢ |f̃(xᵢ) − f(xᵢ)| for the float64 forward pass of f(x) = vᵀφ(Wx) (P4.C4's ‖r₀‖ rounded outward):
+    /// zᵢℓ is off by at most γ_{d+2}‖xᵢ‖‖wℓ‖ (moving φ by ≤ B₁ times that), φ is evaluated to
+    /// <see cref="ShallowNtk.DerivativeAccuracy"/> relative to max(1, |φ|), and the k-term sum adds γ_{k+2}Σℓ|vℓ||φᵢℓ|,
+    /// with |φ(z)| ≤ |φ(0)| + B₁|z| and |z| ≤ ‖xᵢ‖‖wℓ‖.
+    /// </summary>
+    public static double OutputErrorBound(Mlp model, Matrix x)
+    {
+        var (xs, w, v) = Unpack(model, x);
+        var activation = model.Activation;
+        int n = xs.Rows, k = w.Rows, d = xs.Cols;
+        const double u = CertifiedEigenvalue.UnitRoundoff;
+        double gd = CertifiedEigenvalue.Gamma(d + 2), gk = CertifiedEigenvalue.Gamma(k + 2);
+        double b1 = DerivativeSup(activation), phi0 = Math.Abs(Activations.Value(activation, 0.0));
+        var wNorms = new double[k];
+        for (int l = 0; l < k; l++)
+        {
+            var wl = w.Row(l);
+            wNorms[l] = Math.Sqrt(Blas.Dot(wl, wl)) * (1 + (d + 2) * u);
+        }
+        double worst = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var xi = xs.Row(i);
+            double xNorm = Math.Sqrt(Blas.Dot(xi, xi)) * (1 + (d + 2) * u);
+            double e = 0;
+            for (int l = 0; l < k; l++)
+            {
+                double zAbs = xNorm * wNorms[l];
+                double phiAbs = phi0 + b1 * zAbs;
+                e += Math.Abs(v[l]) * (b1 * gd * zAbs + ShallowNtk.DerivativeAccuracy * Math.Max(1, phiAbs) + gk * phiAbs);
+            }
+            worst = Math.Max(worst, e);
+        }
+        return worst * (1 + 16 * u);
+    }
 
     /// <summary>
     /// The raw (s₁X, W, c·s₂·v) of a P4-shaped two-layer network (see <see cref="Compute(Mlp, Matrix)"/>).

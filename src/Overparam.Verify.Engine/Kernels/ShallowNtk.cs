@@ -95,6 +95,83 @@ public static class ShallowNtk
     }
 
     // G = φ′(Z)·diag(|scale·v|), so G Gᵀ = φ′(Z)·diag((scale·v)²)·φ′(Z)ᵀ.
+    /// <summary>
+    /// Accuracy assumed of the engine's φ′ (absolute, in units of B₁ = sup|φ′|): the activation tests hold φ′ against
+    /// independent implementations to 1e-14 relative; 1e-13 leaves a margin. A certified bound built on
+    /// <see cref="GramFormationError"/> rests on this accuracy, as interval libraries rest on their libm's.
+    /// </summary>
+    public const double DerivativeAccuracy = 1e-13;
+
+    /// <summary>
+    /// A bound on ‖K̃ − K‖₂, where K̃ is <see cref="Gram(Matrix, Matrix, ReadOnlySpan{double}, ActivationKind)"/> as
+    /// computed in float64 and K = J Jᵀ exactly, so that λ_min(K) ≥ λ_min(K̃) − this (Weyl). Derivation: the
+    /// pre-activations z̃ᵢℓ are off by eᵢℓ ≤ γ_{d+2}‖xᵢ‖‖wℓ‖; φ′ then by δᵢℓ ≤ B₂eᵢℓ + DerivativeAccuracy·B₁ (for relu,
+    /// whose φ′ jumps, δᵢℓ = B₁ wherever |z̃ᵢℓ| ≤ 2eᵢℓ could straddle 0); the k-term sum adds γ_{k+2}Σℓvℓ²B₁² relative
+    /// to its absolute terms, the input Gram γ_{d+2}‖xᵢ‖‖xⱼ‖ and the Hadamard product one rounding. Every entry error
+    /// is at most the sum of those with maxima over i, j, and ‖·‖₂ ≤ n·max|entry|.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Shapes disagree or an entry is not finite.</exception>
+    public static double GramFormationError(Matrix x, Matrix w, ReadOnlySpan<double> v, ActivationKind activation)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(w);
+        if (x.Cols != w.Cols || v.Length != w.Rows)
+            throw new InvalidInputException($"inputs have {x.Cols} columns, W is {w.Rows}×{w.Cols}, v has {v.Length} entries");
+        RequireFinite(x, "X");
+        RequireFinite(w, "W");
+        int n = x.Rows, k = w.Rows, d = x.Cols;
+        if (n == 0 || k == 0) return 0.0;
+        const double u = CertifiedEigenvalue.UnitRoundoff;
+        double gd = CertifiedEigenvalue.Gamma(d + 2), gk = CertifiedEigenvalue.Gamma(k + 2);
+        var (lo, hi) = Activations.DerivativeBounds(activation);
+        double b1 = Math.Max(Math.Abs(lo), Math.Abs(hi));
+        double b2 = ShallowJacobianBounds.SecondDerivativeSup(activation);
+        var xNorms = new double[n];
+        double xMax = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var row = x.Row(i);
+            xNorms[i] = Math.Sqrt(Blas.Dot(row, row)) * (1 + (d + 2) * u);
+            xMax = Math.Max(xMax, xNorms[i]);
+        }
+        double[]? z = null;
+        if (!double.IsFinite(b2))
+        {
+            z = new double[checked(n * k)];
+            Blas.Gemm(Op.None, Op.Transpose, n, k, d, 1.0, x.Data, w.Data, 0.0, z);
+        }
+        double sumV2 = 0, termSum = 0;
+        for (int l = 0; l < k; l++)
+        {
+            var wl = w.Row(l);
+            double wNorm = Math.Sqrt(Blas.Dot(wl, wl)) * (1 + (d + 2) * u);
+            double delta;
+            if (z is null)
+                delta = b2 * gd * xMax * wNorm + DerivativeAccuracy * b1;
+            else
+            {
+                delta = DerivativeAccuracy * b1;
+                for (int i = 0; i < n; i++)
+                    if (Math.Abs(z[i * k + l]) <= 2 * gd * xNorms[i] * wNorm)
+                    {
+                        delta = b1;
+                        break;
+                    }
+            }
+            double v2 = v[l] * v[l];
+            sumV2 += v2;
+            termSum += v2 * (2 * b1 * delta + delta * delta);
+        }
+        double g = xMax * xMax;
+        double b1Sq = sumV2 * b1 * b1;
+        // First order: φ′ errors, the k-term sum, the input Gram, and the roundings of vℓφ′ and of the Hadamard
+        // product; then the products of two error terms.
+        double perEntry = termSum * g + gk * b1Sq * g + b1Sq * gd * g + 4 * u * b1Sq * g
+            + termSum * g * (gk + gd + 4 * u);
+        // The few operations above round too: one relative margin of 16u covers them.
+        return n * perEntry * (1 + 16 * u);
+    }
+
     private static double[] ScaledDerivatives(ActivationKind activation, double[] z, int n, int k,
         ReadOnlySpan<double> v, double scale)
     {

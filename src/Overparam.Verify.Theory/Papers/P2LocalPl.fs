@@ -1015,10 +1015,18 @@ let c4 =
                 let v =
                     if not a.W1Zero then
                         Verdict.Fails "W₁ ≠ 0"
-                    elif a.WMin > a.R then
-                        Verdict.Holds(a.WMin - a.R)
-                    else
+                    elif not (a.WMin > a.R) then
                         Verdict.Fails(sprintf "w_min = %g is not above r = %g" a.WMin a.R)
+                    // a_min(r) is found by doubling and bisection up to 1e12: NaN means none was found, which does
+                    // not show that no a works (the criterion need not be monotone in a).
+                    elif Double.IsNaN a.AMin then
+                        Verdict.Inconclusive(
+                            sprintf "a_min(r) was not found up to 1e12 at r = %g, so a = %g cannot be compared" a.R a.A
+                        )
+                    elif a.A < a.AMin then
+                        Verdict.Fails(sprintf "the output weight a = %g is below a_min(r) = %g" a.A a.AMin)
+                    else
+                        Verdict.Holds(a.WMin - a.R)
 
                 Some
                     {
@@ -1070,7 +1078,9 @@ let c5 =
     }
 
 let private envelopeOutcome (a: Analysis) status note =
-    let holds, worst, slack = Envelope.atMost Tolerances.rate a.Envelope a.Losses
+    let holds, worst, slack =
+        Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
+
     let w = max worst 0
 
     {
@@ -1098,7 +1108,8 @@ let r1 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if isFlow a then
+                // f(w₀) below what float64 resolves: the envelope cannot be checked (not evaluated, never "holds").
+                if isFlow a && Tolerances.resolvable a.F0 then
                     Some(
                         envelopeOutcome
                             a
@@ -1117,7 +1128,7 @@ let r2 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if isFlow a then
+                if isFlow a || not (Tolerances.resolvable a.F0) then
                     None
                 else
                     Some(
@@ -1151,7 +1162,8 @@ let r3 =
                         NumberStatus.Estimated,
                         sprintf "uses the sampled β̂ = %g; r = %g" a.BetaHat a.R
 
-                let holds, slack = Envelope.single Tolerances.rate Sense.AtMost bound observed
+                let holds, slack =
+                    Envelope.single (Tolerances.rateAt bound) Sense.AtMost bound observed
 
                 Some
                     {
@@ -1205,7 +1217,11 @@ let r6 =
         Evaluate =
             fun a ->
                 let holds, slack =
-                    Envelope.single Tolerances.rate Sense.AtLeast a.AlphaCertified a.AlphaTrajectory
+                    Envelope.single
+                        (Tolerances.rateAt a.AlphaCertified)
+                        Sense.AtLeast
+                        a.AlphaCertified
+                        a.AlphaTrajectory
 
                 Some
                     {

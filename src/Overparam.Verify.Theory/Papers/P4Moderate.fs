@@ -390,6 +390,16 @@ type Analysis =
         BetaHBall: float
         /// max(0, α − L·R): certified lower bound on σ_min(J) over B(W₀, R).
         AlphaBall: float
+        /// σ_min(J(W₀)) ≥ this (certified: shifted Cholesky with the Gram's rounding error, P4.C1).
+        AlphaLower: float
+        /// ‖r₀‖ ≤ this (certified: the forward pass's rounding error added).
+        R0Upper: float
+        /// The meta-theorem's ball, established by the certified Lipschitz argument: (α*, R* = 4‖r₀‖/α*, certified
+        /// lower bound on σ_min(J) over B(W₀, R*)); None when σ_min(J(W₀))² < 16·L·‖r₀‖ (certified numbers).
+        Ball: (float * float * float) option
+        /// The smallest σ_min(J(W_τ)) = √λ_min(K) among visited points inside B(W₀, R), R = 4‖r₀‖/α with α = σ_min(J(W₀)),
+        /// and its distance ‖W_τ − W₀‖_F: a witness against σ_min ≥ α on that ball when below α.
+        BallWitness: float * float
         Eta: float
         EtaChoice: string
         BetaHat: float
@@ -423,6 +433,38 @@ let defaultStep (s: Setup) (beta: float) =
         1.0 / (beta * beta), "1/β² (meta-theorem limit)"
     else
         1.0 / (float s.Data.N * beta * beta), "1/(nβ²) (one sample per step)"
+
+/// The meta-theorem's ball hypothesis by the certified Lipschitz argument (theory/P4-moderate.md, P4.C4): on
+/// B(W₀, R), σ_min(J) ≥ s₀ − L·R with s₀ ≤ σ_min(J(W₀)) certified. With R = 4ρ/α (ρ ≥ ‖r₀‖), σ_min ≥ α holds on the
+/// whole ball when s₀ − 4Lρ/α ≥ α, i.e. α² − s₀α + 4Lρ ≤ 0: some α works iff s₀² ≥ 16Lρ, the largest being
+/// α* = (s₀ + √(s₀² − 16Lρ))/2. Returns (α*, R*, s₀ − L·R*), re-checked with every operation rounded against it;
+/// None when no α passes.
+let certifiedBall (s0: float) (lipschitz: float) (rho: float) =
+    let u = CertifiedEigenvalue.UnitRoundoff
+
+    if not (s0 > 0.0) || not (Double.IsFinite lipschitz) || not (Double.IsFinite rho) then
+        None
+    else
+        let passes (alpha: float) =
+            // R rounded up, the lower bound s₀ − L·R rounded down, the comparison strict in the safe direction.
+            let r = 4.0 * rho / alpha * (1.0 + 4.0 * u)
+            let lower = (s0 - lipschitz * r * (1.0 + 2.0 * u)) * (1.0 - 2.0 * u)
+
+            if alpha > 0.0 && lower >= alpha then
+                Some(alpha, r, lower)
+            else
+                None
+
+        let disc = s0 * s0 - 16.0 * lipschitz * rho
+
+        if disc < 0.0 then
+            None
+        else
+            // The larger root gives the fastest rate; rounding can put it a hair outside, so back off to the
+            // vertex s₀/2 (the most robust choice) when it does.
+            match passes ((s0 + sqrt disc) / 2.0 * (1.0 - 8.0 * u)) with
+            | Some b -> Some b
+            | None -> passes (s0 / 2.0)
 
 /// Builds the P4 initialization, trains, and computes every quantity the checks use.
 let analyze (s: Setup) : Analysis =
@@ -498,6 +540,14 @@ let analyze (s: Setup) : Analysis =
         )
 
     let radius = if alpha > 0.0 then 4.0 * r0 / alpha else infinity
+    let alphaLower = jb.SigmaMinLower
+    // ‖r₀‖ rounded outward: the forward pass's error on each output, and the norm's own n + 2 roundings.
+    let r0Upper =
+        (r0 * (1.0 + float (n + 4) * CertifiedEigenvalue.UnitRoundoff)
+         + sqrt (float n) * ShallowJacobianBounds.OutputErrorBound(model0, x))
+        * (1.0 + 4.0 * CertifiedEigenvalue.UnitRoundoff)
+
+    let ball = certifiedBall alphaLower jb.Lipschitz r0Upper
     let vInf = e
     let curv = vInf * jb.SecondDerivativeSup * jb.XNorm * jb.XNorm
     let beta = jb.Beta
@@ -558,6 +608,15 @@ let analyze (s: Setup) : Analysis =
         runs
         |> List.collect (fun r -> r.Points |> Array.map (fun p -> max p.LambdaMin 0.0) |> Array.toList)
         |> List.min
+
+    let witness =
+        runs
+        |> List.collect (fun r ->
+            Array.zip r.Points r.Distances
+            |> Array.filter (fun (_, dist) -> dist <= radius)
+            |> Array.map (fun (p, dist) -> sqrt (max p.LambdaMin 0.0), dist)
+            |> Array.toList)
+        |> List.minBy fst
 
     let maxDiag =
         runs
@@ -660,6 +719,10 @@ let analyze (s: Setup) : Analysis =
                  max 0.0 (alpha - jb.Lipschitz * radius)
              else
                  0.0)
+        AlphaLower = alphaLower
+        R0Upper = r0Upper
+        Ball = ball
+        BallWitness = witness
         Eta = eta
         EtaChoice = etaChoice
         BetaHat = betaHat
@@ -692,21 +755,36 @@ let private outcome value threshold status verdict =
             Verdict = verdict
         }
 
-/// P4.C1: α = σ_min(J(W₀)) > 0 (numerically: λ_min(JJᵀ) above 1e-12·λ_max). Exact.
+/// Two identical rows of X make two identical rows of J: σ_min(J) = 0 exactly. Returns their indices.
+let private duplicateRows (x: Matrix) =
+    let seen = Collections.Generic.Dictionary<string, int>()
+
+    seq {
+        for i in 0 .. x.Rows - 1 do
+            let key =
+                x.Row(i).ToArray()
+                |> Array.map (fun v -> BitConverter.DoubleToInt64Bits(v + 0.0).ToString())
+                |> String.concat ","
+
+            match seen.TryGetValue key with
+            | true, j -> yield j, i
+            | _ -> seen[key] <- i
+    }
+    |> Seq.tryHead
+
+/// P4.C1: α = σ_min(J(W₀)) > 0, established by a certified lower bound (shifted Cholesky of the computed JJᵀ with its
+/// rounding error and the Gram's formation error). Fails only where σ_min(J) = 0 exactly (n > kd, or two identical
+/// inputs); a λ_min(JJᵀ) that float64 cannot separate from 0 is inconclusive, not a failure.
 let c1 =
     {
         ConditionCheck.Id = "P4.C1"
         Statement =
-            "α = σ_min(J(W₀)) > 0, JJᵀ = [φ′(XWᵀ)diag(v∘v)φ′(WXᵀ)] ⊙ XXᵀ (numerically: λ_min(JJᵀ) > 1e-12·λ_max)"
+            "α = σ_min(J(W₀)) > 0, JJᵀ = [φ′(XWᵀ)diag(v∘v)φ′(WXᵀ)] ⊙ XXᵀ: value a certified lower bound on σ_min(J(W₀)) (rounding included), threshold 0"
         Role = ConditionRole.Hypothesis
         Evaluate =
             fun a ->
-                let thr = sqrt (Tolerances.numericallyZeroRatio * max a.K0LambdaMax 0.0)
-
                 let v =
-                    if a.Alpha > thr then
-                        Verdict.Holds(a.Alpha - thr)
-                    elif a.N > a.Setup.K * a.Setup.Data.D then
+                    if a.N > a.Setup.K * a.Setup.Data.D then
                         Verdict.Fails(
                             sprintf
                                 "n = %d > kd = %d: J has more rows than columns, so σ_min(J) = 0"
@@ -714,9 +792,21 @@ let c1 =
                                 (a.Setup.K * a.Setup.Data.D)
                         )
                     else
-                        Verdict.Fails(sprintf "σ_min(J(W₀)) = %g is numerically zero" a.Alpha)
+                        match duplicateRows a.Setup.Data.X with
+                        | Some(i, j) ->
+                            Verdict.Fails(
+                                sprintf "inputs %d and %d are identical, so J has two equal rows and σ_min(J) = 0" i j
+                            )
+                        | None when a.AlphaLower > 0.0 -> Verdict.Holds a.AlphaLower
+                        | None ->
+                            Verdict.Inconclusive(
+                                sprintf
+                                    "σ_min(J(W₀)) = %g is within float64's rounding error of 0 (λ_min(JJᵀ)/λ_max = %g): no certified bound separates it from 0"
+                                    a.Alpha
+                                    (a.Alpha * a.Alpha / max a.K0LambdaMax Double.Epsilon)
+                            )
 
-                outcome a.Alpha thr NumberStatus.Exact v
+                outcome a.AlphaLower 0.0 NumberStatus.Certified v
     }
 
 /// Σ(X) by 2-D quadrature: λ(X) and its error bound (the difference of two quadrature orders) are estimates.
@@ -835,6 +925,59 @@ let c4Step =
                         Verdict.Fails(sprintf "η = %g exceeds 1/β² = %g" a.Eta lim)
 
                 outcome lim a.Eta NumberStatus.Certified v
+    }
+
+/// P4.C4 (ball): some α > 0 with σ_min(J) ≥ α on all of B(W₀, 4‖r₀‖/α), established by the certified Lipschitz
+/// argument of certifiedBall. When it is not established the row is inconclusive and names the evidence of the run:
+/// the smallest σ_min(J(W_τ)) met inside the ball of α = σ_min(J(W₀)).
+let c4Ball =
+    {
+        ConditionCheck.Id = "P4.C4"
+        Statement =
+            "meta-theorem ball: σ_min(J) ≥ α on B(W₀, R), R = 4‖r₀‖/α, for some α > 0; certified via σ_min ≥ σ_min(J(W₀)) − L·R (needs σ_min(J(W₀))² ≥ 16·L·‖r₀‖): value that lower bound, threshold α"
+        Role = ConditionRole.Hypothesis
+        Evaluate =
+            fun a ->
+                match a.Ball with
+                | Some(alpha, _, lower) -> outcome lower alpha NumberStatus.Certified (Verdict.Holds(lower - alpha))
+                | None ->
+                    let lip = a.Bounds.Lipschitz
+                    let s0 = a.AlphaLower
+                    let wSigma, wDist = a.BallWitness
+
+                    let evidence =
+                        if wSigma < a.Alpha then
+                            sprintf
+                                "; the run met σ_min(J(W_τ)) = %g < α = σ_min(J(W₀)) = %g at distance %g inside B(W₀, %g), so the ball of that α fails"
+                                wSigma
+                                a.Alpha
+                                wDist
+                                a.Radius
+                        else
+                            sprintf
+                                "; along the run σ_min(J(W_τ)) stayed ≥ %g inside B(W₀, %g) (visited points only: an estimate, it cannot establish the ball)"
+                                wSigma
+                                a.Radius
+
+                    let why =
+                        if not (Double.IsFinite lip) then
+                            "J is not Lipschitz for this activation (L = ∞), so no certified argument covers the ball"
+                        elif not (s0 > 0.0) then
+                            "σ_min(J(W₀)) has no certified positive lower bound (P4.C1)"
+                        else
+                            sprintf
+                                "not established: the certified argument needs σ_min(J(W₀))² ≥ 16·L·‖r₀‖, here %g < %g (ratio %g)"
+                                (s0 * s0)
+                                (16.0 * lip * a.R0Upper)
+                                (s0 * s0 / (16.0 * lip * a.R0Upper))
+
+                    let lower =
+                        if Double.IsFinite lip && s0 > 0.0 then
+                            max 0.0 (s0 - lip * 4.0 * a.R0Upper / s0)
+                        else
+                            0.0
+
+                    outcome lower s0 NumberStatus.Certified (Verdict.Inconclusive(why + evidence))
     }
 
 /// P4.C4 (c-dependent part): α² ≥ c·L·‖r₀‖ with c unspecified, reported as the ratio α²/(L‖r₀‖). Measurement.
@@ -990,8 +1133,21 @@ let c7Quadrature =
 let private perStep (a: Analysis) (q: float[]) status note =
     // Envelope.atMost treats index 0 as the trivial f(w₀) = f(w₀) point; ratio 0 is a real step (τ = 0 → 1), so a
     // skipped (NaN) entry is put in front and the indices shifted back.
+    // A ratio L_{τ+1}/L_τ carries the rounding of both losses, lossResolution·L₀ each, relative to L_τ: the slack
+    // grows as the loss shrinks, so a tiny late loss cannot refute by rounding alone.
+    let tolAt k =
+        if k = 0 then
+            Tolerances.rate
+        else
+            let lt = a.Losses[k - 1]
+
+            Numerics.Tolerance(
+                Tolerances.rate.Absolute + 2.0 * Tolerances.lossResolution * a.L0 / lt,
+                Tolerances.rate.Relative
+            )
+
     let holds, shifted, slack =
-        Envelope.atMost Tolerances.rate (Array.append [| nan |] q) (Array.append [| nan |] a.Ratios)
+        Envelope.atMostWith tolAt (Array.append [| nan |] q) (Array.append [| nan |] a.Ratios)
 
     let worst = shifted - 1
     // worst < 0: every step was skipped (NaN factor), so nothing was checked and nothing may be reported as holding.
@@ -1063,7 +1219,9 @@ let r2 =
         Evaluate =
             fun a ->
                 let observed = a.Runs |> List.map (fun r -> Array.max r.Distances) |> List.max
-                let holds, slack = Envelope.single Tolerances.rate Sense.AtMost a.Radius observed
+
+                let holds, slack =
+                    Envelope.single (Tolerances.rateAt a.Radius) Sense.AtMost a.Radius observed
 
                 Some
                     {
@@ -1146,10 +1304,12 @@ let r3Sgd =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if isGd a.Setup then
+                if isGd a.Setup || not (Tolerances.resolvable a.L0) then
                     None
                 else
-                    let holds, worst, slack = Envelope.atMost Tolerances.rate a.Envelope a.Losses
+                    let holds, worst, slack =
+                        Envelope.atMost (Tolerances.rateAt a.L0) a.Envelope a.Losses
+
                     let w = max worst 0
 
                     Some
@@ -1219,7 +1379,7 @@ let theorem: TheoremDefinition<Analysis> =
             + "a premise that can make the verdict inconclusive, never verify it); α²/(L‖r₀‖) is reported as a measurement, and the ball "
             + "containment it promises can make the verdict inconclusive, never refuted. The per-step contraction "
             + "‖r_{τ+1}‖² ≤ (1 − 2ηα̂_τ²(1 − ηβ_H/2))‖r_τ‖² is the descent lemma and holds without c."
-        Hypotheses = [ c1; c2; c2Quadrature; c3; c4Step; c4Ratio; c5; c6; c7; c7Quadrature ]
+        Hypotheses = [ c1; c2; c2Quadrature; c3; c4Step; c4Ball; c4Ratio; c5; c6; c7; c7Quadrature ]
         Conclusions = [ r1Certified; r1Estimated; r2; r3Gd; r3Sgd; r5 ]
         NotChecked =
             [
