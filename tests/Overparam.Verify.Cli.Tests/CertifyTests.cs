@@ -58,7 +58,6 @@ public class CertifyTests
     }
 
     [Theory]
-    [InlineData("d < n", "--n", "8", "--d", "4")]
     [InlineData("unknown activation", "--activation", "swish")]
     [InlineData("--widths", "--widths", "16,x")]
     [InlineData("optimizer", "--optimizer", "adam")]

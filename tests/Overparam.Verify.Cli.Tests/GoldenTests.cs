@@ -23,6 +23,13 @@ public class GoldenTests
         ["p4-sgd"] = "inconclusive",
     };
 
+    /// <summary>
+    /// Cases whose numbers moved at round-off level on purpose (issue 10, outward rounding): P2's λ_lower(XXᵀ) is now a
+    /// certified bound (shifted Cholesky with the Gram's rounding) instead of λ_min − 1e-12·λ_max, a change of ~1e-13
+    /// relative that reaches every number through α_c, a_min and a. They are held to <see cref="VerifyCommand.CrossMachine"/>.
+    /// </summary>
+    private static readonly HashSet<string> PerturbedAtRoundOff = ["p2-gd", "p2-flow"];
+
     /// <summary>P4's ball row (added after the port): checked for its own rule, not against the golden file.</summary>
     private static bool IsBallRow(ConditionResult r) => r.Id == "P4.C4" && r.Statement.StartsWith("meta-theorem ball", StringComparison.Ordinal);
 
@@ -50,6 +57,7 @@ public class GoldenTests
         Assert.True(code is 0 or 3 or 4, stderr);
         var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
 
+        if (PerturbedAtRoundOff.Contains(name)) bitForBit = false;
         var tol = bitForBit ? new Engine.Numerics.Tolerance(0, 0) : VerifyCommand.CrossMachine;
         void Same(string field, double expected, double actual)
         {
@@ -72,18 +80,22 @@ public class GoldenTests
         foreach (var (old, now) in conditions.Zip(kept))
         {
             Assert.Equal(old.GetProperty("id").GetString(), now.Id);
-            if (now.Id == "P4.C1")
+            if (now.Id is "P4.C1" or "P2.C1")
             {
-                // Since the port P4.C1 holds a certified lower bound on σ_min(J(W₀)) against 0 instead of the exact
-                // σ_min against 1e-6·‖J‖: below the golden exact value, and within 1e-9 of it here (well separated).
+                // Since the port P4.C1 (P2.C1) holds a certified lower bound on σ_min(J(W₀)) (λ_min(XXᵀ)) against 0
+                // instead of the exact value against a numerical-zero threshold: below the golden exact value, and
+                // within 1e-9 of it here (well separated).
                 double exact = D(old.GetProperty("value"));
-                Assert.True(now.Value <= exact && now.Value >= exact * (1 - 1e-9), $"{name} P4.C1: certified {now.Value:R} vs exact {exact:R}");
+                Assert.True(now.Value <= exact && now.Value >= exact * (1 - 1e-9), $"{name} {now.Id}: certified {now.Value:R} vs exact {exact:R}");
                 Assert.Equal(NumberStatusKind.Certified, now.Status);
                 Assert.Equal(old.GetProperty("holds").GetBoolean(), now.Holds);
                 continue;
             }
-            Same(now.Id + ".value", D(old.GetProperty("value")), now.Value);
-            Same(now.Id + ".threshold", D(old.GetProperty("threshold")), now.Threshold);
+            // P4.C4's step-size row wrote 1/β² as its value and η as its threshold before issue 10; now η ≤ 1/β² reads
+            // in its own order.
+            bool swapped = now.Id == "P4.C4" && now.Role == CheckRole.Hypothesis;
+            Same(now.Id + ".value", D(old.GetProperty(swapped ? "threshold" : "value")), now.Value);
+            Same(now.Id + ".threshold", D(old.GetProperty(swapped ? "value" : "threshold")), now.Threshold);
             Same(now.Id + ".margin", D(old.GetProperty("margin")), now.Margin);
             Assert.Equal(old.GetProperty("status").GetString(), ContractNames.Of(now.Status));
             Assert.Equal(old.GetProperty("holds").GetBoolean(), now.Holds);

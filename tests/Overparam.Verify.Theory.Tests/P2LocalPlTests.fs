@@ -442,16 +442,15 @@ let tests =
 
                         Expect.equal c.Verdict.Kind VerdictKind.HypothesesNotMet c.Verdict.Reason
 
-                    testCase "d < n is an input error naming d < n"
+                    testCase "n > d is a certificate whose P2.C1 fails, not an input error"
                     <| fun () ->
-                        let msg =
-                            try
-                                setupOf (Contract.inputOf plugin [ "n", "5"; "d", "3" ] None) |> ignore
-                                ""
-                            with :? InvalidInputException as e ->
-                                e.Message
+                        // n inputs in d < n dimensions are linearly dependent: the theorem promises nothing, and the
+                        // certificate says so (hypotheses-not-met on P2.C1) instead of refusing the instance.
+                        let c =
+                            certify [ "n", "5"; "d", "3"; "widths", "4"; "steps", "50"; "no-compare", "true" ] None
 
-                        Expect.stringStarts msg "d < n" "the message names the problem"
+                        Expect.equal c.Verdict.Kind VerdictKind.HypothesesNotMet c.Verdict.Reason
+                        Expect.stringStarts c.Verdict.Reason "P2.C1: n = 5 > d = 3" "the reason names P2.C1 and why"
 
                     testCase "unknown activation is an input error"
                     <| fun () ->

@@ -233,10 +233,21 @@ let reachablePreActivation (b: BallBoundInputs) (r: float) =
 /// A certified lower bound on λ_min(XXᵀ): the computed λ_min less 1e-12·λ_max (eigensolver and Gram round-off),
 /// clamped at 0. Returns (λ_min computed, λ_max computed, certified lower bound).
 let inputGramSpectrum (x: Matrix) =
-    let ev = Spectral.eigenvalues (Blas.Gram x)
+    let g = Blas.Gram x
+    let ev = Spectral.eigenvalues g
     let lmin = ev[0]
     let lmax = ev[ev.Length - 1]
-    lmin, lmax, max 0.0 (lmin - Tolerances.numericallyZeroRatio * max lmax 0.0)
+    // The computed Gram is off from XXᵀ by at most γ_{d+2}·|X||X|ᵀ entrywise, so by ‖·‖₂ ≤ ‖·‖_F ≤ tr(|X||X|ᵀ) at most
+    // γ_{d+2}·‖X‖_F² in norm; the shifted Cholesky bounds its own rounding (CertifiedEigenvalue).
+    let frob = x.Data |> Array.sumBy (fun v -> v * v)
+
+    let formation =
+        CertifiedEigenvalue.Gamma(x.Cols + 2)
+        * frob
+        * (1.0 + float (x.Data.Length + 2) * CertifiedEigenvalue.UnitRoundoff)
+
+    let cert = CertifiedEigenvalue.LambdaMin(g, lmin, formation)
+    lmin, lmax, max 0.0 cert.Bound
 
 /// α_c = (4/n)·λ_lower(XXᵀ)·(certified minᵢ‖uᵢ‖)², the certified lower bound on α(w₀, r) for f = (1/n)‖r‖².
 let certifiedAlpha (lambdaLower: float) (n: int) (b: BallBoundInputs) (r: float) =
@@ -502,14 +513,6 @@ let setupOf (i: RunInput) : Setup =
         | Some given ->
             let d = Dataset.Create(given.X, given.Y)
 
-            if d.D < d.N then
-                bad (
-                    sprintf
-                        "d < n: the data has n = %d samples in d = %d dimensions; P2.C1 needs linearly independent inputs, so d ≥ n"
-                        d.N
-                        d.D
-                )
-
             d,
             (if String.IsNullOrEmpty i.DataSource then
                  "given"
@@ -521,14 +524,6 @@ let setupOf (i: RunInput) : Setup =
 
             if dim < 1 then
                 bad (sprintf "--d must be at least 1, got %d" dim)
-
-            if dim < n then
-                bad (
-                    sprintf
-                        "d < n: n = %d samples in d = %d dimensions cannot be linearly independent (P2.C1 needs d ≥ n)"
-                        n
-                        dim
-                )
 
             let x = DataGenerators.GaussianInputs(n, dim, seed)
             let y = DataGenerators.TeacherTargets(x, seed, teacherWidth)
@@ -920,25 +915,42 @@ let private isFlow (a: Analysis) = a.Setup.Optimizer = "flow"
 let c1 =
     {
         ConditionCheck.Id = "P2.C1"
-        Statement = "inputs linearly independent: λ_min(XXᵀ) > 0 (above 1e-12·λ_max, else numerically zero)"
+        Statement =
+            "inputs linearly independent: λ_min(XXᵀ) > 0; value a certified lower bound (shifted Cholesky with the Gram's rounding), threshold 0"
         Role = ConditionRole.Hypothesis
         Evaluate =
             fun a ->
-                let thr = Tolerances.numericallyZeroRatio * max a.LambdaMax 0.0
+                let x = a.Setup.Data.X
 
                 let v =
-                    if a.LambdaMin > thr then
-                        Verdict.Holds(a.LambdaMin - thr)
-                    else
+                    if x.Rows > x.Cols then
                         Verdict.Fails(
-                            sprintf "λ_min(XXᵀ) = %g is numerically zero: the inputs are linearly dependent" a.LambdaMin
+                            sprintf
+                                "n = %d > d = %d: n inputs in d dimensions are linearly dependent (P2's theorem needs d ≥ n)"
+                                x.Rows
+                                x.Cols
                         )
+                    elif a.LambdaLower > 0.0 then
+                        Verdict.Holds a.LambdaLower
+                    else
+                        let pair = RowChecks.FirstIdenticalPair x
+
+                        if pair.HasValue then
+                            let struct (i, j) = pair.Value
+                            Verdict.Fails(sprintf "inputs %d and %d are identical" i j)
+                        else
+                            Verdict.Inconclusive(
+                                sprintf
+                                    "λ_min(XXᵀ) = %g (λ_min/λ_max = %g) is within float64's rounding error of 0: no certified bound separates it from 0"
+                                    a.LambdaMin
+                                    (a.LambdaMin / max a.LambdaMax Double.Epsilon)
+                            )
 
                 Some
                     {
-                        Value = a.LambdaMin
-                        Threshold = thr
-                        Status = NumberStatus.Exact
+                        Value = a.LambdaLower
+                        Threshold = 0.0
+                        Status = NumberStatus.Certified
                         Verdict = v
                     }
     }

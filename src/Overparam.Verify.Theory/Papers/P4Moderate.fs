@@ -755,23 +755,6 @@ let private outcome value threshold status verdict =
             Verdict = verdict
         }
 
-/// Two identical rows of X make two identical rows of J: σ_min(J) = 0 exactly. Returns their indices.
-let private duplicateRows (x: Matrix) =
-    let seen = Collections.Generic.Dictionary<string, int>()
-
-    seq {
-        for i in 0 .. x.Rows - 1 do
-            let key =
-                x.Row(i).ToArray()
-                |> Array.map (fun v -> BitConverter.DoubleToInt64Bits(v + 0.0).ToString())
-                |> String.concat ","
-
-            match seen.TryGetValue key with
-            | true, j -> yield j, i
-            | _ -> seen[key] <- i
-    }
-    |> Seq.tryHead
-
 /// P4.C1: α = σ_min(J(W₀)) > 0, established by a certified lower bound (shifted Cholesky of the computed JJᵀ with its
 /// rounding error and the Gram's formation error). Fails only where σ_min(J) = 0 exactly (n > kd, or two identical
 /// inputs); a λ_min(JJᵀ) that float64 cannot separate from 0 is inconclusive, not a failure.
@@ -792,13 +775,17 @@ let c1 =
                                 (a.Setup.K * a.Setup.Data.D)
                         )
                     else
-                        match duplicateRows a.Setup.Data.X with
-                        | Some(i, j) ->
+                        let pair = RowChecks.FirstIdenticalPair a.Setup.Data.X
+
+                        if pair.HasValue then
+                            let struct (i, j) = pair.Value
+
                             Verdict.Fails(
                                 sprintf "inputs %d and %d are identical, so J has two equal rows and σ_min(J) = 0" i j
                             )
-                        | None when a.AlphaLower > 0.0 -> Verdict.Holds a.AlphaLower
-                        | None ->
+                        elif a.AlphaLower > 0.0 then
+                            Verdict.Holds a.AlphaLower
+                        else
                             Verdict.Inconclusive(
                                 sprintf
                                     "σ_min(J(W₀)) = %g is within float64's rounding error of 0 (λ_min(JJᵀ)/λ_max = %g): no certified bound separates it from 0"
@@ -912,7 +899,8 @@ let c3 =
 let c4Step =
     {
         ConditionCheck.Id = "P4.C4"
-        Statement = "meta-theorem step size: η ≤ 1/β², β = B₁·‖v‖₂·‖X‖ ≥ sup_W ‖J(W)‖ (certified)"
+        Statement =
+            "meta-theorem step size: η ≤ 1/β², β = B₁·‖v‖₂·‖X‖ ≥ sup_W ‖J(W)‖ (certified): value η, threshold 1/β²"
         Role = ConditionRole.Hypothesis
         Evaluate =
             fun a ->
@@ -924,7 +912,8 @@ let c4Step =
                     else
                         Verdict.Fails(sprintf "η = %g exceeds 1/β² = %g" a.Eta lim)
 
-                outcome lim a.Eta NumberStatus.Certified v
+                // value η against threshold 1/β², as the statement reads (η ≤ 1/β²).
+                outcome a.Eta lim NumberStatus.Certified v
     }
 
 /// P4.C4 (ball): some α > 0 with σ_min(J) ≥ α on all of B(W₀, 4‖r₀‖/α), established by the certified Lipschitz
