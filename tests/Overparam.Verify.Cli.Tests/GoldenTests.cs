@@ -26,9 +26,10 @@ public class GoldenTests
     /// <summary>
     /// Cases whose numbers moved at round-off level on purpose (issue 10, outward rounding): P2's λ_lower(XXᵀ) is now a
     /// certified bound (shifted Cholesky with the Gram's rounding) instead of λ_min − 1e-12·λ_max, a change of ~1e-13
-    /// relative that reaches every number through α_c, a_min and a. They are held to <see cref="VerifyCommand.CrossMachine"/>.
+    /// relative that reaches every number through α_c, a_min and a; P4's β, L, ‖X‖ and B₂ are rounded up (a few ulps,
+    /// reaching η = 1/β² and so the whole run). They are held to <see cref="VerifyCommand.CrossMachine"/>.
     /// </summary>
-    private static readonly HashSet<string> PerturbedAtRoundOff = ["p2-gd", "p2-flow"];
+    private static readonly HashSet<string> PerturbedAtRoundOff = ["p2-gd", "p2-flow", "p4-gd", "p4-sgd"];
 
     /// <summary>P4's ball row (added after the port): checked for its own rule, not against the golden file.</summary>
     private static bool IsBallRow(ConditionResult r) => r.Id == "P4.C4" && r.Statement.StartsWith("meta-theorem ball", StringComparison.Ordinal);
@@ -97,7 +98,9 @@ public class GoldenTests
             Same(now.Id + ".value", D(old.GetProperty(swapped ? "threshold" : "value")), now.Value);
             Same(now.Id + ".threshold", D(old.GetProperty(swapped ? "value" : "threshold")), now.Threshold);
             Same(now.Id + ".margin", D(old.GetProperty("margin")), now.Margin);
-            Assert.Equal(old.GetProperty("status").GetString(), ContractNames.Of(now.Status));
+            // P4.C3's B = max(B₁, B₂) is a closed form rounded up since issue 10: certified, no longer exact.
+            string status = now.Id == "P4.C3" ? "certified" : old.GetProperty("status").GetString()!;
+            Assert.Equal(status, ContractNames.Of(now.Status));
             Assert.Equal(old.GetProperty("holds").GetBoolean(), now.Holds);
             Assert.Equal(old.GetProperty("role").GetString(), ContractNames.Of(now.Role));
         }

@@ -375,7 +375,8 @@ public sealed class IndependentOracleTests(ITestOutputHelper output)
         }
         // P4.C3
         bool smooth = double.IsFinite(o.Act.B2);
-        pins.Condition(cert, "P4.C3", "hypothesis", "exact", Math.Max(o.Act.B1, o.Act.B2), double.PositiveInfinity, smooth, Formula);
+        // P4.C3: B = max(B₁, B₂), closed forms rounded up (certified): never below the oracle's closed form.
+        pins.Condition(cert, "P4.C3", "hypothesis", "certified", Math.Max(o.Act.B1, o.Act.B2), double.PositiveInfinity, smooth, Formula);
         // P4.C4 (hypothesis): η ≤ 1/β², value η against threshold 1/β².
         pins.Condition(cert, "P4.C4", "hypothesis", "certified", eta, o.InvBetaSq, eta <= o.InvBetaSq, Formula);
         // P4.C4 (ball, theory/P4-moderate.md): with s₀ = σ_min(J(W₀)), L and ρ = ‖r₀‖, σ_min ≥ s₀ − L·R on B(W₀, R);
@@ -443,14 +444,19 @@ public sealed class IndependentOracleTests(ITestOutputHelper output)
         pins.Quantity(cert, "theory", "beta", "certified", o.Beta, Formula);
         pins.Quantity(cert, "theory", "L", "certified", o.Lip, Formula);
         pins.Quantity(cert, "theory", "alpha^2/(L ||r0||)", "certified", o.Alpha * o.Alpha / (o.Lip * o.R0Norm), Formula);
-        pins.Quantity(cert, "kernel and bounds", "||X||", "exact", o.XNorm, Formula);
+        pins.Quantity(cert, "kernel and bounds", "||X||", "certified", o.XNorm, Formula);
+        // Upper bounds, rounding included: not below the oracle's values (computed to a few ulps, hence 1e-15).
+        pins.AtMost("‖X‖ (oracle) ≤ certified ‖X‖", o.XNorm * (1 - 1e-15), cert.Quantity("kernel and bounds", "||X||").Value);
+        pins.AtMost("B₁ (oracle) ≤ certified B₁", o.Act.B1 * (1 - 1e-15), cert.Quantity("kernel and bounds", "B1").Value);
+        if (double.IsFinite(o.Act.B2))
+            pins.AtMost("B₂ (oracle) ≤ certified B₂", o.Act.B2 * (1 - 1e-15), cert.Quantity("kernel and bounds", "B2").Value);
         pins.Quantity(cert, "kernel and bounds", "lambda_min(XX^T)", "exact", o.XxtMin, Spectral(o.XxtMax));
         pins.Quantity(cert, "kernel and bounds", "mu_phi", closed || o.Act.MuPhiClosed ? "exact" : "estimated", o.Act.MuPhi,
             o.Act.MuPhiClosed ? Formula : Quadrature);
         pins.Quantity(cert, "kernel and bounds", "mu_phi^2 lambda_min(XX^T)", o.Act.MuPhiClosed ? "certified" : "estimated",
             c7Threshold, Spectral(o.XxtMax));
-        pins.Quantity(cert, "kernel and bounds", "B1", "exact", o.Act.B1, Formula);
-        pins.Quantity(cert, "kernel and bounds", "B2", "exact", o.Act.B2, Formula);
+        pins.Quantity(cert, "kernel and bounds", "B1", "certified", o.Act.B1, Formula);
+        pins.Quantity(cert, "kernel and bounds", "B2", "certified", o.Act.B2, Formula);
         pins.Quantity(cert, "kernel and bounds", "alpha", "exact", o.Alpha, new OracleTolerance("Spectral", 1e-12 * o.JNorm, 1e-9));
         pins.Quantity(cert, "kernel and bounds", "||J(W0)||", "exact", o.JNorm, Formula);
         pins.Quantity(cert, "kernel and bounds", "||r0||", "exact", o.R0Norm, Formula);

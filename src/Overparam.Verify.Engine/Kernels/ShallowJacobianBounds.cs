@@ -12,8 +12,8 @@ namespace Overparam.Verify.Engine.Kernels;
 /// <param name="Lipschitz">L with ‖J(W₁) − J(W₂)‖ ≤ L‖W₁ − W₂‖_F for all W₁, W₂ (<see cref="ShallowJacobianBounds.Lipschitz"/>),
 /// <b>certified</b>; +∞ for relu.</param>
 /// <param name="LipschitzApplicable">False when φ′ is discontinuous (relu): J is then not Lipschitz and L = +∞.</param>
-/// <param name="XNorm">‖X‖ (spectral norm).</param>
-/// <param name="MaxRowNorm">maxᵢ ‖xᵢ‖.</param>
+/// <param name="XNorm">‖X‖ (spectral norm), a <b>certified</b> upper bound (<see cref="ShallowJacobianBounds.SpectralNormUpper(Matrix)"/>).</param>
+/// <param name="MaxRowNorm">maxᵢ ‖xᵢ‖, rounded up.</param>
 /// <param name="DerivativeSup">B₁ = sup|φ′| (P4.C3).</param>
 /// <param name="SecondDerivativeSup">B₂ = sup|φ″| (P4.C3); +∞ for relu.</param>
 /// <param name="SigmaMinLower">σ_min(J(W)) ≥ this, <b>certified</b>: √ of <see cref="CertifiedEigenvalue.LambdaMin"/> on
@@ -87,22 +87,23 @@ public static class ShallowJacobianBounds
             // √ rounds correctly; one relative step down keeps the square root a lower bound.
             if (cert.Bound > 0) sigmaMinLower = Math.Sqrt(cert.Bound) * (1 - 2 * CertifiedEigenvalue.UnitRoundoff);
         }
-        double xNorm = InfiniteWidthKernel.SpectralNorm(x, eigenvalues);
+        double xNorm = SpectralNormUpper(x, eigenvalues);
         double maxRow = MaxRowNorm(x);
         double b1 = DerivativeSup(activation), b2 = SecondDerivativeSup(activation);
-        double beta = b1 * Norm2(v) * xNorm;
+        double beta = Beta(xNorm, v, activation);
         bool applicable = double.IsFinite(b2);
-        double lipschitz = applicable ? b2 * NormInf(v) * xNorm * maxRow : double.PositiveInfinity;
+        double lipschitz = Lipschitz(xNorm, maxRow, v, activation);
         return new ShallowJacobianBoundsResult(sigmaMin, sigmaMax, beta, lipschitz, applicable, xNorm, maxRow, b1, b2,
             sigmaMinLower);
     }
 
     /// <summary>
     /// P4.C4: β = B₁·‖v‖₂·‖X‖, a certified bound on ‖J(W)‖ valid for every W (derivation in the class remarks);
-    /// <paramref name="xNorm"/> is ‖X‖.
+    /// <paramref name="xNorm"/> is an upper bound on ‖X‖ (<see cref="SpectralNormUpper(Matrix)"/>). Rounded up: ‖v‖₂'s k-term
+    /// sum and square root and the two products carry at most (k + 8)u relative error.
     /// </summary>
     public static double Beta(double xNorm, ReadOnlySpan<double> v, ActivationKind activation) =>
-        DerivativeSup(activation) * Norm2(v) * xNorm;
+        RoundUp(DerivativeSup(activation) * Norm2(v) * xNorm, v.Length + 8);
 
     /// <summary>
     /// P4.C4: L = B₂·‖v‖_∞·‖X‖·maxᵢ‖xᵢ‖, a certified Lipschitz constant of W ↦ J(W) in ‖·‖_F (derivation in the class
@@ -111,8 +112,37 @@ public static class ShallowJacobianBounds
     public static double Lipschitz(double xNorm, double maxRowNorm, ReadOnlySpan<double> v, ActivationKind activation)
     {
         double b2 = SecondDerivativeSup(activation);
-        return double.IsFinite(b2) ? b2 * NormInf(v) * xNorm * maxRowNorm : double.PositiveInfinity;
+        // maxRowNorm is computed to (d + 2)u and the products round three times: 16u covers them for the d the
+        // callers pass through MaxRowNorm, which rounds its own result up.
+        return double.IsFinite(b2) ? RoundUp(b2 * NormInf(v) * xNorm * maxRowNorm, 16) : double.PositiveInfinity;
     }
+
+    /// <summary>
+    /// A certified upper bound on ‖X‖₂: √ of an upper bound on λ_max of the smaller Gram (XXᵀ or XᵀX), from
+    /// <see cref="CertifiedEigenvalue.LambdaMin"/> on its negation with the Gram's formation error γ_{m+2}·‖X‖_F²
+    /// (m the inner dimension), rounded up.
+    /// </summary>
+    public static double SpectralNormUpper(Matrix x) => SpectralNormUpper(x, SymmetricEigen.Eigenvalues);
+
+    internal static double SpectralNormUpper(Matrix x, Func<Matrix, double[]> eigenvalues)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rows == 0 || x.Cols == 0) return 0.0;
+        bool rows = x.Rows <= x.Cols;
+        var gram = rows ? Blas.Gram(x) : Blas.Multiply(x, x, Op.Transpose, Op.None);
+        int inner = rows ? x.Cols : x.Rows;
+        double lmax = eigenvalues(gram)[^1];
+        double frob = 0;
+        foreach (var e in x.Data) frob += e * e;
+        double formation = CertifiedEigenvalue.Gamma(inner + 2) * frob * (1 + (x.Data.Length + 2) * CertifiedEigenvalue.UnitRoundoff);
+        for (int i = 0; i < gram.Data.Length; i++) gram.Data[i] = -gram.Data[i];
+        var cert = CertifiedEigenvalue.LambdaMin(gram, -lmax, formation);
+        double upper = cert.Certified ? -cert.Bound : double.PositiveInfinity;
+        return RoundUp(Math.Sqrt(Math.Max(upper, 0.0)), 2);
+    }
+
+    private static double RoundUp(double v, int units) =>
+        double.IsFinite(v) ? Math.BitIncrement(v * (1 + units * CertifiedEigenvalue.UnitRoundoff)) : v;
 
     /// <summary>
     /// The factor B of P4.C5's √(kd) ≳ B·κ(X)·n: max(B₁, B₂), or B₁ where B₂ is infinite (relu). The one definition
@@ -128,30 +158,11 @@ public static class ShallowJacobianBounds
     public static double OverparameterizationRatio(int k, int d, int n, double kappa, ActivationKind activation) =>
         Math.Sqrt((double)k * d) / (OverparameterizationFactor(activation) * kappa * n);
 
-    /// <summary>P4.C3: B₁ = sup_z |φ′(z)| (from <see cref="Activations.DerivativeBounds"/>).</summary>
-    public static double DerivativeSup(ActivationKind activation)
-    {
-        var (lo, hi) = Activations.DerivativeBounds(activation);
-        return Math.Max(Math.Abs(lo), Math.Abs(hi));
-    }
+    /// <summary>P4.C3: B₁ = sup_z |φ′(z)|, certified (<see cref="Activations.DerivativeSup"/>).</summary>
+    public static double DerivativeSup(ActivationKind activation) => Activations.DerivativeSup(activation);
 
-    /// <summary>
-    /// P4.C3: B₂ = sup_z |φ″(z)|, exact values: identity 0; tanh 4/(3√3) (at tanh z = 1/√3); sigmoid 1/(6√3)
-    /// (at σ = ½ ± 1/(2√3)); softplus ¼ (at 0); gelu √(2/π) (at 0; the other extrema, z = ±2, give 2φ_N(2) ≈ 0.108);
-    /// erf (4/√π)·e^{−½}/√2 (at z = ±1/√2); cos 1; relu +∞ (φ′ jumps at 0).
-    /// </summary>
-    public static double SecondDerivativeSup(ActivationKind activation) => activation switch
-    {
-        ActivationKind.Identity => 0.0,
-        ActivationKind.Tanh => 4.0 / (3.0 * Math.Sqrt(3.0)),
-        ActivationKind.Sigmoid => 1.0 / (6.0 * Math.Sqrt(3.0)),
-        ActivationKind.Softplus => 0.25,
-        ActivationKind.Gelu => Math.Sqrt(2.0 / Math.PI),
-        ActivationKind.Erf => 4.0 / Math.Sqrt(Math.PI) * Math.Exp(-0.5) / Math.Sqrt(2.0),
-        ActivationKind.Cos => 1.0,
-        ActivationKind.Relu => double.PositiveInfinity,
-        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
-    };
+    /// <summary>P4.C3: B₂ = sup_z |φ″(z)|, certified (<see cref="Activations.SecondDerivativeSup"/>); +∞ for relu.</summary>
+    public static double SecondDerivativeSup(ActivationKind activation) => Activations.SecondDerivativeSup(activation);
 
     /// <summary>
     /// A bound on maxᵢ |f̃(xᵢ) − f(xᵢ)| for the float64 forward pass of f(x) = vᵀφ(Wx) (P4.C4's ‖r₀‖ rounded outward):
@@ -215,6 +226,7 @@ public static class ShallowJacobianBounds
         return (xs, hidden.Weight, v);
     }
 
+    /// <summary>maxᵢ‖xᵢ‖, rounded up over its d-term sums and square root (a certified upper bound).</summary>
     private static double MaxRowNorm(Matrix x)
     {
         double m = 0;
@@ -223,7 +235,7 @@ public static class ShallowJacobianBounds
             var row = x.Row(i);
             m = Math.Max(m, Math.Sqrt(Blas.Dot(row, row)));
         }
-        return m;
+        return m == 0 ? 0 : RoundUp(m, x.Cols + 4);
     }
 
     private static double Norm2(ReadOnlySpan<double> v) => Math.Sqrt(Blas.Dot(v, v));

@@ -91,6 +91,46 @@ public static class Activations
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>
+    /// B₁ = sup_z |σ′(z)|, <b>certified</b>: the closed form of <see cref="DerivativeBounds"/> rounded up (one relative
+    /// step of 16u over the few correctly rounded operations that produce it; gelu's, which goes through Φ and φ, 64u).
+    /// The one definition every theorem uses (P2.C2/C3's S₁, P4.C3's B₁).
+    /// </summary>
+    public static double DerivativeSup(ActivationKind kind)
+    {
+        var (lo, hi) = DerivativeBounds(kind);
+        double b = Math.Max(Math.Abs(lo), Math.Abs(hi));
+        return kind switch
+        {
+            ActivationKind.Identity or ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.Softplus
+                or ActivationKind.Relu or ActivationKind.Cos => b,   // exact dyadic constants (1, ¼)
+            ActivationKind.Gelu => RoundUp(b, 64),
+            _ => RoundUp(b, 16),
+        };
+    }
+
+    /// <summary>
+    /// B₂ = sup_z |σ″(z)|, <b>certified</b>: exact closed forms rounded up by 16u (each is a handful of correctly
+    /// rounded operations): identity 0; tanh 4/(3√3) (at tanh z = 1/√3); sigmoid √3/18 (at σ = ½ ± √3/6); softplus ¼
+    /// (at 0); gelu √(2/π) (at 0; the other extrema, z = ±2, give 2φ(2) ≈ 0.108); erf 2√2/√(πe) (at z = ±1/√2); cos 1;
+    /// relu +∞ (σ′ jumps at 0). The one definition every theorem uses (P2's S₂, P4's B₂).
+    /// </summary>
+    public static double SecondDerivativeSup(ActivationKind kind) => kind switch
+    {
+        ActivationKind.Identity => 0.0,
+        ActivationKind.Tanh => RoundUp(4.0 / (3.0 * Math.Sqrt(3.0)), 16),
+        ActivationKind.Sigmoid => RoundUp(Math.Sqrt(3.0) / 18.0, 16),
+        ActivationKind.Softplus => 0.25,
+        ActivationKind.Gelu => RoundUp(Math.Sqrt(2.0 / Math.PI), 16),
+        ActivationKind.Erf => RoundUp(2.0 * Math.Sqrt(2.0) / Math.Sqrt(Math.PI * Math.E), 16),
+        ActivationKind.Cos => 1.0,
+        ActivationKind.Relu => double.PositiveInfinity,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>v·(1 + units·u) rounded up once more: an upper bound on a positive constant computed to within units·u.</summary>
+    private static double RoundUp(double v, int units) => Math.BitIncrement(v * (1 + units * 1.1102230246251565e-16));
+
     /// <summary>σ(x).</summary>
     public static double Value(ActivationKind kind, double x) => kind switch
     {

@@ -48,36 +48,17 @@ module Spectral =
 // Activation constants [derived]
 // ---------------------------------------------------------------------------------------------------------------
 
-/// sup over ℝ of |σ′| (from Activations.DerivativeBounds).
-let derivativeSup (k: ActivationKind) =
-    let struct (lo, hi) = Activations.DerivativeBounds k
-    max (abs lo) (abs hi)
+/// S₁ = sup over ℝ of |σ′|, certified (the engine's one definition, rounded up: Activations.DerivativeSup).
+let derivativeSup (k: ActivationKind) = Activations.DerivativeSup k
 
 /// sup − inf of σ′ over ℝ: no two values of σ′ differ by more.
 let derivativeSpread (k: ActivationKind) =
     let struct (lo, hi) = Activations.DerivativeBounds k
     hi - lo
 
-/// sup over ℝ of |σ″| [derived, closed forms; a test checks them against a fine grid]:
-/// tanh: 2|t|(1 − t²) with t = tanh x peaks at t² = 1/3, giving 4/(3√3);
-/// sigmoid: s(1 − s)|1 − 2s| peaks at s = ½ ± √3/6, giving √3/18; softplus: σ″ = sigmoid′ ≤ ¼;
-/// erf: (4/√π)|x|e^{−x²} peaks at x = 1/√2, giving 2√2/√(πe); gelu: φ(x)|2 − x²| peaks at 0, giving √(2/π);
-/// cos: 1; identity: 0; relu: +∞ (σ′ is discontinuous).
-let secondDerivativeSup (k: ActivationKind) =
-    let v =
-        match k with
-        | ActivationKind.Identity -> 0.0
-        // σ′ jumps at 0, so no Lipschitz constant exists; the bound then falls back on the spread sup σ′ − inf σ′.
-        | ActivationKind.Relu -> infinity
-        | ActivationKind.Tanh -> 4.0 / (3.0 * sqrt 3.0)
-        | ActivationKind.Sigmoid -> sqrt 3.0 / 18.0
-        | ActivationKind.Softplus -> 0.25
-        | ActivationKind.Erf -> 2.0 * sqrt 2.0 / sqrt (Math.PI * Math.E)
-        | ActivationKind.Gelu -> sqrt (2.0 / Math.PI)
-        | ActivationKind.Cos -> 1.0
-        | _ -> invalidArg (nameof k) "unknown activation"
-    // Round the closed form up by a few ulps so the constant is an upper bound in float64.
-    v * (1.0 + 1e-14)
+/// S₂ = sup over ℝ of |σ″|, certified (closed forms rounded up, shared with P4: Activations.SecondDerivativeSup; a
+/// test checks them against a fine grid); relu +∞ (σ′ is discontinuous, so the bound falls back on the spread).
+let secondDerivativeSup (k: ActivationKind) = Activations.SecondDerivativeSup k
 
 /// min of σ′ over [−z, z] for the strictly increasing activations (σ′ is unimodal on each, so an endpoint or 0 attains it).
 let derivativeMinOn (k: ActivationKind) (z: float) =

@@ -549,7 +549,14 @@ let analyze (s: Setup) : Analysis =
 
     let ball = certifiedBall alphaLower jb.Lipschitz r0Upper
     let vInf = e
-    let curv = vInf * jb.SecondDerivativeSup * jb.XNorm * jb.XNorm
+    // Rounded up (three products of certified upper bounds): the curvature term of every certified β_H.
+    let curv =
+        vInf
+        * jb.SecondDerivativeSup
+        * jb.XNorm
+        * jb.XNorm
+        * (1.0 + 8.0 * CertifiedEigenvalue.UnitRoundoff)
+
     let beta = jb.Beta
     let betaHBall = beta * beta + 2.0 * curv * r0
 
@@ -647,7 +654,9 @@ let analyze (s: Setup) : Analysis =
             let bh =
                 Array.init m (fun t ->
                     let step = eta * sqrt lead.GradNormSq[t]
-                    beta * beta + curv * (lead.Points[t].ResidualInf + beta * step))
+                    // A few roundings on certified upper bounds: 16u up keeps β_H,τ an upper bound.
+                    (beta * beta + curv * (lead.Points[t].ResidualInf + beta * step))
+                    * (1.0 + 16.0 * CertifiedEigenvalue.UnitRoundoff))
 
             ratios, Array.init m (fun t -> q betaHat (a2 t)), Array.init m (fun t -> q bh[t] (a2 t)), bh
         else
@@ -892,7 +901,7 @@ let c3 =
                                 (Activations.Name a.Setup.Activation)
                         )
 
-                outcome b infinity NumberStatus.Exact v
+                outcome b infinity NumberStatus.Certified v
     }
 
 /// P4.C4 (computable part): η ≤ 1/β², β = B₁‖v‖₂‖X‖ a certified bound on ‖J‖ everywhere.
@@ -1493,7 +1502,7 @@ let quantities (a: Analysis) : QuantityGroup list =
                     k.QuadratureErrorEstimate
                     NumberStatus.Estimated
                     "maxᵢⱼ |Σ_m − Σ_2m| (0 for closed forms)"
-                q "||X||" b.XNorm NumberStatus.Exact "spectral norm of X"
+                q "||X||" b.XNorm NumberStatus.Certified "spectral norm of X (upper bound, rounding included)"
                 q "lambda_min(XX^T)" a.LambdaMinInputGram NumberStatus.Exact "P4.C7 input"
                 q "mu_phi" a.MuPhi muStatus "E[φ′(g)], g ~ N(0, 1)"
                 q
@@ -1501,8 +1510,8 @@ let quantities (a: Analysis) : QuantityGroup list =
                     a.MuPhiBound
                     muBoundStatus
                     "lower bound on λ(X) (P4.C7; NaN unless rows are unit norm)"
-                q "B1" b.DerivativeSup NumberStatus.Exact "sup|φ′|"
-                q "B2" b.SecondDerivativeSup NumberStatus.Exact "sup|φ″| (∞ for relu)"
+                q "B1" b.DerivativeSup NumberStatus.Certified "sup|φ′| (closed form rounded up)"
+                q "B2" b.SecondDerivativeSup NumberStatus.Certified "sup|φ″| (closed form rounded up; ∞ for relu)"
                 q "alpha" a.Alpha NumberStatus.Exact "σ_min(J(W₀))"
                 q "||J(W0)||" b.SigmaMax NumberStatus.Exact "√λ_max(J Jᵀ) at W₀"
                 q "||r0||" a.R0 NumberStatus.Exact "‖f(W₀) − y‖"
