@@ -51,6 +51,13 @@ public enum CheckRole
 
     /// <summary>A bound the theorem promises only under a condition with an unspecified constant: never refutes.</summary>
     ConditionalBound,
+
+    /// <summary>
+    /// A check of the tool's own certified numbers against the run (e.g. a certified lower bound against measured
+    /// values): not a conclusion of the theorem, so it never counts as evaluated; a violation is an internal error of
+    /// the tool and makes the verdict inconclusive, never refuted.
+    /// </summary>
+    SelfCheck,
 }
 
 /// <summary>The role of a trace column.</summary>

@@ -43,6 +43,10 @@ type PredictionKind =
     /// A one-sided bound the theorem promises only under a condition with an unspecified constant (a
     /// ConditionRole.Measurement): observing it counts, a violation makes the verdict inconclusive, never refuted.
     | ConditionalBound
+    /// A check of the tool's own certified numbers against the run (P2.R6: α_c ≤ every measured PL ratio). Not a
+    /// conclusion of the theorem: never counted as evaluated; a violation means the tool is wrong, so the verdict is
+    /// inconclusive with an internal-error reason, never refuted.
+    | SelfCheck
 
 /// Which side of the bound the observation must lie on.
 [<RequireQualifiedAccess>]
@@ -179,7 +183,7 @@ module Theorem =
 
         let evaluated =
             predictions
-            |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement)
+            |> List.filter (fun p -> p.Kind <> PredictionKind.Measurement && p.Kind <> PredictionKind.SelfCheck)
             |> List.map (fun p -> p.Id)
             |> List.distinct
 
@@ -232,6 +236,10 @@ module Theorem =
             predictions
             |> List.filter (fun p -> p.Kind = PredictionKind.ConditionalBound && not p.Outcome.Holds)
 
+        let failedSelfChecks =
+            predictions
+            |> List.filter (fun p -> p.Kind = PredictionKind.SelfCheck && not p.Outcome.Holds)
+
         let failedPremises =
             premises
             |> List.filter (fun c ->
@@ -272,6 +280,21 @@ module Theorem =
         let withSummary reason = sprintf "%s [%s]" reason summary
 
         match failed, undecided, violatedRigorous with
+        // A failed self-check means one of the tool's own certified numbers is wrong: nothing it decided can be
+        // trusted, and the theorem is not at fault.
+        | _ when not (List.isEmpty failedSelfChecks) ->
+            let p = List.head failedSelfChecks
+
+            OverallVerdict.Inconclusive(
+                withSummary (
+                    sprintf
+                        "internal error: the self-check %s failed (%s; observed %g against %g) — a bug in Overparam.Verify's own certified numbers, not evidence against the theorem; please report it"
+                        p.Id
+                        p.Outcome.Note
+                        p.Outcome.Observed
+                        p.Outcome.Bound
+                )
+            )
         | f :: _, _, _ -> OverallVerdict.HypothesesNotMet(why f)
         | [], u :: _, _ when Verdict.holds u.Outcome.Verdict ->
             OverallVerdict.Inconclusive(

@@ -224,6 +224,7 @@ let private roleOfPrediction k =
     | PredictionKind.Bound -> CheckRole.Bound
     | PredictionKind.Measurement -> CheckRole.Measurement
     | PredictionKind.ConditionalBound -> CheckRole.ConditionalBound
+    | PredictionKind.SelfCheck -> CheckRole.SelfCheck
 
 /// The certificate record of one evaluated condition.
 let conditionResult (c: EvaluatedCondition) =

@@ -41,10 +41,11 @@ public class HardeningTests
         var (code, stdout, stderr) = h.Run([.. Small, "--out", h.PathOf("c")]);
         Assert.True(code == 0, stderr);
         Assert.Contains("established: P2.C1, P2.C2, P2.C3, P2.C4", stdout);
-        Assert.Contains("bounds evaluated: P2.R2, P2.R3, P2.R6", stdout);
+        Assert.Contains("bounds evaluated: P2.R2, P2.R3;", stdout);
         Assert.Contains("not applicable to this run: P2.R1", stdout);
         Assert.Matches(@"P2\.C5\s+premise", stdout);
         Assert.Matches(@"P2\.R7\s+measurement", stdout);
+        Assert.Matches(@"P2\.R6\s+self-check", stdout);
         var report = File.ReadAllText(h.PathOf("c/report.md"));
         Assert.Contains("| id | role | statement |", report);
         Assert.Contains("| P2.C1 | hypothesis |", report);

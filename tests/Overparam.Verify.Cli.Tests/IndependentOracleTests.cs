@@ -154,7 +154,7 @@ public sealed class IndependentOracleTests(ITestOutputHelper output)
         pins.Prediction(cert, "P2.R3", "bound", "estimated", 2 * Math.Sqrt(f0 / alphaC) / (1 - betaHat * eta / 2),
             eta * Math.Sqrt(Dot(g0, g0)), Formula);
         pins.Prediction(cert, "P2.R4", "measurement", "exact", 1e-6, f1 / f0, Formula);
-        pins.Prediction(cert, "P2.R6", "bound", "certified", alphaC, Math.Min(rho0, rho1), Formula);
+        pins.Prediction(cert, "P2.R6", "self-check", "certified", alphaC, Math.Min(rho0, rho1), Formula);
         pins.Quantity(cert, "alpha", "trajectory", "estimated", Math.Min(rho0, rho1), Formula);
         pins.Quantity(cert, "alpha", "ntk", "estimated", Math.Min(ntk0, ntk1), new OracleTolerance("Spectral", 1e-10 * rho0, 1e-9));
 

@@ -70,6 +70,67 @@ let tests =
                     "inconclusive"
                     "estimated"
 
+            testCase
+                "a violated self-check is an internal error: inconclusive, never refuted, never counted as evaluated"
+            <| fun () ->
+                let hyp holds =
+                    {
+                        EvaluatedCondition.Id = "X.C1"
+                        Statement = ""
+                        Role = ConditionRole.Hypothesis
+                        Outcome =
+                            {
+                                Value = 2.0
+                                Threshold = 1.0
+                                Status = NumberStatus.Certified
+                                Verdict = (if holds then Verdict.Holds 1.0 else Verdict.Fails "no")
+                            }
+                    }
+
+                let pred id kind holds =
+                    {
+                        EvaluatedPrediction.Id = id
+                        Statement = ""
+                        Kind = kind
+                        Outcome =
+                            {
+                                Bound = 1.0
+                                Observed = (if holds then 0.5 else 2.0)
+                                Sense = Sense.AtMost
+                                Status = NumberStatus.Certified
+                                Holds = holds
+                                Slack = 0.5
+                                WorstStep = -1L
+                                Note = ""
+                            }
+                    }
+
+                let selfBad = pred "X.R6" PredictionKind.SelfCheck false
+                let bound = pred "X.R1" PredictionKind.Bound true
+
+                let v, reason =
+                    Theorem.decide [ hyp true ] [ bound; selfBad ] |> Theorem.verdictName
+
+                Expect.equal v "inconclusive" "a wrong tool bound is not a refutation"
+                Expect.stringStarts reason "internal error: the self-check X.R6 failed" "the reason says it is the tool"
+                // Even together with a violated certified bound: the tool's numbers are suspect, so no refutation.
+                let v2, _ =
+                    Theorem.decide [ hyp true ] [ pred "X.R1" PredictionKind.Bound false; selfBad ]
+                    |> Theorem.verdictName
+
+                Expect.equal v2 "inconclusive" "no refutation while a self-check fails"
+
+                let _, evaluated =
+                    Theorem.basis [ hyp true ] [ bound; pred "X.R6" PredictionKind.SelfCheck true ]
+
+                Expect.equal evaluated [ "X.R1" ] "a self-check is not an evaluated bound"
+                // A held self-check alone cannot carry a consistent verdict.
+                let v3, _ =
+                    Theorem.decide [ hyp true ] [ pred "X.R6" PredictionKind.SelfCheck true ]
+                    |> Theorem.verdictName
+
+                Expect.equal v3 "inconclusive" "no bound evaluated"
+
             testCase "a rate tolerance scales with the quantity: 0.29% above a 1.6e-7 envelope is a violation"
             <| fun () ->
                 // The audit's case: a fixed 1e-8 absolute slack accepted it.

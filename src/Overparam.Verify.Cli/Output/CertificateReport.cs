@@ -36,6 +36,7 @@ public static class CertificateReport
         CheckRole.Measurement => " (reported, not part of the verdict)",
         CheckRole.Premise => " (premise of the step-size bounds)",
         CheckRole.ConditionalBound => " (can make the verdict inconclusive, never refuted)",
+        CheckRole.SelfCheck => " (checks the tool's own certified numbers: a violation is an internal error)",
         _ => "",
     };
 
