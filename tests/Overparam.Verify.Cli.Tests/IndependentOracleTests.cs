@@ -360,7 +360,8 @@ public sealed class IndependentOracleTests(ITestOutputHelper output)
         // P4.C2
         if (closed)
         {
-            pins.Condition(cert, "P4.C2", "hypothesis", "exact", o.Lambda, err, o.Lambda > err, lamTol, thresholdTol: RoundOff);
+            // The threshold is the certified error bound (checked below against this oracle's λ(X)).
+            pins.Condition(cert, "P4.C2", "hypothesis", "exact", o.Lambda, double.NaN, o.Lambda > err, lamTol, thresholdToo: false);
         }
         else
         {
@@ -466,7 +467,15 @@ public sealed class IndependentOracleTests(ITestOutputHelper output)
         if (smooth)
             pins.Quantity(cert, "kernel and bounds", "sqrt(kd)/(B kappa(X) n)", lamStatus, Math.Sqrt((double)o.K * o.D) / (bMax * kappa * n), lamTol);
         if (closed)
-            pins.Quantity(cert, "kernel and bounds", "lambda(X) error bound", "estimated", err, RoundOff);
+        {
+            // A certified error bound for closed forms: it must cover the distance between the tool's λ(X) and this
+            // oracle's, and stay within a few hundred ulps of λ_max·n (not absurdly loose).
+            var toolErr = cert.Quantity("kernel and bounds", "lambda(X) error bound");
+            pins.StatusOf(toolErr.Status, "certified", "lambda(X) error bound");
+            pins.AtMost("|λ(X) tool − λ(X) oracle| ≤ the certified error bound",
+                Math.Abs(cert.Condition("P4.C2", "hypothesis").Value - o.Lambda), toolErr.Value);
+            pins.AtMost("the certified error bound ≤ 1e-12·n·max(1, λ_max(Σ))", toolErr.Value, 1e-12 * n * Math.Max(1, o.SigmaMax));
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

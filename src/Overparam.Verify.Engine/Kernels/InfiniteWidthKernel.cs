@@ -112,7 +112,17 @@ public static class InfiniteWidthKernel
         }
         var ev = eigenvalues(sigma);
         double lambdaMin = ev[0], lambdaMax = ev[^1];
-        double bound = frobDiff + n * Tolerance.MachineEpsilon * Math.Abs(lambdaMax);
+        double bound;
+        if (status == ClosedFormStatus)
+        {
+            // Rigorous: λ(X) ≥ the certified lower bound of a shifted Cholesky on the computed Σ with its distance to
+            // the exact Σ(X) (ClosedFormEntryError, ‖·‖₂ ≤ n·max entry); the reported error is λ̃ minus that bound.
+            double formation = n * ClosedFormEntryError(x, activation);
+            var cert = CertifiedEigenvalue.LambdaMin(sigma, lambdaMin, formation);
+            bound = cert.Certified ? Math.Max(lambdaMin - cert.Bound, 0.0) : double.PositiveInfinity;
+        }
+        else
+            bound = frobDiff + n * Tolerance.MachineEpsilon * Math.Abs(lambdaMax);
         double xNorm = SpectralNorm(x, eigenvalues);
         double kappa = lambdaMin > 0 ? Math.Sqrt((double)d / n) * xNorm / lambdaMin : double.PositiveInfinity;
         return new InfiniteWidthKernelResult(sigma, lambdaMin, bound, maxDiff, q, comparison, xNorm, kappa, status);
@@ -239,6 +249,8 @@ public static class InfiniteWidthKernel
         var gram = Blas.Gram(x);
         int n = x.Rows;
         var sigma = new Matrix(n, n);
+        var norms = new double[n];
+        for (int i = 0; i < n; i++) norms[i] = Math.Sqrt(gram[i, i]);
         for (int i = 0; i < n; i++)
             for (int j = 0; j <= i; j++)
             {
@@ -246,7 +258,9 @@ public static class InfiniteWidthKernel
                 double e = activation switch
                 {
                     ActivationKind.Identity => 1.0,
-                    ActivationKind.Relu => ReluPair(s11, s12, s22),
+                    ActivationKind.Relu => s11 == 0 || s22 == 0
+                        ? 0.0
+                        : ReluPair(ReluAngle(x.Row(i), x.Row(j), norms[i], norms[j])),
                     ActivationKind.Erf => 4.0 / Math.PI / Math.Sqrt((1 + 2 * s11) * (1 + 2 * s22) - 4 * s12 * s12),
                     ActivationKind.Cos => Math.Exp(-0.5 * (s11 + s22)) * Math.Sinh(s12),
                     _ => throw new ArgumentOutOfRangeException(nameof(activation), $"{activation} has no closed form here"),
@@ -256,12 +270,53 @@ public static class InfiniteWidthKernel
         return sigma;
     }
 
-    // E[1{uᵢ>0}1{uⱼ>0}] = (π − θ)/(2π); a zero-norm row gives u ≡ 0 and relu′(0) = 0.
-    private static double ReluPair(double s11, double s12, double s22)
+    // E[1{uᵢ>0}1{uⱼ>0}] = (π − θ)/(2π); a zero-norm row gives u ≡ 0 and relu′(0) = 0. θ is not arccos of the Gram's
+    // cosine: arccos is ill-conditioned near ρ = ±1 (rows 1e-7 apart came out 4% off); ReluAngle forms it from the
+    // normalized rows' difference and sum instead.
+    private static double ReluPair(double theta) => (Math.PI - theta) / (2.0 * Math.PI);
+
+    /// <summary>The angle between two nonzero rows, 2·atan2(‖x̂ − ŷ‖, ‖x̂ + ŷ‖): accurate to a few ulps at every angle.</summary>
+    internal static double ReluAngle(ReadOnlySpan<double> a, ReadOnlySpan<double> b, double normA, double normB)
     {
-        if (s11 == 0 || s22 == 0) return 0.0;
-        double cos = Math.Clamp(s12 / Math.Sqrt(s11 * s22), -1.0, 1.0);
-        return (Math.PI - Math.Acos(cos)) / (2.0 * Math.PI);
+        double minus = 0, plus = 0;
+        for (int k = 0; k < a.Length; k++)
+        {
+            double p = a[k] / normA, q = b[k] / normB;
+            minus += (p - q) * (p - q);
+            plus += (p + q) * (p + q);
+        }
+        return 2.0 * Math.Atan2(Math.Sqrt(minus), Math.Sqrt(plus));
+    }
+
+    /// <summary>
+    /// A bound on |Σ̃ᵢⱼ − Σᵢⱼ| for the closed forms as computed here, m = maxᵢ‖xᵢ‖: the Gram entries carry
+    /// γ_{d+2}m²; identity then has nothing more; relu's angle (from normalized rows) is off by at most 4γ_{d+4}, so
+    /// the factor (π − θ)/(2π) ≤ ½ by γ_{d+4}; erf's determinant is at least 1 and moves by at most
+    /// γ_{d+6}·2(1 + 2m²)², moving e ≤ 4/π relatively by half that; cos's e·s₁₂ has derivative at most 1 + 2m² in each
+    /// Gram entry (e^{−(s₁₁+s₂₂)/2}cosh s₁₂ ≤ 1). 16u more covers the few library calls (exp, sinh, atan2, √).
+    /// </summary>
+    internal static double ClosedFormEntryError(Matrix x, ActivationKind activation)
+    {
+        const double u = CertifiedEigenvalue.UnitRoundoff;
+        int d = x.Cols;
+        double m2 = 0;
+        for (int i = 0; i < x.Rows; i++)
+        {
+            var row = x.Row(i);
+            m2 = Math.Max(m2, Blas.Dot(row, row));
+        }
+        m2 *= 1 + (d + 2) * u;
+        double gd = CertifiedEigenvalue.Gamma(d + 2);
+        double e = activation switch
+        {
+            ActivationKind.Identity => gd * m2,
+            ActivationKind.Relu => 0.5 * gd * m2 + m2 * CertifiedEigenvalue.Gamma(d + 4) + 16 * u * m2,
+            ActivationKind.Erf => 4.0 / Math.PI
+                * (gd * m2 + m2 * CertifiedEigenvalue.Gamma(d + 6) * (1 + 2 * m2) * (1 + 2 * m2) + 16 * u * m2),
+            ActivationKind.Cos => gd * m2 * (1 + 2 * m2) + 16 * u * m2,
+            _ => throw new ArgumentOutOfRangeException(nameof(activation), $"{activation} has no closed form here"),
+        };
+        return e * (1 + 16 * u);
     }
 
     private static void RequireInputs(Matrix x)

@@ -1495,8 +1495,14 @@ let quantities (a: Analysis) : QuantityGroup list =
                 q
                     "lambda(X) error bound"
                     k.LambdaMinErrorBound
-                    NumberStatus.Estimated
-                    "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl); round-off only for closed forms"
+                    (if byQuadrature a then
+                         NumberStatus.Estimated
+                     else
+                         NumberStatus.Certified)
+                    (if byQuadrature a then
+                         "‖Σ_m − Σ_2m‖_F + n·ε·λ_max (Weyl): an estimate of the quadrature error"
+                     else
+                         "λ(X) minus a certified lower bound (shifted Cholesky with the closed form's entry error)")
                 q
                     "quadrature max entry difference"
                     k.QuadratureErrorEstimate
