@@ -92,6 +92,30 @@ public static class Initializers
         return new Mlp(activation, [new Layer(w), new Layer(v, trainable: false)]);
     }
 
+    /// <summary>
+    /// P3's network (papers.md §3.2, the KonstantinRiedl/NNTK repository): f(x) = N^{−β}·Σᵢ cᵢ tanh(wᵢ·x + ηᵢ) with
+    /// wᵢ, ηᵢ ~ N(0, 1) (streams "init/W1", "init/b1") and cᵢ ~ U(−1, 1) (stream "init/W2"); hidden layer with bias,
+    /// output layer without, unit layer scales, output scale N^{−β}. <paramref name="frozenFeatures"/> freezes (w, η):
+    /// the random-feature case. Parameter order: w row-major, then η, then c.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A dimension below 1 or β not finite.</exception>
+    public static Mlp P3Shallow(int inputDim, int width, double beta, ulong seed, bool frozenFeatures = false)
+    {
+        if (inputDim < 1) throw new InvalidInputException($"input dimension {inputDim} must be at least 1");
+        if (width < 1) throw new InvalidInputException($"width N = {width} must be at least 1");
+        if (!double.IsFinite(beta)) throw new InvalidInputException($"β = {beta} must be finite");
+        var w = new Matrix(width, inputDim);
+        RandomStreams.For(seed, "init/W1").FillGaussian(w.Data, 0.0, 1.0);
+        var eta = new double[width];
+        RandomStreams.For(seed, "init/b1").FillGaussian(eta, 0.0, 1.0);
+        var c = new Matrix(1, width);
+        var rc = RandomStreams.For(seed, "init/W2");
+        for (int i = 0; i < width; i++) c.Data[i] = rc.NextUniform(-1.0, 1.0);
+        return new Mlp(ActivationKind.Tanh,
+            [new Layer(w, eta, trainable: !frozenFeatures), new Layer(c)],
+            outputScale: Math.Pow(width, -beta));
+    }
+
     // spec(fanIn, fanOut) → (weight std, bias std, scale).
     private static Mlp Build(int inputDim, IReadOnlyList<int> hiddenWidths, ActivationKind activation, ulong seed,
         bool bias, Func<int, int, (double WeightStd, double BiasStd, double Scale)> spec)

@@ -43,6 +43,9 @@ public sealed class ModelLeastSquares : IObjective
     /// <inheritdoc/>
     public int SampleCount => _x.Rows;
 
+    /// <summary>ρ = 2c for the loss c·‖r‖²: ∇L = ρJᵀr and the Gauss–Newton matrix is ρJᵀJ (1/n for HalfMean).</summary>
+    public double CurvatureScale => 2 * _c;
+
     /// <summary>r = f(X; θ) − y.</summary>
     public double[] Residuals(ReadOnlySpan<double> theta)
     {
