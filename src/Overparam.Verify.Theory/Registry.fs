@@ -61,7 +61,11 @@ type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
 [<AbstractClass; Sealed>]
 type Theorems =
     static let all: ITheorem[] =
-        [| Registered(Papers.P2LocalPl.plugin); Registered(Papers.P4Moderate.plugin) |]
+        [|
+            Registered(Papers.P2LocalPl.plugin)
+            Registered(Papers.P3Newton.plugin)
+            Registered(Papers.P4Moderate.plugin)
+        |]
 
     /// Every registered theorem, in paper order.
     static member All: IReadOnlyList<ITheorem> = all

@@ -90,6 +90,56 @@ public static class NewtonKernels
     }
 
     /// <summary>
+    /// The exact Hessian ∇²L = ρJᵀJ + S of f(x) = c_out·Σᵢ cᵢσ(wᵢ·x + ηᵢ) (papers.md §3.3) in the network's parameter
+    /// order (w row-major, η, c; only c when the features are frozen): ρJᵀJ by one SYRK-like product of the n × p
+    /// Jacobian (n ≪ p here), S from the per-neuron blocks. O(np² + Nnd²) instead of p Hessian-vector products.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Not P3's two-layer shape.</exception>
+    public static Matrix DenseHessian(Mlp model, Matrix x, ReadOnlySpan<double> residuals, double rho)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
+        if (model.Layers.Count != 2 || model.Layers[0].Bias is null || model.Layers[1].Bias is not null
+            || !model.Layers[1].Trainable)
+            throw new InvalidInputException("P3's Hessian needs f(x) = c·Σᵢ cᵢσ(wᵢ·x + ηᵢ): two layers, hidden bias, trainable unbiased output");
+        var jac = model.Jacobian(x);
+        int n = x.Rows, p = jac.Cols;
+        var h = new Matrix(p, p);
+        Blas.Gemm(Op.Transpose, Op.None, p, p, n, rho, jac.Data, jac.Data, 0.0, h.Data);
+        var hidden = model.Layers[0];
+        if (!hidden.Trainable) return h;
+        int d = x.Cols, width = hidden.OutputSize;
+        double scale = model.OutputScale * model.Layers[1].Scale;
+        var c = model.Layers[1].Weight.Data;
+        var w = hidden.Weight;
+        int etaBase = width * d, cBase = width * d + width;
+        for (int i = 0; i < width; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                var xj = x.Row(j);
+                double z = hidden.Scale * (Blas.Dot(w.Row(i), xj) + hidden.Bias![i]);
+                double weight = scale * rho * residuals[j];
+                double d1 = weight * hidden.Scale * Activations.Derivative(model.Activation, z);
+                double d2 = weight * c[i] * hidden.Scale * hidden.Scale * Activations.SecondDerivative(model.Activation, z);
+                for (int a = 0; a <= d; a++)
+                {
+                    int ia = a < d ? i * d + a : etaBase + i;
+                    double xa = a < d ? xj[a] : 1.0;
+                    h[cBase + i, ia] += d1 * xa;
+                    h[ia, cBase + i] += d1 * xa;
+                    for (int b = 0; b <= d; b++)
+                    {
+                        int ib = b < d ? i * d + b : etaBase + i;
+                        h[ia, ib] += d2 * xa * (b < d ? xj[b] : 1.0);
+                    }
+                }
+            }
+        }
+        return h;
+    }
+
+    /// <summary>
     /// P3.C2: ‖S‖₂ exactly, S = ∇²L − ρJᵀJ = ρΣ_j r_j∇²f(x_j) (ρ = 1/n for L = (1/2n)‖r‖²). S is block diagonal over
     /// neurons; in the order (cᵢ, wᵢ, ηᵢ) with x̃ = (x, 1), block i is N^{−β}·Σ_j ρr_j·[[0, σ′(z_{ij})x̃_jᵀ],
     /// [σ′(z_{ij})x̃_j, cᵢσ″(z_{ij})x̃_jx̃_jᵀ]] (papers.md §3.3), so ‖S‖ = maxᵢ ‖Sᵢ‖ over (d + 2) × (d + 2) eigenproblems.

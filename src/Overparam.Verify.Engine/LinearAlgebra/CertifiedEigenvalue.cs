@@ -34,7 +34,7 @@ public static class CertifiedEigenvalue
     public const double UnitRoundoff = 1.1102230246251565e-16;
 
     private const double SmallestNormal = 2.2250738585072014e-308;
-    private const int MaxAttempts = 8;
+    private const int MaxAttempts = 8;   // the back-off ladder below, then one that always succeeds
 
     /// <summary>γ_k = k·u/(1 − k·u), the standard accumulated rounding factor of a length-k inner product.</summary>
     public static double Gamma(int k)
@@ -45,10 +45,19 @@ public static class CertifiedEigenvalue
         return ku / (1 - ku) * (1 + 4 * UnitRoundoff);
     }
 
+    // ‖A‖_F from the lower triangle (an upper bound on ‖A‖₂, so A + 2‖A‖_F·I is safely positive definite).
+    private static double Frobenius(Matrix a)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Rows; i++)
+            for (int j = 0; j <= i; j++) s += (i == j ? 1 : 2) * a[i, j] * a[i, j];
+        return Math.Sqrt(s);
+    }
+
     /// <summary>
     /// λ_min(A_true) ≥ Bound for symmetric <paramref name="a"/> (lower triangle read) with ‖A_true − A‖₂ ≤
     /// <paramref name="formationError"/>. <paramref name="estimate"/> is an approximate λ_min (e.g. from the eigensolver);
-    /// shifts start just below it and move down geometrically until a Cholesky succeeds (at most 8 tries).
+    /// shifts start just below it and back off relative to its scale until a Cholesky succeeds (at most 8 tries).
     /// </summary>
     /// <exception cref="ArgumentException">A is not square, holds NaN or ±∞, or an argument is NaN or negative.</exception>
     public static CertifiedLowerBound LambdaMin(Matrix a, double estimate, double formationError = 0)
@@ -74,12 +83,16 @@ public static class CertifiedEigenvalue
             diagMax = Math.Max(diagMax, d);
         }
         // The first shift leaves room for the rounding error the bound will subtract anyway; later ones back off
-        // geometrically in case the estimate was too optimistic (or A is far from its estimate).
-        double step = 2 * c * traceAbs * (1 + 2 * n * UnitRoundoff) + 4 * UnitRoundoff * (Math.Abs(estimate) + diagMax)
+        // relative to the estimate's scale (in case it was optimistic, e.g. a Ritz value above λ_min), the last one by
+        // a whole scale plus 2‖A‖_F, which succeeds for any finite matrix.
+        double first = 2 * c * traceAbs * (1 + 2 * n * UnitRoundoff) + 4 * UnitRoundoff * (Math.Abs(estimate) + diagMax)
             + SmallestNormal;
+        double scale = Math.Abs(estimate) + first;
+        double[] backOff = [0, 1e-8, 1e-6, 1e-4, 1e-2, 0.1, 0.5];
         var shifted = new Matrix(n, n);
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
         {
+            double step = attempt <= backOff.Length ? first + backOff[attempt - 1] * scale : first + scale + 2 * Frobenius(a);
             double tau = estimate - step;
             for (int i = 0; i < n; i++)
             {
@@ -105,11 +118,6 @@ public static class CertifiedEigenvalue
                 double bound = raw - 4 * UnitRoundoff * (Math.Abs(tau) + err + formationError);
                 return new CertifiedLowerBound(bound, tau, err, formationError, attempt);
             }
-            step *= 4;
-            if (step > 0 && !double.IsFinite(step)) break;
-            // Once the shift has moved a whole trace below the estimate, a further failure means the estimate or the
-            // matrix is unusable; keep going only while the steps stay meaningful relative to A's scale.
-            step = Math.Max(step, 1e-3 * (traceAbs + Math.Abs(estimate)) * (attempt >= 4 ? 1 : 0));
         }
         return new CertifiedLowerBound(double.NegativeInfinity, double.NaN, double.NaN, formationError, MaxAttempts);
     }

@@ -50,6 +50,8 @@ public enum DampingSchedule
 /// <param name="MaxRetries">LM retries per step.</param>
 /// <param name="DampingMin">LM floor.</param>
 /// <param name="DampingMax">LM ceiling.</param>
+/// <param name="DenseHessian">A closed-form dense Hessian θ ↦ ∇²L(θ) for the dense solver (e.g. P3's per-neuron block form);
+/// null assembles it from p Hessian-vector products.</param>
 public sealed record NewtonOptions(
     NewtonCurvature Curvature = NewtonCurvature.Hessian,
     NewtonSolver Solver = NewtonSolver.ConjugateGradient,
@@ -60,7 +62,8 @@ public sealed record NewtonOptions(
     double CgRelativeTolerance = 1e-4,
     int MaxRetries = 6,
     double DampingMin = 1e-12,
-    double DampingMax = 1e2)
+    double DampingMax = 1e2,
+    Func<double[], Matrix>? DenseHessian = null)
 {
     /// <summary>Throws <see cref="InvalidInputException"/> naming the first invalid option.</summary>
     public void Validate()
@@ -105,7 +108,7 @@ public static class RegularizedNewton
         var th = theta.ToArray();
         return options.Solver switch
         {
-            NewtonSolver.Dense => SolveDense(objective, th, g, lambda, options.Curvature),
+            NewtonSolver.Dense => SolveDense(objective, th, g, lambda, options),
             NewtonSolver.ConjugateGradient => SolveCg(objective, th, g, lambda, options),
             _ => SolveFunctionSpace(objective, th, lambda),
         };
@@ -136,9 +139,11 @@ public static class RegularizedNewton
         return m;
     }
 
-    private static NewtonSolve SolveDense(ModelLeastSquares objective, double[] theta, ReadOnlySpan<double> g, double lambda, NewtonCurvature curvature)
+    private static NewtonSolve SolveDense(ModelLeastSquares objective, double[] theta, ReadOnlySpan<double> g, double lambda, NewtonOptions o)
     {
-        var m = DenseCurvature(objective, theta, curvature);
+        var m = o.Curvature == NewtonCurvature.Hessian && o.DenseHessian is not null
+            ? o.DenseHessian(theta)
+            : DenseCurvature(objective, theta, o.Curvature);
         for (int i = 0; i < m.Rows; i++) m[i, i] += lambda;
         var chol = Cholesky.Factor(m);
         if (!chol.Success)

@@ -88,3 +88,28 @@ public class NewtonKernelsTests
         Assert.Equal(0.0, NewtonKernels.IndefinitePartNorm(model, x, y, 0.2));
     }
 }
+
+/// <summary>P3's closed-form Hessian against the p Hessian-vector products (the oracle for HVPs).</summary>
+public class NewtonDenseHessianTests
+{
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(2, true)]
+    public void Block_form_equals_the_hessian_vector_products(int d, bool frozen)
+    {
+        var model = Initializers.P3Shallow(d, 11, 0.52, 21, frozen);
+        var x = new Matrix(7, d);
+        RandomStreams.For(21, "p3-hess/x").FillGaussian(x.Data);
+        var y = new double[7];
+        RandomStreams.For(21, "p3-hess/y").FillGaussian(y);
+        var o = new ModelLeastSquares(model, x, y, LossNormalization.HalfMean);
+        var theta = model.GetParameters();
+        var byProducts = RegularizedNewton.DenseCurvature(o, theta, NewtonCurvature.Hessian);
+        var closed = NewtonKernels.DenseHessian(model, x, o.Residuals(theta), o.CurvatureScale);
+        double scale = byProducts.Data.Max(Math.Abs);
+        for (int i = 0; i < byProducts.Data.Length; i++)
+            Assert.True(Math.Abs(byProducts.Data[i] - closed.Data[i]) <= 1e-12 * scale,
+                $"H[{i / byProducts.Cols},{i % byProducts.Cols}]: products {byProducts.Data[i]:R}, blocks {closed.Data[i]:R}");
+    }
+}
