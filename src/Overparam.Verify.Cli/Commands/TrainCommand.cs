@@ -17,14 +17,14 @@ namespace Overparam.Verify.Cli.Commands;
 public static class TrainCommand
 {
     /// <summary>Optimizers accepted by <c>--optimizer</c>.</summary>
-    public static readonly string[] Optimizers = ["gd", "sgd", "flow", "subgradient"];
+    public static readonly string[] Optimizers = ["gd", "sgd", "flow", "subgradient", "newton", "gauss-newton"];
 
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext ctx)
     {
         var model = new Option<string>("--model") { Description = "Initial model (overparam.model/1 JSON)", Required = true };
         var data = new Option<string>("--data") { Description = "Training data: CSV with a 'y' column, or a folder with X.npy and y.npy", Required = true };
-        var optimizer = new Option<string>("--optimizer") { Description = "gd | sgd | flow | subgradient", DefaultValueFactory = _ => "gd" };
+        var optimizer = new Option<string>("--optimizer") { Description = "gd | sgd | flow | subgradient | newton | gauss-newton", DefaultValueFactory = _ => "gd" };
         optimizer.AcceptOnlyFromAmong(Optimizers);
         var steps = new Option<long>("--steps") { Description = "Maximum steps (accepted steps for flow)", DefaultValueFactory = _ => 1000 };
         var lr = new Option<double>("--lr") { Description = "Step size η (initial time step for flow)", DefaultValueFactory = _ => 0.01 };
@@ -35,10 +35,16 @@ public static class TrainCommand
         var probeNtk = new Option<bool>("--probe-ntk") { Description = "Record λ_min of the NTK at every logged step (costs one n×n eigenproblem each)" };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model here" };
         var trace = new Option<string?>("--trace") { Description = "Write the training trace here (CSV)" };
+        var damping = new Option<double?>("--damping") { Description = "Newton/Gauss–Newton: damping λ of (M + λI)⁻¹∇L (the starting value under lm; default 1e-8)" };
+        var schedule = new Option<string?>("--damping-schedule") { Description = "Newton/Gauss–Newton: fixed | lm (Levenberg–Marquardt, the NNTK repository's; default)" };
+        schedule.AcceptOnlyFromAmong("fixed", "lm");
+        var solver = new Option<string?>("--solver") { Description = "Newton/Gauss–Newton: dense | cg (default; ≤ 10 iterations, tolerance 1e-4) | function-space (gauss-newton only)" };
+        solver.AcceptOnlyFromAmong("dense", "cg", "function-space");
         var maxSeconds = OptionRules.MaxSeconds();
         var cmd = new Command("train", "Train a model and record the loss trace. " + CliApp.RunExitHelp)
         {
-            model, data, optimizer, steps, lr, endTime, batch, seed, logEvery, probeNtk, saveModel, trace, maxSeconds,
+            model, data, optimizer, steps, lr, endTime, batch, seed, logEvery, probeNtk, saveModel, trace, damping, schedule,
+            solver, maxSeconds,
         };
         cmd.SetAction(parse =>
         {
@@ -47,6 +53,13 @@ public static class TrainCommand
             if (opt != "flow") OptionRules.RefuseIfGiven(parse, endTime, $"--optimizer {opt}", "it applies to --optimizer flow only");
             if (opt != "sgd") OptionRules.RefuseIfGiven(parse, batch, $"--optimizer {opt}", "it applies to --optimizer sgd only");
             if (opt != "sgd") OptionRules.RefuseIfGiven(parse, seed, $"--optimizer {opt}", "only sgd draws random numbers");
+            bool newton = opt is "newton" or "gauss-newton";
+            if (!newton)
+            {
+                OptionRules.RefuseIfGiven(parse, damping, $"--optimizer {opt}", "it applies to newton and gauss-newton only");
+                OptionRules.RefuseIfGiven(parse, schedule, $"--optimizer {opt}", "it applies to newton and gauss-newton only");
+                OptionRules.RefuseIfGiven(parse, solver, $"--optimizer {opt}", "it applies to newton and gauss-newton only");
+            }
             var savePath = parse.GetValue(saveModel);
             var tracePath = parse.GetValue(trace);
             // Check output locations before the run so a bad path cannot waste a long training.
@@ -72,6 +85,21 @@ public static class TrainCommand
             if (batchSize > d.N) throw new InvalidInputException($"--batch {batchSize}: larger than the n = {d.N} samples of the data");
             Inputs.RequireFits("train", m, d.N, parse.GetValue(probeNtk));
             var objective = new MlpObjective(m, d.X, d.Y, LossNormalization.HalfSum);
+            NewtonOptions? newtonOptions = null;
+            if (newton)
+            {
+                // α is --lr when given, else 1 (the Newton step); λ, schedule and solver as the NNTK repository's defaults.
+                newtonOptions = new NewtonOptions(
+                    opt == "newton" ? NewtonCurvature.Hessian : NewtonCurvature.GaussNewton,
+                    parse.GetValue(solver) switch { "dense" => NewtonSolver.Dense, "function-space" => NewtonSolver.FunctionSpace, _ => NewtonSolver.ConjugateGradient },
+                    parse.GetValue(schedule) == "fixed" ? DampingSchedule.Fixed : DampingSchedule.LevenbergMarquardt,
+                    Damping: parse.GetValue(damping) ?? 1e-8,
+                    StepSize: OptionRules.Given(parse, lr) ? eta : 1.0);
+                newtonOptions.Validate();
+                if (newtonOptions.Solver == NewtonSolver.Dense)
+                    ProblemSize.Require($"train --solver dense with p = {m.ParameterCount}", (double)m.ParameterCount * m.ParameterCount,
+                        "the p×p curvature matrix", 2.0 * m.ParameterCount * m.ParameterCount);
+            }
             // An initial loss that overflows is bad input (weights or data too large), not a run that diverged.
             double loss0 = objective.ValueAndGradient(m.GetParameters(), new double[objective.ParameterCount]);
             if (!double.IsFinite(loss0))
@@ -90,7 +118,9 @@ public static class TrainCommand
                 };
             }
 
-            var result = CliProgress.Run(ctx, $"{opt} training", monitor => Trainers.Run(opt, objective, m.GetParameters(), new TrainerOptions
+            ITrainer trainer = newtonOptions is null ? Trainers.ByName(opt) : new NewtonTrainer(newtonOptions);
+            IObjective runObjective = newtonOptions is null ? objective : new ModelLeastSquares(m, d.X, d.Y, LossNormalization.HalfSum);
+            var result = CliProgress.Run(ctx, $"{opt} training", monitor => trainer.Run(runObjective, m.GetParameters(), new TrainerOptions
             {
                 LearningRate = eta,
                 Steps = maxSteps,
