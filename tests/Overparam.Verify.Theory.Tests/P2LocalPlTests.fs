@@ -452,6 +452,26 @@ let tests =
                         Expect.equal c.Verdict.Kind VerdictKind.HypothesesNotMet c.Verdict.Reason
                         Expect.stringStarts c.Verdict.Reason "P2.C1: n = 5 > d = 3" "the reason names P2.C1 and why"
 
+                    testCase "P2.C4 fails when W₁ ≠ 0, whatever w_min and a (mutant P207)"
+                    <| fun () ->
+                        // The positive initialization always sets W₁ = 0, so this branch is reached only by editing the
+                        // analysis: the check itself must still refuse a non-zero first layer.
+                        let s =
+                            setupOf (
+                                Contract.inputOf
+                                    plugin
+                                    [ "n", "3"; "d", "5"; "widths", "4"; "steps", "5"; "no-compare", "true" ]
+                                    None
+                            )
+
+                        let a = analyze s
+                        Expect.isTrue a.W1Zero "the positive initialization has W₁ = 0"
+                        let broken = c4.Evaluate { a with W1Zero = false } |> Option.get
+
+                        match broken.Verdict with
+                        | Verdict.Fails r -> Expect.stringContains r "W₁ ≠ 0" "the reason names W₁"
+                        | v -> failtestf "expected Fails for W₁ ≠ 0, got %A" v
+
                     testCase "unknown activation is an input error"
                     <| fun () ->
                         Expect.throwsT<InvalidInputException>

@@ -14,6 +14,41 @@ let tests =
                 | Verdict.Holds m -> Expect.equal m 2.0 "margin is value − threshold"
                 | v -> failtestf "expected Holds, got %A" v
 
+            testCase "a value equal to its threshold does not hold: the conditions are strict (mutant V01)"
+            <| fun () ->
+                Expect.isFalse (Verdict.holds (Verdict.ofLowerBound NumberStatus.Exact 1.0 1.0)) "1 > 1 is false"
+                Expect.isFalse (Verdict.holds (Verdict.ofLowerBound NumberStatus.Certified 0.0 0.0)) "0 > 0 is false"
+
+            testCase "a hypothesis that holds on an estimate is not established (mutant C01)"
+            <| fun () ->
+                let h =
+                    {
+                        EvaluatedCondition.Id = "X.C1"
+                        Statement = ""
+                        Role = ConditionRole.Hypothesis
+                        Outcome =
+                            {
+                                Value = 2.0
+                                Threshold = 1.0
+                                Status = NumberStatus.Estimated
+                                Verdict = Verdict.Holds 1.0
+                            }
+                    }
+
+                let established, _ = Theorem.basis [ h ] []
+                Expect.isEmpty established "an estimate never establishes"
+
+                let exact, _ =
+                    Theorem.basis
+                        [
+                            { h with
+                                Outcome.Status = NumberStatus.Exact
+                            }
+                        ]
+                        []
+
+                Expect.equal exact [ "X.C1" ] "the same row on an exact number is established"
+
             testCase "estimated value never establishes a bound"
             <| fun () ->
                 let v = Verdict.ofLowerBound NumberStatus.Estimated 3.0 1.0

@@ -892,7 +892,7 @@ let analyze (s: Setup) : Analysis =
 
 let private isFlow (a: Analysis) = a.Setup.Optimizer = "flow"
 
-/// P2.C1: inputs linearly independent, λ_min(XXᵀ) > 0 (numerically: above 1e-12·λ_max). Exact.
+/// P2.C1: inputs linearly independent, λ_min(XXᵀ) > 0, on a certified lower bound; fails only when λ_min = 0 exactly.
 let c1 =
     {
         ConditionCheck.Id = "P2.C1"
