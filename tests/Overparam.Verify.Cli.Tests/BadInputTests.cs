@@ -165,8 +165,7 @@ public class BadInputTests
     public void Options_Inapplicable_Refused(string expected, string commandLine) => Check(expected, commandLine);
 
     [Theory]
-    // All-zero targets gave f(w₀) = 0, every PL ratio 0/0, and a "refuted" verdict with exit 1.
-    [InlineData("f(w₀) = 0: the initial network already fits every target exactly", "certify local-pl --data {dir}/zeroy.csv --no-compare --steps 10")]
+    // (All-zero targets, f(w₀) = 0, are a certificate now: VerdictHonestyTests.LocalPl_ZeroInitialLoss_InconclusiveNotVacuous.)
     // Overflow at the initial point crashed the eigensolver or an empty Seq.min.
     [InlineData("‖∇f(w₀)‖² overflows float64: --output-scale a = 1e+300", "certify local-pl --n 2 --d 2 --widths 4 --output-scale 1e300 --no-compare --steps 10")]
     [InlineData("the NTK J Jᵀ at W₀ overflows float64: --nu 1E+300", "certify moderate --n 4 --d 3 --k 2 --nu 1e300 --steps 10")]

@@ -461,7 +461,9 @@ public sealed class IndependentOracleTests(ITestOutputHelper output)
         pins.Quantity(cert, "kernel and bounds", "alpha", "exact", o.Alpha, new OracleTolerance("Spectral", 1e-12 * o.JNorm, 1e-9));
         pins.Quantity(cert, "kernel and bounds", "||J(W0)||", "exact", o.JNorm, Formula);
         pins.Quantity(cert, "kernel and bounds", "||r0||", "exact", o.R0Norm, Formula);
-        pins.Quantity(cert, "kernel and bounds", "beta_H ball", "certified", o.BetaHBall, Formula);
+        // Certified only under the derived form's condition α² ≥ 8L‖r₀‖ and ηβ_H ≤ 1 (theory/P4-moderate.md).
+        bool derivedForm = o.Alpha * o.Alpha >= 8 * o.Lip * o.R0Norm && eta * o.BetaHBall <= 1;
+        pins.Quantity(cert, "kernel and bounds", "beta_H ball", derivedForm ? "certified" : "estimated", o.BetaHBall, Formula);
         pins.Quantity(cert, "kernel and bounds", "1/beta^2", "certified", o.InvBetaSq, Formula);
         pins.Quantity(cert, "theory", "kappa(X)", lamStatus, kappa, lamTol);
         if (smooth)

@@ -24,6 +24,22 @@ public class VerdictHonestyTests
     }
 
     [Fact]
+    public void LocalPl_ZeroInitialLoss_InconclusiveNotVacuous()
+    {
+        // All-zero targets: f(w₀) = 0, so every P2 bound holds trivially (0 ≤ 0). Once a "refuted" through 0/0, then an
+        // input error; now a certificate that evaluates nothing and says why — never a vacuous `consistent`.
+        using var h = new CliHarness();
+        var data = h.Write("zeroy.csv", "x1,x2,x3,y\n1,0,0,0\n0,1,0,0\n0,0,1,0\n");
+        var (code, stdout, stderr) = h.Run("certify", "local-pl", "--data", data, "--no-compare", "--steps", "10", "--out", h.PathOf("c"));
+        Assert.True(code == CliApp.ExitInconclusive, $"exit {code}: {stdout}{stderr}");
+        var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
+        Assert.Empty(c.Verdict.Evaluated);
+        Assert.Contains("f(w₀) = 0: the initial network already fits the targets", c.Verdict.Reason);
+        Assert.DoesNotContain(c.Predictions, p => p.Role is CheckRole.Bound or CheckRole.SelfCheck);
+        ConformanceTests.AssertVerdictMatchesRows(c);
+    }
+
+    [Fact]
     public void Moderate_NoBoundEvaluated_NeverConsistent()
     {
         // A tiny output scale leaves no per-step factor to check: "every predicted bound observed" with none evaluated

@@ -82,8 +82,10 @@ type BallBoundInputs =
         DerivativeMax: float[][]
         /// ‖z_ℓ(x_i)‖_∞ at w₀ for hidden ℓ: [sample][ℓ].
         PreActivationInf: float[][]
-        /// ‖uᵢ(w₀)‖, uᵢ = ∂f(xᵢ)/∂z₁ (exact).
+        /// ‖uᵢ(w₀)‖, uᵢ = ∂f(xᵢ)/∂z₁ (exact up to rounding).
         SensitivityNorms: float[]
+        /// Σ_ℓ (m_ℓ + 2): the longest accumulation behind one entry of uᵢ, for its rounding bound γ_K.
+        ChainLength: int
     }
 
 /// True when the network has the form the certified bound is derived for: no biases, unit layer scales, every layer
@@ -147,10 +149,11 @@ let ballBoundInputs (model: Mlp) (x: Matrix) : BallBoundInputs =
         DerivativeMax = dmax
         PreActivationInf = zinf
         SensitivityNorms = unorms
+        ChainLength = layers |> Array.sumBy (fun l -> l.OutputSize + 2)
     }
 
-/// Relative round-off allowance applied to the "exact" inputs of the certified bound.
-let private roundOffAllowance = 1e-12
+/// Unit round-off of float64 (the engine's constant, named here for the bounds below).
+let private u = CertifiedEigenvalue.UnitRoundoff
 
 /// Per-sample certified bounds over B(w₀, r): (lower bound on ‖uᵢ(w)‖, bound on the pre-activation drift ‖Δz_ℓ‖ per
 /// hidden layer). Derivation: theory/P2-local-pl.md, "Certified bound".
@@ -193,9 +196,17 @@ let sampleBounds (b: BallBoundInputs) (r: float) (i: int) =
         diff <- diff + prefix * e * suffix[j + 1]
         prefix <- prefix * (a + e)
 
+    // Rounding, derived rather than allowed for: uᵢ is a chain of products whose every entry accumulates at most K
+    // terms, so ‖ũᵢ − uᵢ‖ ≤ γ_K·Π‖|A_j|‖ ≤ γ_K·Πa_j (the ω_ℓ bound ‖|W|‖₂ too, having the same 1-, ∞- and F-norms);
+    // the norm ‖ũᵢ‖ itself carries (m + 2)u, and the sums above at most 4k·u relative each (non-negative terms).
+    let k2 = float (2 * k + 4)
+    let chain = suffix[0] * (1.0 + float b.ChainLength * u)
+    let gammaK = CertifiedEigenvalue.Gamma b.ChainLength
+
     let lower =
-        b.SensitivityNorms[i] * (1.0 - roundOffAllowance)
-        - diff * (1.0 + roundOffAllowance)
+        b.SensitivityNorms[i] * (1.0 - float (b.ChainLength + 2) * u)
+        - gammaK * chain
+        - diff * (1.0 + k2 * u)
 
     max 0.0 lower, drift
 
@@ -745,10 +756,6 @@ let analyze (s: Setup) : Analysis =
     if not (Double.IsFinite(g0 |> Array.sumBy (fun g -> g * g))) then
         bad (sprintf "‖∇f(w₀)‖² overflows float64: --output-scale a = %g or the data is too large; rescale them" a)
 
-    if f0 = 0.0 then
-        bad
-            "f(w₀) = 0: the initial network already fits every target exactly (e.g. all y = 0), so there is nothing to train and P2's rates are vacuous"
-
     RunMonitor.ThrowIfStopped m
     m.Phase "P2.C3: certified α bound; β̂ at w₀ by power iteration"
     let bb = ballBoundInputs model0 d.X
@@ -1140,35 +1147,39 @@ let r3 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                let observed = Array.max a.Distances
-                let baseBound = 2.0 * sqrt (a.F0 / a.AlphaCertified)
+                // f(w₀) = 0 (or below float64's resolution): the containment bound is 0 ≥ 0, trivially; not evaluated.
+                if not (Tolerances.resolvable a.F0) then
+                    None
+                else
+                    let observed = Array.max a.Distances
+                    let baseBound = 2.0 * sqrt (a.F0 / a.AlphaCertified)
 
-                let bound, status, note =
-                    if isFlow a then
-                        baseBound,
-                        NumberStatus.Estimated,
-                        sprintf "path-length bound with the certified α_c; r = %g; %s" a.R integratedCurve
-                    else
-                        let h = a.BetaHat * a.Eta
+                    let bound, status, note =
+                        if isFlow a then
+                            baseBound,
+                            NumberStatus.Estimated,
+                            sprintf "path-length bound with the certified α_c; r = %g; %s" a.R integratedCurve
+                        else
+                            let h = a.BetaHat * a.Eta
 
-                        (if h < 2.0 then baseBound / (1.0 - h / 2.0) else infinity),
-                        NumberStatus.Estimated,
-                        sprintf "uses the sampled β̂ = %g; r = %g" a.BetaHat a.R
+                            (if h < 2.0 then baseBound / (1.0 - h / 2.0) else infinity),
+                            NumberStatus.Estimated,
+                            sprintf "uses the sampled β̂ = %g; r = %g" a.BetaHat a.R
 
-                let holds, slack =
-                    Envelope.single (Tolerances.rateAt bound) Sense.AtMost bound observed
+                    let holds, slack =
+                        Envelope.single (Tolerances.rateAt bound) Sense.AtMost bound observed
 
-                Some
-                    {
-                        Bound = bound
-                        Observed = observed
-                        Sense = Sense.AtMost
-                        Status = status
-                        Holds = holds
-                        Slack = slack
-                        WorstStep = -1L
-                        Note = note
-                    }
+                    Some
+                        {
+                            Bound = bound
+                            Observed = observed
+                            Sense = Sense.AtMost
+                            Status = status
+                            Holds = holds
+                            Slack = slack
+                            WorstStep = -1L
+                            Note = note
+                        }
     }
 
 /// P2.R4: f(w_k) → 0, measured as reaching f ≤ target·f(w₀) within the step budget.
@@ -1210,24 +1221,28 @@ let r6 =
         Kind = PredictionKind.SelfCheck
         Evaluate =
             fun a ->
-                let holds, slack =
-                    Envelope.single
-                        (Tolerances.rateAt a.AlphaCertified)
-                        Sense.AtLeast
-                        a.AlphaCertified
-                        a.AlphaTrajectory
+                // No visited point with f ≠ 0 (f(w₀) = 0): there is no PL ratio to check against.
+                if Double.IsNaN a.AlphaTrajectory || Double.IsInfinity a.AlphaTrajectory then
+                    None
+                else
+                    let holds, slack =
+                        Envelope.single
+                            (Tolerances.rateAt a.AlphaCertified)
+                            Sense.AtLeast
+                            a.AlphaCertified
+                            a.AlphaTrajectory
 
-                Some
-                    {
-                        Bound = a.AlphaCertified
-                        Observed = a.AlphaTrajectory
-                        Sense = Sense.AtLeast
-                        Status = NumberStatus.Certified
-                        Holds = holds
-                        Slack = slack
-                        WorstStep = -1L
-                        Note = "ρ_k exact at each visited point; α_c certified"
-                    }
+                    Some
+                        {
+                            Bound = a.AlphaCertified
+                            Observed = a.AlphaTrajectory
+                            Sense = Sense.AtLeast
+                            Status = NumberStatus.Certified
+                            Holds = holds
+                            Slack = slack
+                            WorstStep = -1L
+                            Note = "ρ_k exact at each visited point; α_c certified"
+                        }
     }
 
 /// P2.R7: GD from the positive initialization reaches the target in no more iterations than from Xavier/He.
@@ -1466,6 +1481,14 @@ let plugin: Theorem<Setup, Analysis> =
                     else
                         "a GD run is held only against the sampled β̂ (P2.R2, P2.R3 are estimated), so it can make the verdict inconclusive but never refute P2"
 
-                [ run; gd ] |> List.filter (fun t -> t <> "") |> String.concat "; "
+                let trivial =
+                    if Tolerances.resolvable a.F0 then
+                        ""
+                    else
+                        sprintf
+                            "f(w₀) = %g: the initial network already fits the targets (to float64's resolution), so P2's conclusions hold trivially and none was evaluated"
+                            a.F0
+
+                [ trivial; run; gd ] |> List.filter (fun t -> t <> "") |> String.concat "; "
         Instance = fun a -> a.Setup.Data, a.Model0
     }

@@ -1521,11 +1521,21 @@ let quantities (a: Analysis) : QuantityGroup list =
                 q "alpha" a.Alpha NumberStatus.Exact "σ_min(J(W₀))"
                 q "||J(W0)||" b.SigmaMax NumberStatus.Exact "√λ_max(J Jᵀ) at W₀"
                 q "||r0||" a.R0 NumberStatus.Exact "‖f(W₀) − y‖"
-                q
-                    "beta_H ball"
-                    a.BetaHBall
-                    NumberStatus.Certified
-                    "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD in the derived form"
+                // A bound on sup‖∇²L‖ along GD only where the derived form's condition holds (theory/P4-moderate.md):
+                // α² ≥ 8·L·‖r₀‖ and η·β_H ≤ 1; elsewhere it bounds nothing, so it is not labelled certified.
+                (let derived = a.MetaRatio >= 8.0 && a.Eta * a.BetaHBall <= 1.0
+
+                 q
+                     "beta_H ball"
+                     a.BetaHBall
+                     (if derived then
+                          NumberStatus.Certified
+                      else
+                          NumberStatus.Estimated)
+                     (if derived then
+                          "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖ ≥ sup‖∇²L‖ along GD (the derived form's condition holds)"
+                      else
+                          "β² + 2‖v‖_∞B₂‖X‖²‖r₀‖: a bound along GD only under α² ≥ 8L‖r₀‖ and ηβ_H ≤ 1, which fail here"))
                 q "1/beta^2" (1.0 / (b.Beta * b.Beta)) NumberStatus.Certified "largest step the meta-theorem allows"
                 q "sqrt(kd)/(B kappa(X) n)" (c5Sides a ||> (/)) kernelStatus "P4.C5 ratio"
                 q "q SGD" a.QSgd NumberStatus.Estimated "factor of the SGD in-expectation bound (NaN for GD)"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stryker.NET on the engine's certified numerics (kernels, certified eigenvalue bounds, curvature): the mutation score
+# of the engine tests against them. Run from the repository root; the report lands in
+# tests/Overparam.Verify.Engine.Tests/StrykerOutput/<date>/reports/. Takes the build lock like every dotnet call here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet tool restore >/dev/null
+cd tests/Overparam.Verify.Engine.Tests
+exec flock "${LOCK:-/tmp/ov-build.lock}" dotnet dotnet-stryker --config-file ../../scripts/stryker-engine.json "$@"
