@@ -26,7 +26,18 @@ type RunInput =
     }
 
 let private inv = CultureInfo.InvariantCulture
-let private bad (msg: string) = raise (InvalidInputException msg)
+/// Bad input: one InvalidInputException line (exit 2), for set-up and analysis code of every paper file.
+let bad (msg: string) = raise (InvalidInputException msg)
+
+/// A condition's evaluated form (value against threshold, with its status and verdict), as a check returns it.
+let outcome value threshold status verdict =
+    Some
+        {
+            Value = value
+            Threshold = threshold
+            Status = status
+            Verdict = verdict
+        }
 
 /// Canonical text of a float64: round-trip, invariant culture.
 let r17 (x: float) = x.ToString("R", inv)

@@ -376,8 +376,6 @@ type Setup =
 /// Width of the default data's teacher network.
 let teacherWidth = 16
 
-let private bad (msg: string) = raise (InvalidInputException msg)
-
 /// The options of `certify local-pl` (the shared --seed and --data come from Contract.sharedOptions).
 let options: OptionSpec list =
     let gdOnly = OptionCondition("optimizer", [| "gd" |])

@@ -41,11 +41,6 @@ type Setup =
         Monitor: IRunMonitor
     }
 
-let private bad (msg: string) = raise (InvalidInputException msg)
-
-let private r17 (x: float) =
-    x.ToString("R", Globalization.CultureInfo.InvariantCulture)
-
 /// Each row scaled to unit Euclidean norm (P4.C6 on request); a zero row has no direction and is an input error.
 let normalizeRows (x: Matrix) =
     let y = x.Clone()
@@ -754,15 +749,6 @@ let analyze (s: Setup) : Analysis =
 // ---------------------------------------------------------------------------------------------------------------
 // The checks, each citing its ID in theory/P4-moderate.md
 // ---------------------------------------------------------------------------------------------------------------
-
-let private outcome value threshold status verdict =
-    Some
-        {
-            Value = value
-            Threshold = threshold
-            Status = status
-            Verdict = verdict
-        }
 
 /// P4.C1: α = σ_min(J(W₀)) > 0, established by a certified lower bound (shifted Cholesky of the computed JJᵀ with its
 /// rounding error and the Gram's formation error). Fails only where σ_min(J) = 0 exactly (n > kd, or two identical
