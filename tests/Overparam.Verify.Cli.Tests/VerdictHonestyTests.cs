@@ -39,6 +39,26 @@ public class VerdictHonestyTests
         ConformanceTests.AssertVerdictMatchesRows(c);
     }
 
+    [Theory]
+    [InlineData("identity", "hypothesis")]
+    [InlineData("softplus", "premise")]
+    public void Moderate_TinyButPositiveLambda_NeverReportedAsFailing(string activation, string role)
+    {
+        // Three unit rows, the third 1e-4 out of the plane of the first two: λ(X)/λ_max ≈ 1e-9, far above round-off.
+        // Once reported "numerically zero" (fails) at 1e-12·λ_max-type thresholds; a true-but-tiny λ(X) must hold where
+        // its certified bound allows and otherwise be undecided, never fail.
+        double s = 1 / Math.Sqrt(2 + 1e-8);
+        string row3 = string.Join(",", new[] { s, s, 1e-4 * s }.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        using var h = new CliHarness();
+        var data = h.Write("tiny.csv", $"x1,x2,x3,y\n1,0,0,1\n0,1,0,-1\n{row3},1\n");
+        var (code, stdout, stderr) = h.Run("certify", "moderate", "--data", data, "--activation", activation, "--k", "16", "--steps", "20", "--out", h.PathOf("c"));
+        Assert.True(code is 0 or 3 or 4, stdout + stderr);
+        var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
+        var c2 = c.Conditions.First(r => r.Id == "P4.C2" && ContractNames.Of(r.Role) == role);
+        Assert.NotEqual("fails", c2.Outcome);
+        if (activation == "identity") Assert.True(c2.Holds, $"identity's closed form certifies λ(X) ≈ {c2.Value} > its bound {c2.Threshold}");
+    }
+
     [Fact]
     public void Moderate_NoBoundEvaluated_NeverConsistent()
     {
