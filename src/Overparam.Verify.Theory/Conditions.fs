@@ -355,7 +355,7 @@ module Theorem =
                         "hypotheses verified and every predicted bound observed"
                     else
                         sprintf
-                            "hypotheses verified and every predicted bound observed (%s rest on sampled estimates)"
+                            "hypotheses verified and every predicted bound observed (%s rest on estimates)"
                             (ids estimated)
 
                 OverallVerdict.Consistent(withSummary note)

@@ -292,7 +292,7 @@ public static class InfiniteWidthKernel
     /// A bound on |Σ̃ᵢⱼ − Σᵢⱼ| for the closed forms as computed here, m = maxᵢ‖xᵢ‖: the Gram entries carry
     /// γ_{d+2}m²; identity then has nothing more; relu's angle (from normalized rows) is off by at most 4γ_{d+4}, so
     /// the factor (π − θ)/(2π) ≤ ½ by γ_{d+4}; erf's determinant is at least 1 and moves by at most
-    /// γ_{d+6}·2(1 + 2m²)², moving e ≤ 4/π relatively by half that; cos's e·s₁₂ has derivative at most 1 + 2m² in each
+    /// 4γ_{d+6}(1 + 2m²)², moving e ≤ 4/π relatively by half that; cos's e·s₁₂ has derivative at most 1 + 2m² in each
     /// Gram entry (e^{−(s₁₁+s₂₂)/2}cosh s₁₂ ≤ 1). 16u more covers the few library calls (exp, sinh, atan2, √).
     /// </summary>
     internal static double ClosedFormEntryError(Matrix x, ActivationKind activation)
@@ -311,8 +311,10 @@ public static class InfiniteWidthKernel
         {
             ActivationKind.Identity => gd * m2,
             ActivationKind.Relu => 0.5 * gd * m2 + m2 * CertifiedEigenvalue.Gamma(d + 4) + 16 * u * m2,
+            // |dD| ≤ γm²·(4(1 + 2m²) + 8m²) ≤ 4γ(1 + 2m²)² for D = (1 + 2s₁₁)(1 + 2s₂₂) − 4s₁₂² (review: 2γ(1 + 2m²)²
+            // fell short for m² > 0.81); D ≥ 1, and e = (4/π)D^{−1/2} moves relatively by half of |dD|/D.
             ActivationKind.Erf => 4.0 / Math.PI
-                * (gd * m2 + m2 * CertifiedEigenvalue.Gamma(d + 6) * (1 + 2 * m2) * (1 + 2 * m2) + 16 * u * m2),
+                * (gd * m2 + m2 * 2 * CertifiedEigenvalue.Gamma(d + 6) * (1 + 2 * m2) * (1 + 2 * m2) + 16 * u * m2),
             ActivationKind.Cos => gd * m2 * (1 + 2 * m2) + 16 * u * m2,
             _ => throw new ArgumentOutOfRangeException(nameof(activation), $"{activation} has no closed form here"),
         };

@@ -94,6 +94,8 @@ public static class CertifiedEigenvalue
         {
             double step = attempt <= backOff.Length ? first + backOff[attempt - 1] * scale : first + scale + 2 * Frobenius(a);
             double tau = estimate - step;
+            // A matrix whose ‖A‖_F overflows gets no certificate (rather than an exception from the factorization).
+            if (!double.IsFinite(tau)) break;
             for (int i = 0; i < n; i++)
             {
                 var src = a.Data.AsSpan(i * n, i);

@@ -235,7 +235,8 @@ public static class RegularizedNewton
         if (s.Check(loss, gn2, "loss", 0, double.NaN, out string? reason) == Health.NonFinite)
             return s.Finish(TrainStatus.Diverged, theta, 0, 0, reason);
         s.SetInitialLoss(loss);
-        double lambda = newton.Damping;
+        // Under LM a zero start could never grow (2·0 = 0): start from the floor instead.
+        double lambda = newton.Schedule == DampingSchedule.LevenbergMarquardt ? Math.Max(newton.Damping, newton.DampingMin) : newton.Damping;
         long k = 0, rejected = 0;
         while (true)
         {

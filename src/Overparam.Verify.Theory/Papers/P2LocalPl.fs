@@ -198,8 +198,9 @@ let sampleBounds (b: BallBoundInputs) (r: float) (i: int) =
 
     // Rounding, derived rather than allowed for: uᵢ is a chain of products whose every entry accumulates at most K
     // terms, so ‖ũᵢ − uᵢ‖ ≤ γ_K·Π‖|A_j|‖ ≤ γ_K·Πa_j (the ω_ℓ bound ‖|W|‖₂ too, having the same 1-, ∞- and F-norms);
-    // the norm ‖ũᵢ‖ itself carries (m + 2)u, and the sums above at most 4k·u relative each (non-negative terms).
-    let k2 = float (2 * k + 4)
+    // the norm ‖ũᵢ‖ itself carries (m + 2)u; each term prefix·e·suffix carries up to (2k)u and their sum (k − 1)u
+    // more (non-negative terms), so 3k + 4 units cover it (review: 2k + 4 fell short for k ≥ 7).
+    let k2 = float (3 * k + 4)
     let chain = suffix[0] * (1.0 + float b.ChainLength * u)
     let gammaK = CertifiedEigenvalue.Gamma b.ChainLength
 
@@ -244,7 +245,8 @@ let inputGramSpectrum (x: Matrix) =
 /// α_c = (4/n)·λ_lower(XXᵀ)·(certified minᵢ‖uᵢ‖)², the certified lower bound on α(w₀, r) for f = (1/n)‖r‖².
 let certifiedAlpha (lambdaLower: float) (n: int) (b: BallBoundInputs) (r: float) =
     let m = certifiedMinSensitivity b r
-    4.0 / float n * lambdaLower * m * m
+    // Four products of non-negative lower bounds: rounded down by 8u.
+    4.0 / float n * lambdaLower * m * m * (1.0 - 8.0 * u)
 
 /// f(w₀) = (1/n)‖f(X) − y‖².
 let lossMean (model: Mlp) (d: Dataset) =
@@ -1167,17 +1169,21 @@ let r3 =
                     let holds, slack =
                         Envelope.single (Tolerances.rateAt bound) Sense.AtMost bound observed
 
-                    Some
-                        {
-                            Bound = bound
-                            Observed = observed
-                            Sense = Sense.AtMost
-                            Status = status
-                            Holds = holds
-                            Slack = slack
-                            WorstStep = -1L
-                            Note = note
-                        }
+                    // An infinite bound (α_c = 0, or β̂η ≥ 2 for GD) checks nothing: not evaluated.
+                    if not (Double.IsFinite bound) then
+                        None
+                    else
+                        Some
+                            {
+                                Bound = bound
+                                Observed = observed
+                                Sense = Sense.AtMost
+                                Status = status
+                                Holds = holds
+                                Slack = slack
+                                WorstStep = -1L
+                                Note = note
+                            }
     }
 
 /// P2.R4: f(w_k) → 0, measured as reaching f ≤ target·f(w₀) within the step budget.

@@ -1218,29 +1218,33 @@ let r2 =
         Kind = PredictionKind.ConditionalBound
         Evaluate =
             fun a ->
-                let observed = a.Runs |> List.map (fun r -> Array.max r.Distances) |> List.max
+                // R = 4‖r₀‖/α is infinite when α = 0 (P4.C1 fails then): an infinite bound checks nothing.
+                if not (Double.IsFinite a.Radius) then
+                    None
+                else
+                    let observed = a.Runs |> List.map (fun r -> Array.max r.Distances) |> List.max
 
-                let holds, slack =
-                    Envelope.single (Tolerances.rateAt a.Radius) Sense.AtMost a.Radius observed
+                    let holds, slack =
+                        Envelope.single (Tolerances.rateAt a.Radius) Sense.AtMost a.Radius observed
 
-                Some
-                    {
-                        Bound = a.Radius
-                        Observed = observed
-                        Sense = Sense.AtMost
-                        Status = NumberStatus.Exact
-                        Holds = holds
-                        Slack = slack
-                        WorstStep = -1L
-                        Note =
-                            sprintf
-                                "promised when α² ≥ c·L‖r₀‖ (ratio %g, c unspecified)%s"
-                                a.MetaRatio
-                                (if isGd a.Setup then
-                                     ""
-                                 else
-                                     sprintf "; max over %d SGD trials" a.Setup.Trials)
-                    }
+                    Some
+                        {
+                            Bound = a.Radius
+                            Observed = observed
+                            Sense = Sense.AtMost
+                            Status = NumberStatus.Exact
+                            Holds = holds
+                            Slack = slack
+                            WorstStep = -1L
+                            Note =
+                                sprintf
+                                    "promised when α² ≥ c·L‖r₀‖ (ratio %g, c unspecified)%s"
+                                    a.MetaRatio
+                                    (if isGd a.Setup then
+                                         ""
+                                     else
+                                         sprintf "; max over %d SGD trials" a.Setup.Trials)
+                        }
     }
 
 /// Least-squares slope of ln L against the step over the last 90% of a run: the fitted per-step factor.
