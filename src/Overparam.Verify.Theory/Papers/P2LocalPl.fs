@@ -169,11 +169,25 @@ let sampleBounds (b: BallBoundInputs) (r: float) (i: int) =
         let dz = b.LayerNorms[l] * dh + r * (b.HiddenNorms[i][l] + dh)
         drift[l] <- dz
         dh <- s1 * dz
+    // The forward pass at w₀ is itself rounded: z̃_ℓ is off by the same recurrence with r replaced by γ_K·ω_ℓ (each
+    // entry of W_ℓh accumulates at most K terms), so the computed factors D̃_ℓ = σ′(z̃_ℓ) differ from the exact ones
+    // by at most S₂ times that: added to each D factor's perturbation.
+    let gammaChain = CertifiedEigenvalue.Gamma b.ChainLength
+    let rounding = Array.zeroCreate (nl - 1)
+    let mutable fh = 0.0
+
+    for l in 0 .. nl - 2 do
+        let fz =
+            b.LayerNorms[l] * fh + gammaChain * b.LayerNorms[l] * (b.HiddenNorms[i][l] + fh)
+
+        rounding[l] <- fz
+        fh <- s1 * fz
     // Factors of u = c·D₁W₂ᵀD₂⋯D_{L−1}W_Lᵀ with their norms at w₀ (a) and perturbation bounds over the ball (e).
     let factors =
         [|
             for l in 0 .. nl - 2 do
-                yield b.DerivativeMax[i][l], (if drift[l] = 0.0 then 0.0 else min (s2 * drift[l]) spread)
+                let total = drift[l] + rounding[l]
+                yield b.DerivativeMax[i][l], (if total = 0.0 then 0.0 else min (s2 * total) spread)
 
                 if l + 1 < nl - 1 then
                     yield b.LayerNorms[l + 1], r
@@ -202,11 +216,10 @@ let sampleBounds (b: BallBoundInputs) (r: float) (i: int) =
     // more (non-negative terms), so 3k + 4 units cover it (review: 2k + 4 fell short for k ≥ 7).
     let k2 = float (3 * k + 4)
     let chain = suffix[0] * (1.0 + float b.ChainLength * u)
-    let gammaK = CertifiedEigenvalue.Gamma b.ChainLength
 
     let lower =
         b.SensitivityNorms[i] * (1.0 - float (b.ChainLength + 2) * u)
-        - gammaK * chain
+        - gammaChain * chain
         - diff * (1.0 + k2 * u)
 
     max 0.0 lower, drift
