@@ -60,6 +60,25 @@ public class VerdictHonestyTests
     }
 
     [Fact]
+    public void Moderate_SigmaMinBelowItsRoundingBound_P4C1Undecided()
+    {
+        // Two inputs 1e-7 apart: λ_min(JJᵀ) ≈ 5e-15·‖v‖², clearly positive in float64 (σ_min ≈ 7e-8) but below the
+        // certified formation bound of the computed Gram (~1e-13 relative): P4.C1 must be undecided, not "holds" on
+        // the float value (mutant B04) and not "fails" (the inputs are distinct).
+        double t = 1e-7;
+        string R(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        using var h = new CliHarness();
+        var data = h.Write("near.csv", $"x1,x2,x3,y\n1,0,0,1\n{R(Math.Cos(t))},{R(Math.Sin(t))},0,-1\n0,0,1,1\n");
+        var (code, stdout, stderr) = h.Run("certify", "moderate", "--data", data, "--activation", "identity", "--k", "16", "--steps", "20", "--out", h.PathOf("c"));
+        Assert.True(code is 3 or 4, stdout + stderr);
+        var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
+        var c1 = c.Conditions.Single(r => r.Id == "P4.C1");
+        Assert.Equal("inconclusive", c1.Outcome);
+        var alpha = c.Quantities.Single(q => q.Name == "alpha").Values.Single(v => v.Name == "initial").Value;
+        Assert.True(alpha > 0, $"the float σ_min(J(W₀)) = {alpha} is positive");
+    }
+
+    [Fact]
     public void Moderate_NoBoundEvaluated_NeverConsistent()
     {
         // A tiny output scale leaves no per-step factor to check: "every predicted bound observed" with none evaluated

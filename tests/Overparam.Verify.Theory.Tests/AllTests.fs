@@ -6,4 +6,10 @@ open Expecto
 let all =
     testList
         "Overparam.Verify.Theory"
-        [ VerdictTests.tests; P2LocalPlTests.tests; P4ModerateTests.tests; BallTests.tests ]
+        [
+            VerdictTests.tests
+            P2LocalPlTests.tests
+            P4ModerateTests.tests
+            BallTests.tests
+            P3NewtonTests.tests
+        ]
