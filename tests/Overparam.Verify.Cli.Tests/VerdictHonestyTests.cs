@@ -39,6 +39,23 @@ public class VerdictHonestyTests
         ConformanceTests.AssertVerdictMatchesRows(c);
     }
 
+    [Fact]
+    public void Moderate_NearDuplicateInputs_QuadratureLambdaTinyButPositive_PremiseNotFailing()
+    {
+        // Two unit inputs 1e-4 apart: the quadrature λ(X)/λ_max is ~1e-9 for softplus — positive and resolvable, so
+        // the premise is undecided (an estimate), never "numerically zero" (that threshold is 1e-12·λ_max; mutant T01).
+        double t = 1e-4;
+        string R(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        using var h = new CliHarness();
+        var data = h.Write("dup.csv", $"x1,x2,x3,y\n1,0,0,1\n{R(Math.Cos(t))},{R(Math.Sin(t))},0,-1\n0,0,1,1\n");
+        var (code, stdout, stderr) = h.Run("certify", "moderate", "--data", data, "--k", "16", "--steps", "20", "--out", h.PathOf("c"));
+        Assert.True(code is 3 or 4, stdout + stderr);
+        var c = CertificateJson.Deserialize(File.ReadAllText(h.PathOf("c/certificate.json")));
+        var c2 = c.Conditions.First(r => r.Id == "P4.C2" && r.Role == CheckRole.Premise);
+        Assert.True(c2.Value > 0, $"λ(X) = {c2.Value}");
+        Assert.NotEqual("fails", c2.Outcome);
+    }
+
     [Theory]
     [InlineData("identity", "hypothesis")]
     [InlineData("softplus", "premise")]
