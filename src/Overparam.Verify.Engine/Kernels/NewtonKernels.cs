@@ -106,35 +106,19 @@ public static class NewtonKernels
         int n = x.Rows, p = jac.Cols;
         var h = new Matrix(p, p);
         Blas.Gemm(Op.Transpose, Op.None, p, p, n, rho, jac.Data, jac.Data, 0.0, h.Data);
-        var hidden = model.Layers[0];
-        if (!hidden.Trainable) return h;
-        int d = x.Cols, width = hidden.OutputSize;
-        double scale = model.OutputScale * model.Layers[1].Scale;
-        var c = model.Layers[1].Weight.Data;
-        var w = hidden.Weight;
-        int etaBase = width * d, cBase = width * d + width;
+        if (!model.Layers[0].Trainable) return h;
+        int d = x.Cols, width = model.Layers[0].OutputSize, m = d + 2;
+        // Block i in its local order (cᵢ, wᵢ, ηᵢ) scattered to the network's order (w row-major, η, c).
+        var block = new Matrix(m, m);
+        var index = new int[m];
         for (int i = 0; i < width; i++)
         {
-            for (int j = 0; j < n; j++)
-            {
-                var xj = x.Row(j);
-                double z = hidden.Scale * (Blas.Dot(w.Row(i), xj) + hidden.Bias![i]);
-                double weight = scale * rho * residuals[j];
-                double d1 = weight * hidden.Scale * Activations.Derivative(model.Activation, z);
-                double d2 = weight * c[i] * hidden.Scale * hidden.Scale * Activations.SecondDerivative(model.Activation, z);
-                for (int a = 0; a <= d; a++)
-                {
-                    int ia = a < d ? i * d + a : etaBase + i;
-                    double xa = a < d ? xj[a] : 1.0;
-                    h[cBase + i, ia] += d1 * xa;
-                    h[ia, cBase + i] += d1 * xa;
-                    for (int b = 0; b <= d; b++)
-                    {
-                        int ib = b < d ? i * d + b : etaBase + i;
-                        h[ia, ib] += d2 * xa * (b < d ? xj[b] : 1.0);
-                    }
-                }
-            }
+            NeuronBlock(model, x, residuals, rho, i, block);
+            index[0] = width * d + width + i;
+            for (int a = 0; a < d; a++) index[a + 1] = i * d + a;
+            index[d + 1] = width * d + i;
+            for (int a = 0; a < m; a++)
+                for (int b = 0; b < m; b++) h[index[a], index[b]] += block[a, b];
         }
         return h;
     }
@@ -152,40 +136,47 @@ public static class NewtonKernels
         ArgumentNullException.ThrowIfNull(x);
         if (model.Layers.Count != 2 || model.Layers[0].Bias is null || model.Layers[1].Bias is not null)
             throw new InvalidInputException("P3's S needs f(x) = c·Σᵢ cᵢσ(wᵢ·x + ηᵢ): two layers, hidden bias, no output bias");
-        var hidden = model.Layers[0];
-        if (!hidden.Trainable) return 0.0;
-        int n = x.Rows, d = x.Cols, width = hidden.OutputSize, m = d + 2;
-        double scale = model.OutputScale * model.Layers[1].Scale;
-        var c = model.Layers[1].Weight.Data;
-        var w = hidden.Weight;
+        if (!model.Layers[0].Trainable) return 0.0;
+        int m = x.Cols + 2;
         var block = new Matrix(m, m);
         double worst = 0;
-        for (int i = 0; i < width; i++)
+        for (int i = 0; i < model.Layers[0].OutputSize; i++)
         {
-            Array.Clear(block.Data);
-            for (int j = 0; j < n; j++)
-            {
-                var xj = x.Row(j);
-                double z = hidden.Scale * (Blas.Dot(w.Row(i), xj) + hidden.Bias![i]);
-                double weight = scale * rho * residuals[j];
-                double d1 = weight * hidden.Scale * Activations.Derivative(model.Activation, z);
-                double d2 = weight * c[i] * hidden.Scale * hidden.Scale * Activations.SecondDerivative(model.Activation, z);
-                for (int a = 0; a < d + 1; a++)
-                {
-                    double xa = a < d ? xj[a] : 1.0;
-                    block[0, a + 1] += d1 * xa;
-                    for (int b = 0; b <= a; b++)
-                        block[a + 1, b + 1] += d2 * xa * (b < d ? xj[b] : 1.0);
-                }
-            }
-            for (int a = 1; a < m; a++)
-            {
-                block[a, 0] = block[0, a];
-                for (int b = 1; b < a; b++) block[b, a] = block[a, b];
-            }
+            NeuronBlock(model, x, residuals, rho, i, block);
             var ev = SymmetricEigen.Eigenvalues(block);
             worst = Math.Max(worst, Math.Max(Math.Abs(ev[0]), Math.Abs(ev[^1])));
         }
         return worst;
+    }
+
+    /// <summary>
+    /// Block i of S (papers.md §3.3) in the local order (cᵢ, wᵢ, ηᵢ), x̃ = (x, 1), written in full (symmetric):
+    /// Σ_j s·ρr_j·[[0, s₁σ′(z_{ij})x̃_jᵀ], [s₁σ′(z_{ij})x̃_j, cᵢs₁²σ″(z_{ij})x̃_jx̃_jᵀ]], s = c_out·s₂ the output scales,
+    /// s₁ the hidden layer's. The one definition <see cref="DenseHessian"/> and <see cref="IndefinitePartNorm"/> share.
+    /// </summary>
+    private static void NeuronBlock(Mlp model, Matrix x, ReadOnlySpan<double> residuals, double rho, int i, Matrix block)
+    {
+        var hidden = model.Layers[0];
+        int n = x.Rows, d = x.Cols;
+        double scale = model.OutputScale * model.Layers[1].Scale;
+        double ci = model.Layers[1].Weight.Data[i];
+        var wi = hidden.Weight.Row(i);
+        Array.Clear(block.Data);
+        for (int j = 0; j < n; j++)
+        {
+            var xj = x.Row(j);
+            double z = hidden.Scale * (Blas.Dot(wi, xj) + hidden.Bias![i]);
+            double weight = scale * rho * residuals[j];
+            double d1 = weight * hidden.Scale * Activations.Derivative(model.Activation, z);
+            double d2 = weight * ci * hidden.Scale * hidden.Scale * Activations.SecondDerivative(model.Activation, z);
+            for (int a = 0; a <= d; a++)
+            {
+                double xa = a < d ? xj[a] : 1.0;
+                block[0, a + 1] += d1 * xa;
+                block[a + 1, 0] += d1 * xa;
+                for (int b = 0; b <= d; b++)
+                    block[a + 1, b + 1] += d2 * xa * (b < d ? xj[b] : 1.0);
+            }
+        }
     }
 }
