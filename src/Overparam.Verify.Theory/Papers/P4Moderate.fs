@@ -383,7 +383,8 @@ type Analysis =
         HessianCurvature: float
         /// β² + 2‖v‖_∞B₂‖X‖²‖r₀‖, the certified sup‖∇²L‖ of the derived form (theory/P4-moderate.md).
         BetaHBall: float
-        /// max(0, α − L·R): certified lower bound on σ_min(J) over B(W₀, R).
+        /// Certified lower bound on σ_min(J) over the ball the P4.C4 row names: B(W₀, R*) when the ball is
+        /// established, else B(W₀, 4ρ/s₀) (s₀ = AlphaLower, ρ = R0Upper); 0 when L = ∞ or s₀ = 0.
         AlphaBall: float
         /// σ_min(J(W₀)) ≥ this (certified: shifted Cholesky with the Gram's rounding error, P4.C1).
         AlphaLower: float
@@ -434,6 +435,12 @@ let defaultStep (s: Setup) (beta: float) =
 /// whole ball when s₀ − 4Lρ/α ≥ α, i.e. α² − s₀α + 4Lρ ≤ 0: some α works iff s₀² ≥ 16Lρ, the largest being
 /// α* = (s₀ + √(s₀² − 16Lρ))/2. Returns (α*, R*, s₀ − L·R*), re-checked with every operation rounded against it;
 /// None when no α passes.
+/// The radius 4ρ/α rounded up and the lower bound s₀ − L·R on σ_min(J) over B(W₀, R) rounded down (P4.C4's ball).
+let ballRadiusAndLower (s0: float) (lipschitz: float) (rho: float) (alpha: float) =
+    let u = CertifiedEigenvalue.UnitRoundoff
+    let r = 4.0 * rho / alpha * (1.0 + 4.0 * u)
+    r, (s0 - lipschitz * r * (1.0 + 2.0 * u)) * (1.0 - 2.0 * u)
+
 let certifiedBall (s0: float) (lipschitz: float) (rho: float) =
     let u = CertifiedEigenvalue.UnitRoundoff
 
@@ -441,9 +448,7 @@ let certifiedBall (s0: float) (lipschitz: float) (rho: float) =
         None
     else
         let passes (alpha: float) =
-            // R rounded up, the lower bound s₀ − L·R rounded down, the comparison strict in the safe direction.
-            let r = 4.0 * rho / alpha * (1.0 + 4.0 * u)
-            let lower = (s0 - lipschitz * r * (1.0 + 2.0 * u)) * (1.0 - 2.0 * u)
+            let r, lower = ballRadiusAndLower s0 lipschitz rho alpha
 
             if alpha > 0.0 && lower >= alpha then
                 Some(alpha, r, lower)
@@ -719,10 +724,11 @@ let analyze (s: Setup) : Analysis =
         HessianCurvature = curv
         BetaHBall = betaHBall
         AlphaBall =
-            (if Double.IsFinite jb.Lipschitz then
-                 max 0.0 (alpha - jb.Lipschitz * radius)
-             else
-                 0.0)
+            (match ball with
+             | Some(_, _, lower) -> lower
+             | None when Double.IsFinite jb.Lipschitz && alphaLower > 0.0 ->
+                 max 0.0 (snd (ballRadiusAndLower alphaLower jb.Lipschitz r0Upper alphaLower))
+             | None -> 0.0)
         AlphaLower = alphaLower
         R0Upper = r0Upper
         Ball = ball
@@ -971,13 +977,7 @@ let c4Ball =
                                 (16.0 * lip * a.R0Upper)
                                 (s0 * s0 / (16.0 * lip * a.R0Upper))
 
-                    let lower =
-                        if Double.IsFinite lip && s0 > 0.0 then
-                            max 0.0 (s0 - lip * 4.0 * a.R0Upper / s0)
-                        else
-                            0.0
-
-                    outcome lower s0 NumberStatus.Certified (Verdict.Inconclusive(why + evidence))
+                    outcome a.AlphaBall s0 NumberStatus.Certified (Verdict.Inconclusive(why + evidence))
     }
 
 /// P4.C4 (c-dependent part): α² ≥ c·L·‖r₀‖ with c unspecified, reported as the ratio α²/(L‖r₀‖). Measurement.
@@ -1441,7 +1441,7 @@ let quantities (a: Analysis) : QuantityGroup list =
                     "ball"
                     a.AlphaBall
                     NumberStatus.Certified
-                    "max(0, α − L·R): σ_min(J) on B(W₀, R), since σ_min is 1-Lipschitz in J and J is L-Lipschitz"
+                    "max(0, s₀ − L·R) on the ball of P4.C4 (R* when established, else 4‖r₀‖/s₀), rounding included: σ_min is 1-Lipschitz in J, J is L-Lipschitz"
             |]
         )
         QuantityGroup(
