@@ -318,10 +318,23 @@ type Analysis =
         /// The residual after the first step (NaN-filled when the run made no step).
         R1: float[]
         L0: float
-        /// q = max_j nλ_N/(κ_j + nλ_N) over all modes of K^N(θ₀).
+        /// The lazy per-mode factors f_j = nλ_N/(κ_j + nλ_N) over the eigenpairs of K^N(θ₀), and their maximum q.
+        ModeFactors: float[]
         Q: float
+        /// ⟨r₀, v_j⟩: the initial residual on the eigenvectors of K^N(θ₀).
+        R0Components: float[]
         Envelope: float[]
     }
+
+/// Components ⟨r, v_j⟩ of r on the columns v_j of an orthonormal matrix (the eigenvectors of K^N(θ₀)).
+let projectOn (vectors: Matrix) (r: float[]) =
+    Array.init vectors.Cols (fun j ->
+        let mutable c = 0.0
+
+        for i in 0 .. vectors.Rows - 1 do
+            c <- c + vectors[i, j] * r[i]
+
+        c)
 
 /// Builds the P3 initialization, trains with the fixed-λ_N regularized Newton step, and computes every quantity.
 let analyze (s: Setup) : Analysis =
@@ -412,22 +425,11 @@ let analyze (s: Setup) : Analysis =
             Array.create n nan
 
     let nl = float n * lambdaN
-
-    let q = eig.Values |> Array.map (fun k -> nl / (max k 0.0 + nl)) |> Array.max
-
+    let factors = eig.Values |> Array.map (fun k -> nl / (max k 0.0 + nl))
     let steps = tr.Records |> Seq.map (fun r -> r.Step) |> Seq.toArray
     // The lazy prediction of the whole curve: each residual component on an eigenvector v_j of K^N(θ₀) contracts by
-    // f_j = nλ_N/(κ_j + nλ_N) per step, so L_k = (1/2n)Σ_j f_j^{2k}⟨r₀, v_j⟩² (≤ q^{2k}L₀).
-    let components =
-        Array.init n (fun j ->
-            let mutable c = 0.0
-
-            for i in 0 .. n - 1 do
-                c <- c + eig.Vectors[i, j] * r0[i]
-
-            c)
-
-    let factors = eig.Values |> Array.map (fun k -> nl / (max k 0.0 + nl))
+    // f_j per step, so L_k = (1/2n)Σ_j f_j^{2k}⟨r₀, v_j⟩² (≤ q^{2k}L₀).
+    let components = projectOn eig.Vectors r0
 
     let envelope =
         steps
@@ -459,7 +461,9 @@ let analyze (s: Setup) : Analysis =
         R0 = r0
         R1 = r1
         L0 = l0
-        Q = q
+        ModeFactors = factors
+        Q = Array.max factors
+        R0Components = components
         Envelope = envelope
     }
 
@@ -661,21 +665,6 @@ let c5 =
                 outcome (float count) (float a.N) NumberStatus.Exact v
     }
 
-/// Components of r on the eigenvectors of K^N(θ₀).
-let private project (a: Analysis) (r: float[]) =
-    Array.init a.N (fun j ->
-        let mutable s = 0.0
-
-        for i in 0 .. a.N - 1 do
-            s <- s + a.KnVectors[i, j] * r[i]
-
-        s)
-
-/// The lazy per-mode factor nλ_N/(κ_j + nλ_N).
-let private modeFactor (a: Analysis) (kappa: float) =
-    let nl = float a.N * a.LambdaN
-    nl / (max kappa 0.0 + nl)
-
 /// P3.R1: per-mode factor after one step against nλ_N/(κ_j + nλ_N). Measurement.
 let r1 =
     {
@@ -688,8 +677,8 @@ let r1 =
                 if Double.IsNaN a.R1[0] then
                     None
                 else
-                    let c0 = project a a.R0
-                    let c1v = project a a.R1
+                    let c0 = a.R0Components
+                    let c1v = projectOn a.KnVectors a.R1
                     let total = c0 |> Array.sumBy (fun v -> v * v)
 
                     let modes =
@@ -699,11 +688,10 @@ let r1 =
                         None
                     else
                         let worst =
-                            modes
-                            |> Array.maxBy (fun j -> abs (abs (c1v[j] / c0[j]) - modeFactor a a.KnValues[j]))
+                            modes |> Array.maxBy (fun j -> abs (abs (c1v[j] / c0[j]) - a.ModeFactors[j]))
 
                         let observed = abs (c1v[worst] / c0[worst])
-                        let predicted = modeFactor a a.KnValues[worst]
+                        let predicted = a.ModeFactors[worst]
 
                         Some
                             {
@@ -801,12 +789,11 @@ let r6 =
                 if a.Losses.Length < 2 then
                     None
                 else
-                    let c0 = project a a.R0
+                    let c0 = a.R0Components
                     let total = c0 |> Array.sumBy (fun v -> v * v)
 
                     let predicted =
-                        (Array.mapi (fun j c -> (modeFactor a a.KnValues[j] * c) ** 2.0) c0 |> Array.sum)
-                        / total
+                        (Array.map2 (fun f c -> (f * c) ** 2.0) a.ModeFactors c0 |> Array.sum) / total
 
                     let observed = a.Losses[1] / a.Losses[0]
 
