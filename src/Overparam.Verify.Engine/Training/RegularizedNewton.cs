@@ -105,14 +105,17 @@ public static class RegularizedNewton
         options.Validate();
         if (options.Curvature == NewtonCurvature.Hessian && !objective.HasExactHessian)
             throw new InvalidInputException("this model has no exact Hessian; use gauss-newton");
-        var th = theta.ToArray();
-        return options.Solver switch
-        {
-            NewtonSolver.Dense => SolveDense(objective, th, g, lambda, options),
-            NewtonSolver.ConjugateGradient => SolveCg(objective, th, g, lambda, options),
-            _ => SolveFunctionSpace(objective, th, lambda),
-        };
+        return SolveValidated(objective, theta.ToArray(), g, lambda, options);
     }
+
+    // The solve itself; Run validates once before its loop rather than at every step.
+    private static NewtonSolve SolveValidated(ModelLeastSquares objective, double[] theta, ReadOnlySpan<double> g, double lambda,
+        NewtonOptions options) => options.Solver switch
+        {
+            NewtonSolver.Dense => SolveDense(objective, theta, g, lambda, options),
+            NewtonSolver.ConjugateGradient => SolveCg(objective, theta, g, lambda, options),
+            _ => SolveFunctionSpace(objective, theta, lambda),
+        };
 
     /// <summary>M·v for the chosen curvature (exact products).</summary>
     public static double[] Product(ModelLeastSquares objective, ReadOnlySpan<double> theta, ReadOnlySpan<double> v, NewtonCurvature curvature) =>
@@ -255,7 +258,7 @@ public static class RegularizedNewton
             int retries = 0;
             while (true)
             {
-                var solve = Solve(objective, theta, g, lambda, newton);
+                var solve = SolveValidated(objective, theta, g, lambda, newton);
                 if (solve.NegativeCurvature && newton.Schedule == DampingSchedule.Fixed)
                     return s.Finish(TrainStatus.Diverged, theta, k, k, $"step {k + 1}: {solve.Detail} with fixed λ = {lambda.ToString("G6", CultureInfo.InvariantCulture)}", rejected);
                 if (solve.NegativeCurvature)
