@@ -138,6 +138,19 @@ module Opt =
     /// The run seed.
     let seed i = uint64 i "seed"
 
+/// A theorem's sweep trial: the generic sweep's unit of work. A trial is cheaper than a certificate (no checks, no
+/// trace): it builds one instance from the trial's own seed, trains, and applies the theorem's success rule.
+type TrialSpec =
+    {
+        /// Options, axes, seed key, metrics and covariate, as the C# sweep reads them.
+        Info: SweepTrialInfo
+        /// Validates one cell's options (every problem is one InvalidInputException line) and says what memory one
+        /// trial of it needs; runs nothing.
+        Size: RunInput -> TrialSize
+        /// Runs one trial; the input's "seed" is the trial's own seed (derived by the sweep from the run seed).
+        Run: RunInput -> TrialOutcome
+    }
+
 /// A theorem as the pipeline sees it: its definition (checks and IDs), its options, and the functions from options
 /// to an analysis and from an analysis to the certificate's quantity groups and trace.
 type Theorem<'setup, 'analysis> =
@@ -159,6 +172,8 @@ type Theorem<'setup, 'analysis> =
         RunNote: 'analysis -> string
         /// The data and the initial model the run used (hashed into the provenance).
         Instance: 'analysis -> Dataset * Mlp
+        /// The sweep trial, when the theorem defines one (`overparam sweep run <command>`).
+        Trial: TrialSpec option
     }
 
 /// Every option a theorem takes: its own, then the shared ones.
@@ -396,4 +411,22 @@ let inputOf (t: Theorem<'s, 'a>) (given: (string * string) list) (data: Dataset 
         Data = data
         DataSource = (if data.IsSome then "given" else "")
         Monitor = RunMonitor.None
+    }
+
+/// The input of one sweep trial: option values (defaults fill the rest; unknown names are refused) with the trial's
+/// own seed under "seed".
+let trialInput (t: TrialSpec) (values: Collections.Generic.IReadOnlyDictionary<string, string>) monitor =
+    let specs = List.ofSeq t.Info.Options @ [ List.head sharedOptions ]
+
+    let given =
+        if isNull values then
+            Seq.empty
+        else
+            values |> Seq.map (fun kv -> kv.Key, kv.Value)
+
+    {
+        Values = valuesOf specs given
+        Data = None
+        DataSource = ""
+        Monitor = monitor
     }

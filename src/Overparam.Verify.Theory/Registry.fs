@@ -28,9 +28,24 @@ type ITheorem =
         values: IReadOnlyDictionary<string, string> * data: Dataset * dataSource: string * monitor: IRunMonitor ->
             Certificate
 
+    /// The sweep trial's options, axes, metrics and covariate; null when the theorem defines no trial.
+    abstract Trial: SweepTrialInfo
+
+    /// Validates one cell's option values (missing ones take their defaults; unknown ones are refused) and returns
+    /// the memory one trial of it needs. Bad input throws InvalidInputException with one line.
+    abstract TrialSize: values: IReadOnlyDictionary<string, string> -> TrialSize
+
+    /// Runs one trial; values["seed"] is the trial's own seed.
+    abstract RunTrial: values: IReadOnlyDictionary<string, string> * monitor: IRunMonitor -> TrialOutcome
+
 type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
     let options = Contract.allOptions t |> List.toArray
     let cited = Theorem.citedIds t.Definition |> List.toArray
+
+    let trialOf () =
+        match t.Trial with
+        | Some tr -> tr
+        | None -> invalidOp (sprintf "theorem %s defines no sweep trial" t.Definition.Id)
 
     interface ITheorem with
         member _.Id = t.Definition.Id
@@ -56,6 +71,18 @@ type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
                 }
 
             Contract.certify t input
+
+        member _.Trial =
+            match t.Trial with
+            | Some tr -> tr.Info
+            | None -> null
+
+        member _.TrialSize values =
+            (trialOf ()).Size(Contract.trialInput (trialOf ()) values RunMonitor.None)
+
+        member _.RunTrial(values, monitor) =
+            let monitor = if isNull (box monitor) then RunMonitor.None else monitor
+            (trialOf ()).Run(Contract.trialInput (trialOf ()) values monitor)
 
 /// The theorem registry: the one list the CLI, verify, the reports and the sweeps read.
 [<AbstractClass; Sealed>]

@@ -58,12 +58,15 @@ public class SweepCommandTests
         Assert.Equal(6, cells.Count);
         foreach (var c in cells)
         {
-            Assert.Equal(["n", "k", "d", "trials", "successes", "wilsonLow", "wilsonHigh", "theoryRatio"], c.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["cell", "covariate", "trials", "successes", "wilsonLow", "wilsonHigh", "medians"], c.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["n", "k"], c.GetProperty("cell").EnumerateObject().Select(p => p.Name));
+            double n = c.GetProperty("cell").GetProperty("n").GetDouble(), k = c.GetProperty("cell").GetProperty("k").GetDouble();
+            Assert.Equal(n / (k * 3), c.GetProperty("covariate").GetDouble());
             Assert.Equal(3, c.GetProperty("trials").GetInt32());
             int s = c.GetProperty("successes").GetInt32();
             Assert.InRange(s, 0, 3);
             Assert.True(c.GetProperty("wilsonLow").GetDouble() <= s / 3.0 && s / 3.0 <= c.GetProperty("wilsonHigh").GetDouble());
-            double ratio = c.GetProperty("theoryRatio").GetDouble();
+            double ratio = c.GetProperty("medians").GetProperty("theory-ratio").GetDouble();
             Assert.True(double.IsFinite(ratio) && ratio > 0, $"theoryRatio {ratio}");
         }
         var b = root.GetProperty("boundary");
@@ -71,7 +74,7 @@ public class SweepCommandTests
         Assert.True(root.TryGetProperty("provenance", out _));
 
         var report = File.ReadAllText(h.PathOf("out/report.md"));
-        Assert.Contains("| n | k | kd |", report);
+        Assert.Contains("| n | k | n/(kd) | trials | successes |", report);
         Assert.Contains("phase-diagram.svg", report);
         var svg = XDocument.Load(h.PathOf("out/phase-diagram.svg"));
         XNamespace ns = "http://www.w3.org/2000/svg";
@@ -152,7 +155,7 @@ public class SweepCommandTests
         Ok(h.Run([.. Args("--store", h.PathOf("b.db"), "--out", h.PathOf("b"), "--jobs", "1"), .. refine]));
         var a = Rows(h.PathOf("a.db"));
         AssertSameRows(a, Rows(h.PathOf("b.db")));
-        var perCell = a.GroupBy(r => (r.Key.N, r.Key.K)).Select(g => g.Count()).ToList();
+        var perCell = a.GroupBy(r => r.Key.Cell).Select(g => g.Count()).ToList();
         Assert.Contains(perCell, c => c > 3);
         Assert.Contains(perCell, c => c == 3);
     }

@@ -9,7 +9,10 @@ public class SweepReportTests
     {
         var fit = new LogisticFit(0.1, 2.0, 0.01, 0.0, 0.04, -3.0, 5, true, true, false);
         var boundary = new BoundaryEstimate(c0, low, high, 0.2, bounded, fit);
-        var data = new SweepReportData("key", "{}", 1, [], boundary, null, "kd/n", "grid", "store.db", 1.0);
+        // Two cells with trials spanning n/(kd) from 0.1 to 10, so every tested c₀ lies inside the grid.
+        var spec = SweepTrialTests.Spec();
+        CellSummary Cell(int n, int k) => new(SweepTrialTests.C(n, k), 3, 1, 0.1, 0.9, n / (5.0 * k), 5.0 * k, n, []);
+        var data = new SweepReportData(spec, [Cell(5, 10), Cell(50, 1)], boundary, null, "grid", "store.db", 1.0);
         return SweepReport.Markdown(data);
     }
 
@@ -36,5 +39,16 @@ public class SweepReportTests
     {
         Assert.Contains("needs more parameters", MarkdownFor(0.5, 0.3, 0.8, bounded: true));
         Assert.Contains("fewer parameters than samples", MarkdownFor(2.0, 1.5, 3.0, bounded: true));
+    }
+
+    [Fact]
+    public void Markdown_BoundaryOutsideTheGrid_SaysSoInsteadOfANumber()
+    {
+        var md = MarkdownFor(1e6, 1e5, 1e7, bounded: true);
+        Assert.Contains("No boundary inside the grid", md);
+        Assert.DoesNotContain("with c₀ =", md);
+        var inf = MarkdownFor(double.PositiveInfinity, 0, double.PositiveInfinity, bounded: false);
+        Assert.DoesNotContain("Infinity", inf);
+        Assert.DoesNotContain("∞", inf);
     }
 }

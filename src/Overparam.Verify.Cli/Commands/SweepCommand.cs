@@ -4,14 +4,16 @@ using System.Globalization;
 using System.Text.Json;
 using Overparam.Verify.Cli.Output;
 using Overparam.Verify.Cli.Sweeps;
+using Overparam.Verify.Contracts;
 using Overparam.Verify.Engine;
-using Overparam.Verify.Engine.Models;
+using Overparam.Verify.Theory;
 
 namespace Overparam.Verify.Cli.Commands;
 
 /// <summary>
-/// <c>overparam sweep moderate|merge|report</c>: the P4.R4 phase-transition sweep over (n, k), its SQLite run store,
-/// shard merging and reporting.
+/// <c>overparam sweep moderate|run|merge|report|list</c>: sweeps of any registered theorem's trial over a grid of its
+/// options (with <c>moderate</c>, P4.R4's phase transition over (n, k), as a preset), the SQLite run store, shard
+/// merging and reporting.
 /// </summary>
 public static class SweepCommand
 {
@@ -27,30 +29,49 @@ public static class SweepCommand
     /// <summary>Default k grid (even widths, P4.C6).</summary>
     public const string DefaultK = "2,4,6,8,12,16,24,32";
 
-    /// <summary>Largest n·k·d of a cell (its Jacobian has n rows and kd columns); the limit of <c>certify moderate</c>.</summary>
-    public const long MaxCellSize = 200_000_000;
 
     /// <summary>Default report folder of an unsharded sweep.</summary>
     public const string DefaultOut = "overparam-sweep";
 
     /// <summary>Builds the command.</summary>
-    public static Command Create(CliContext ctx) =>
-        new("sweep", "Parameter sweeps with a resumable SQLite run store.") { Moderate(ctx), Merge(ctx), Report(ctx) };
-
-    private static Command Moderate(CliContext ctx)
+    public static Command Create(CliContext ctx)
     {
-        var n = new Option<string>("--n") { Description = "Sample counts: v | v1,v2 | a:b:step | a:b*factor | a:b (doubling)", DefaultValueFactory = _ => DefaultN };
-        var k = new Option<string>("--k") { Description = "Hidden widths (even, P4.C6), same syntax as --n", DefaultValueFactory = _ => DefaultK };
-        var d = new Option<int>("--d") { Description = "Input dimension", DefaultValueFactory = _ => 10 };
+        var run = new Command("run", "Sweep any theorem's trial over a grid of its options (one subcommand per theorem with a trial).");
+        foreach (var t in Theorems.All.Where(t => t.Trial is not null))
+            run.Add(ForTrial(ctx, t, t.Command, $"{t.Id}: sweep the trial of `certify {t.Command}` over --axis grids. " + CliApp.RunExitHelp, null));
+        var p4 = Theorems.Find("P4") ?? throw new InvalidOperationException("P4 is not registered");
+        var moderate = ForTrial(ctx, p4, "moderate",
+            "P4.R4: success of GD on random labels over a grid of (n, k); fits the boundary n = c₀·kd (a preset of `sweep run moderate --axis n=… --axis k=…`). " + CliApp.RunExitHelp,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["n"] = DefaultN, ["k"] = DefaultK });
+        return new Command("sweep", "Parameter sweeps with a resumable SQLite run store.") { moderate, run, Merge(ctx), Report(ctx), List(ctx) };
+    }
+
+    /// <summary>
+    /// The sweep command of <paramref name="theorem"/>'s trial: one option per trial option, the sweep's own options,
+    /// and either <c>--axis name=grid</c> (generic) or fixed axes whose options take grids (<paramref name="presetAxes"/>,
+    /// option → default grid).
+    /// </summary>
+    private static Command ForTrial(CliContext ctx, ITheorem theorem, string name, string description, Dictionary<string, string>? presetAxes)
+    {
+        var trial = theorem.Trial;
+        var options = trial.Options.Select(o =>
+        {
+            bool gridded = presetAxes?.ContainsKey(o.Name) == true;
+            string def = gridded ? presetAxes![o.Name] : o.Default;
+            var opt = new Option<string>("--" + o.Name)
+            {
+                Description = o.Help + (gridded ? " (an axis: v | v1,v2 | a:b:step | a:b*factor | a:b)" : "") + $" [default: {def}]",
+                DefaultValueFactory = _ => def,
+            };
+            if (o.Kind == OptionKind.Choice && o.Choices.Count > 0) opt.AcceptOnlyFromAmong([.. o.Choices]);
+            return (Spec: o, Option: opt);
+        }).ToList();
+        var axis = new Option<string[]>("--axis")
+        {
+            Description = $"An axis: name=grid (grid: v | v1,v2 | a:b:step | a:b*factor | a:b); repeat for more axes, the first outermost. Axes: {string.Join(", ", trial.Axes)}",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var trials = new Option<int>("--trials") { Description = "Trials per cell", DefaultValueFactory = _ => 10 };
-        var activation = new Option<string>("--activation") { Description = "Hidden activation (softplus: the smooth case; relu)", DefaultValueFactory = _ => "softplus" };
-        activation.AcceptOnlyFromAmong(Activations.AllNames.ToArray());
-        var labels = new Option<string>("--labels") { Description = "random (±1, the memorization problem) | teacher", DefaultValueFactory = _ => "random" };
-        labels.AcceptOnlyFromAmong("random", "teacher");
-        var steps = new Option<long>("--steps") { Description = "GD step budget per trial (needs to grow about linearly with n)", DefaultValueFactory = _ => 5000 };
-        var successRatio = new Option<double>("--success-ratio") { Description = "Success: final loss ≤ this × initial loss", DefaultValueFactory = _ => 1e-4 };
-        var stepScale = new Option<double>("--step-scale") { Description = "η = scale / λ_max(JJᵀ at init), in (0, 2)", DefaultValueFactory = _ => 1.0 };
-        var nu = new Option<double>("--nu") { Description = "Output scale ν of the frozen ±ν/√k layer", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<ulong>("--seed") { Description = "Run seed (trial seeds derive from it)", DefaultValueFactory = _ => 0UL };
         var store = new Option<string>("--store") { Description = "SQLite run store", DefaultValueFactory = _ => DefaultStore };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i/N of the cells (1-based; cell c belongs to shard c mod N + 1)" };
@@ -60,14 +81,12 @@ public static class SweepCommand
         var refineWidth = new Option<double?>("--refine-width") { Description = "Adaptive refinement: add trials near the boundary until (high − low)/c₀ ≤ this" };
         var refineTrials = new Option<int?>("--refine-trials") { Description = "Trials added per selected cell and round (default: --trials)" };
         var refineRounds = new Option<int>("--refine-rounds") { Description = "Maximum refinement rounds", DefaultValueFactory = _ => 5 };
-        var theory = new Option<string>("--theory-ratio") { Description = "Sufficient-condition ratio recorded per trial", DefaultValueFactory = _ => TheoryRatios.DefaultName };
-
         var maxSeconds = OptionRules.MaxSeconds();
-        var cmd = new Command("moderate", "P4.R4: success of GD on random labels over a grid of (n, k); fits the boundary n = c₀·kd. " + CliApp.RunExitHelp)
-        {
-            n, k, d, trials, activation, labels, steps, successRatio, stepScale, nu, seed, store, shard, resume, output, jobs,
-            refineWidth, refineTrials, refineRounds, theory, maxSeconds,
-        };
+        var cmd = new Command(name, description);
+        foreach (var (_, o) in options) cmd.Add(o);
+        if (presetAxes is null) cmd.Add(axis);
+        foreach (Option o in new Option[] { trials, seed, store, shard, resume, output, jobs, refineWidth, refineTrials, refineRounds, maxSeconds })
+            cmd.Add(o);
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(refineWidth) is null)
@@ -75,30 +94,49 @@ public static class SweepCommand
                 OptionRules.RefuseIfGiven(parse, refineTrials, "no --refine-width", "it sets how refinement adds trials");
                 OptionRules.RefuseIfGiven(parse, refineRounds, "no --refine-width", "it bounds the refinement rounds");
             }
-            var spec = new ModerateSweepSpec(
-                parse.GetValue(seed), parse.GetValue(d), Activations.Parse(parse.GetRequiredValue(activation)),
-                ModerateSweepSpec.ParseLabels(parse.GetRequiredValue(labels)), parse.GetValue(nu), parse.GetValue(steps),
-                parse.GetValue(successRatio), parse.GetValue(stepScale), parse.GetRequiredValue(theory));
-            spec.Validate();
-            var ns = GridRange.Parse(parse.GetRequiredValue(n), "--n");
-            var ks = GridRange.Parse(parse.GetRequiredValue(k), "--k");
-            foreach (var kv in ks)
-                if (kv % 2 != 0)
-                    throw new InvalidInputException($"--k: width {kv} must be even (P4.C6: half the output weights +ν/√k, half −ν/√k); e.g. --k 2:64");
-            // The Jacobian of the largest cell is n × kd; beyond this it neither fits in memory nor finishes.
-            long largest = (long)ns[^1] * ks[^1] * spec.D;
-            if (largest > MaxCellSize)
-                throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
-                    $"the largest cell n = {ns[^1]}, k = {ks[^1]}, d = {spec.D} has n·k·d = {largest}, more than {MaxCellSize:G3} (its Jacobian would not fit in memory)"));
+            // Axes in order: the preset's, or --axis name=grid as given.
+            var axisTexts = new List<KeyValuePair<string, string>>();
+            if (presetAxes is not null)
+            {
+                foreach (var (os, o) in options.Where(x => presetAxes.ContainsKey(x.Spec.Name)))
+                    axisTexts.Add(KeyValuePair.Create(os.Name, parse.GetRequiredValue(o)));
+            }
+            else
+            {
+                foreach (var a in parse.GetValue(axis) ?? [])
+                {
+                    int eq = a.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0) throw new InvalidInputException($"--axis '{a}': expected name=grid, e.g. --axis n=10:80*2");
+                    string an = a[..eq].Trim().TrimStart('-');
+                    var o = options.FirstOrDefault(x => x.Spec.Name == an);
+                    if (o.Option is null) throw new InvalidInputException($"--axis {an}: {theorem.Command}'s trial has no option '{an}' (axes: {string.Join(", ", trial.Axes)})");
+                    if (OptionRules.Given(parse, o.Option)) throw new InvalidInputException($"--{an} is both an axis and a fixed value; give it once");
+                    axisTexts.Add(KeyValuePair.Create(an, a[(eq + 1)..]));
+                }
+            }
+            var given = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (os, o) in options)
+                if (!axisTexts.Any(x => x.Key == os.Name) && OptionRules.Given(parse, o)) given[os.Name] = parse.GetRequiredValue(o);
+            var spec0 = SweepSpec.Create(theorem, axisTexts.Select(x => x.Key).ToArray(), given, parse.GetValue(seed));
+            var axes = axisTexts.Select(x =>
+            {
+                var os = spec0.Option(x.Key);
+                IReadOnlyList<string> values = os.Kind is OptionKind.Integer or OptionKind.Long
+                    ? GridRange.Parse(x.Value, "--" + x.Key).Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray()
+                    : GridRange.ParseReal(x.Value, "--" + x.Key);
+                return KeyValuePair.Create(x.Key, values);
+            }).ToArray();
             int t = parse.GetValue(trials);
             if (t < 1) throw new InvalidInputException($"--trials {t}: must be at least 1");
             int j = parse.GetValue(jobs);
             if (j < 1) throw new InvalidInputException($"--jobs {j}: must be at least 1");
-            // Each worker holds its trial's n×n NTK (and the eigensolver's copy) and n×k activations: refuse a grid
-            // whose largest cell would not fit, before the store is touched.
-            double nMax = ns[^1], kMax = ks[^1];
-            ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"sweep moderate with a cell n = {ns[^1]}, k = {ks[^1]} on {j} worker{(j == 1 ? "" : "s")}"),
-                nMax * nMax, "the n×n NTK of the largest cell", j * (4 * nMax * nMax + 4 * nMax * kMax + 8 * kMax * spec.D));
+            var grid = new SweepGrid(axes, t);
+            // Every cell is validated by the theorem, and the largest trial times the workers must fit in memory,
+            // before the store is touched.
+            var allCells = grid.Cells();
+            var size = Sweep.CheckCells(spec0, allCells);
+            ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"sweep {name} with {size.Cell} on {j} worker{(j == 1 ? "" : "s")}"),
+                size.LargestArray, size.LargestName, j * size.TotalDoubles);
             var sh = parse.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.All;
             bool sharded = sh.Count > 1;
             RefineOptions? refine = null;
@@ -106,6 +144,7 @@ public static class SweepCommand
             {
                 if (!(w > 0) || !double.IsFinite(w)) throw new InvalidInputException($"--refine-width {w}: must be positive");
                 if (sharded) throw new InvalidInputException("--refine-width cannot be combined with --shard: merge the shards, then refine the merged store with --resume");
+                if (trial.Covariate is null) throw new InvalidInputException($"--refine-width does not apply to {theorem.Command}: its trial defines no boundary covariate to refine");
                 int rt = parse.GetValue(refineTrials) ?? t;
                 int rr = parse.GetValue(refineRounds);
                 if (rt < 1 || rr < 1) throw new InvalidInputException("--refine-trials and --refine-rounds must be at least 1");
@@ -122,15 +161,15 @@ public static class SweepCommand
             }
             ctx.StartBudget(parse.GetValue(maxSeconds));
 
-            var grid = new SweepGrid(ns, ks, t);
+            var spec = spec0;
             using var db = RunStore.Open(storePath);
             db.Claim($"{spec.Key}/{sh}", $"sweep {spec.Key} (shard {sh})");
             CheckResume(db, spec, storePath, parse.GetValue(resume));
-            db.EnsureSweep(spec.Key, ModerateSweepSpec.Kind, spec.ToJson());
+            db.EnsureSweep(spec.Key, theorem.Id, spec.ToJson());
 
-            var cells = ModerateSweep.ShardCells(grid, sh);
+            var cells = Sweep.ShardCells(grid, sh);
             var done = db.CompletedTrials(spec.Key);
-            var pending = ModerateSweep.Pending(cells, 0, t, done);
+            var pending = Sweep.Pending(cells, 0, t, done);
             int already = cells.Count * t - pending.Count;
             var clock = Stopwatch.StartNew();
             List<RefineRound> rounds = [];
@@ -146,7 +185,7 @@ public static class SweepCommand
                 }
                 try
                 {
-                    ModerateSweep.RunTrials(spec, db, pending, j, Report, ctx.Cancellation);
+                    Sweep.RunTrials(spec, db, pending, j, Report, ctx.Cancellation);
                 }
                 catch (OperationCanceledException) when (refine is null && !ctx.Interrupted
                     && pending.All(db.CompletedTrials(spec.Key).Contains))
@@ -154,25 +193,26 @@ public static class SweepCommand
                     // The budget ran out as the last trial finished: every trial is stored, so the sweep is done.
                 }
                 if (refine is not null)
-                    rounds = ModerateSweep.Refine(spec, db, cells, t, refine, j, (round, rr, dn, tot) => Report(dn, tot), ctx.Cancellation);
+                    rounds = Sweep.Refine(spec, db, cells, t, refine, j, (round, rr, dn, tot) => Report(dn, tot), ctx.Cancellation);
             });
             ctx.ResumeHint = "";
             double wall = clock.Elapsed.TotalSeconds;
 
-            var summaries = ModerateSweep.Summaries(cells, db.Results(spec.Key), spec.D);
-            var (boundary, note) = ModerateSweep.FitBoundary(summaries);
+            var summaries = Sweep.Summaries(spec, cells, db.Results(spec.Key));
+            var (boundary, note) = Sweep.FitBoundary(spec, summaries);
             var inv = CultureInfo.InvariantCulture;
-            ctx.Out.WriteLine(string.Create(inv, $"sweep        {spec.Key} ({ModerateSweepSpec.Kind}, {Activations.Name(spec.Activation)}, d = {spec.D}, seed {spec.Seed})"));
+            var data = new SweepReportData(spec, summaries, boundary, note,
+                string.Create(inv, $"{grid.Describe()}, {t} trials asked per cell, shard {sh}"), storePath, wall)
+            { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso(), RequestedTrials = t };
+            ctx.Out.WriteLine(string.Create(inv, $"sweep        {spec.Key} ({theorem.Id} {theorem.Command}, over {string.Join(" × ", spec.Axes)}, seed {spec.Seed})"));
             ctx.Out.WriteLine(string.Create(inv, $"cells        {cells.Count} (shard {sh}) × {t} trials: {pending.Count} run, {already} already stored, {wall:F1} s"));
+            ctx.Out.WriteLine($"trials       {data.TrialsText()}");
             foreach (var r in rounds)
                 ctx.Out.WriteLine(string.Create(inv, $"refine       round {r.Round}: {r.Cells.Count} cells near c₀ = {r.Boundary?.C0:G3} got {refine!.TrialsPerRound} more trials"));
-            WriteBoundary(ctx.Out, boundary, note);
+            ctx.Out.WriteLine($"boundary     {SweepReport.BoundaryLine(data)}");
             if (outDir is not null)
             {
-                var gridText = string.Create(inv, $"n ∈ {{{string.Join(", ", ns)}}}, k ∈ {{{string.Join(", ", ks)}}}, {t} trials per cell, shard {sh}");
-                SweepReport.Write(outDir, new SweepReportData(spec.Key, spec.ToJson(), spec.Seed, summaries, boundary, note,
-                    TheoryRatios.Get(spec.TheoryRatio).Description, gridText, storePath, wall)
-                { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso() });
+                SweepReport.Write(outDir, data);
                 ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, summary.json, phase-diagram.svg");
             }
             return CliApp.ExitOk;
@@ -216,30 +256,66 @@ public static class SweepCommand
                 ? sweeps.FirstOrDefault(s => s.Key == wanted) ?? throw new InvalidInputException($"{storePath} holds no sweep '{wanted}'; stored: {string.Join(", ", sweeps.Select(s => s.Key))}")
                 : sweeps.Count == 1 ? sweeps[0]
                 : throw new InvalidInputException($"{storePath} holds {sweeps.Count} sweeps; name one with --sweep ({string.Join(", ", sweeps.Select(s => s.Key))})");
-            using var p = JsonDocument.Parse(chosen.Parameters);
-            int dd = p.RootElement.GetProperty("d").GetInt32();
-            ulong sd = p.RootElement.GetProperty("seed").GetUInt64();
-            string ratioName = p.RootElement.GetProperty("theoryRatio").GetString()!;
+            var spec = SweepSpec.FromJson(chosen.Parameters, storePath);
             var results = db.Results(chosen.Key);
-            var cells = results.Select(r => new Cell(r.Key.N, r.Key.K)).Distinct().OrderBy(c => c.N).ThenBy(c => c.K).ToList();
-            var summaries = ModerateSweep.Summaries(cells, results, dd);
-            var (boundary, note) = ModerateSweep.FitBoundary(summaries);
-            var ns = cells.Select(c => c.N).Distinct().ToArray();
-            var ks = cells.Select(c => c.K).Distinct().ToArray();
-            var gridText = string.Create(CultureInfo.InvariantCulture,
-                $"all {cells.Count} stored cells (n ∈ {{{string.Join(", ", ns)}}}, k ∈ {{{string.Join(", ", ks)}}}), {results.Count} trials");
+            var cells = StoredCells(spec, results);
+            var summaries = Sweep.Summaries(spec, cells, results);
+            var (boundary, note) = Sweep.FitBoundary(spec, summaries);
+            var axisValues = spec.Axes.Select(a => $"{a} ∈ {{{string.Join(", ", cells.Select(c => c.ValueOf(a)).Distinct())}}}");
+            var data = new SweepReportData(spec, summaries, boundary, note,
+                string.Create(CultureInfo.InvariantCulture, $"all {cells.Count} stored cells ({string.Join(", ", axisValues)})"), storePath, 0)
+            { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso() };
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep        {chosen.Key}: {cells.Count} cells, {results.Count} trials"));
-            WriteBoundary(ctx.Out, boundary, note);
-            SweepReport.Write(outDir, new SweepReportData(chosen.Key, chosen.Parameters, sd, summaries, boundary, note,
-                TheoryRatios.Get(ratioName).Description, gridText, storePath, 0)
-            { CommandLine = ctx.CommandLine, CreatedUtc = ctx.UtcNowIso() });
+            ctx.Out.WriteLine($"trials       {data.TrialsText()}");
+            ctx.Out.WriteLine($"boundary     {SweepReport.BoundaryLine(data)}");
+            SweepReport.Write(outDir, data);
             ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, summary.json, phase-diagram.svg");
             return CliApp.ExitOk;
         });
         return cmd;
     }
 
-    private static void CheckResume(RunStore db, ModerateSweepSpec spec, string storePath, bool resume)
+    // The stored cells in grid order: by each axis's numeric value (or text), first axis outermost.
+    private static List<Cell> StoredCells(SweepSpec spec, IReadOnlyList<TrialResult> results)
+    {
+        IOrderedEnumerable<Cell>? ordered = null;
+        var cells = results.Select(r => r.Key.Cell).Distinct().ToList();
+        for (int i = 0; i < spec.Axes.Count; i++)
+        {
+            int a = i;
+            Func<Cell, double> num = c => double.TryParse(c.Values[a].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
+            Func<Cell, string> txt = c => c.Values[a].Value;
+            ordered = ordered is null ? cells.OrderBy(num).ThenBy(txt, StringComparer.Ordinal) : ordered.ThenBy(num).ThenBy(txt, StringComparer.Ordinal);
+        }
+        return ordered?.ToList() ?? cells;
+    }
+
+    private static Command List(CliContext ctx)
+    {
+        var store = new Option<string>("--store") { Description = "SQLite run store", DefaultValueFactory = _ => DefaultStore };
+        var cmd = new Command("list", "The sweeps in a run store: theorem, parameters, cells, trials and their completion.") { store };
+        cmd.SetAction(parse =>
+        {
+            var storePath = parse.GetRequiredValue(store);
+            using var db = RunStore.Open(storePath, readOnly: true);
+            var inv = CultureInfo.InvariantCulture;
+            foreach (var s in db.Sweeps())
+            {
+                var results = db.Results(s.Key);
+                var perCell = results.GroupBy(r => r.Key.Cell).Select(g => g.Count()).ToArray();
+                string counts = perCell.Length == 0 ? "no trials"
+                    : perCell.Min() == perCell.Max() ? string.Create(inv, $"{perCell.Length} cells × {perCell[0]} trials")
+                    : string.Create(inv, $"{perCell.Length} cells, {perCell.Min()}–{perCell.Max()} trials per cell (incomplete or refined)");
+                int ok = results.Count(r => r.Success);
+                ctx.Out.WriteLine(string.Create(inv, $"{s.Key}  {s.Kind}  {results.Count} trials ({ok} successes), {counts}"));
+                ctx.Out.WriteLine($"    {s.Parameters}");
+            }
+            return CliApp.ExitOk;
+        });
+        return cmd;
+    }
+
+    private static void CheckResume(RunStore db, SweepSpec spec, string storePath, bool resume)
     {
         var sweeps = db.Sweeps();
         bool present = sweeps.Any(s => s.Key == spec.Key);
@@ -249,7 +325,7 @@ public static class SweepCommand
                 $"{storePath} already holds {stored} trials of this sweep ({spec.Key}); pass --resume to continue it, or choose another --store");
         if (resume && !present)
         {
-            var others = sweeps.Where(s => s.Kind == ModerateSweepSpec.Kind).ToList();
+            var others = sweeps.Where(s => s.Kind == spec.Theorem.Id).ToList();
             if (others.Count > 0)
             {
                 // With several stored sweeps, the nearest one is the one the user most likely meant to continue.
@@ -279,16 +355,5 @@ public static class SweepCommand
             if (was != p.Value.GetRawText()) diffs.Add($"{p.Name}: {was} (now {p.Value.GetRawText()})");
         }
         return diffs;
-    }
-
-    private static void WriteBoundary(TextWriter o, Engine.Statistics.BoundaryEstimate? b, string? note)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        if (b is null)
-            o.WriteLine($"boundary     none: {note}");
-        else if (b.Bounded)
-            o.WriteLine(string.Create(inv, $"boundary     n = c₀·kd, c₀ = {b.C0:G4}, 95% interval [{b.Low:G4}, {b.High:G4}] (Fieller){(b.Fit.Separated ? ", separated cells: Firth estimate" : "")}"));
-        else
-            o.WriteLine(string.Create(inv, $"boundary     n = c₀·kd, c₀ = {b.C0:G4}, 95% interval unbounded (slope not significant)"));
     }
 }

@@ -20,6 +20,9 @@ public static class GridRange
     /// <summary>The largest grid one option may describe; guards against typos such as <c>1:100000:1</c>.</summary>
     public const int MaxValues = 10_000;
 
+    // Relative slack for the end of a real range: a:b*f and a:b:s include b when repeated rounding lands just past it.
+    private const double EndSlack = 1e-12;
+
     /// <summary>Parses <paramref name="text"/> for the option <paramref name="option"/> (named in error messages).</summary>
     /// <exception cref="InvalidInputException">Malformed text, a value below 1, an empty range, or a bad step or factor.</exception>
     public static int[] Parse(string text, string option)
@@ -71,6 +74,61 @@ public static class GridRange
         }
         return values.ToArray();
     }
+
+    /// <summary>
+    /// A grid of real values for <paramref name="option"/>: a list of numbers, or items a:b*f (geometric, f &gt; 1,
+    /// a &gt; 0) and a:b:s (arithmetic, s &gt; 0); values come out increasing, as round-trip text.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Malformed text, a non-finite value, an empty range, or too many values.</exception>
+    public static string[] ParseReal(string text, string option)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var inv = CultureInfo.InvariantCulture;
+        var values = new SortedSet<double>();
+        double Real(string s) =>
+            double.TryParse(s.Trim(), NumberStyles.Float, inv, out double v) && double.IsFinite(v)
+                ? v : throw BadReal(option, text, $"'{s}' is not a finite number");
+        foreach (var raw in text.Split(','))
+        {
+            var item = raw.Trim();
+            if (item.Length == 0) throw BadReal(option, text, "empty item");
+            var parts = item.Split(':');
+            if (parts.Length == 1)
+            {
+                values.Add(Real(item));
+                continue;
+            }
+            if (parts.Length > 3) throw BadReal(option, text, $"'{item}' has more than two ':'");
+            double a = Real(parts[0]);
+            if (parts.Length == 2)
+            {
+                var star = parts[1].Split('*');
+                if (star.Length != 2) throw BadReal(option, text, $"'{item}' needs a factor (a:b*f) or a step (a:b:s)");
+                double b = Real(star[0]), f = Real(star[1]);
+                if (!(f > 1) || !(a > 0) || b < a) throw BadReal(option, text, $"'{item}' needs 0 < a ≤ b and a factor > 1");
+                // The end is included up to rounding of the repeated product.
+                for (double v = a; v <= b * (1 + EndSlack); v *= f)
+                {
+                    values.Add(v);
+                    if (values.Count > MaxValues) throw BadReal(option, text, $"more than {MaxValues} values");
+                }
+            }
+            else
+            {
+                double b = Real(parts[1]), st = Real(parts[2]);
+                if (!(st > 0) || b < a) throw BadReal(option, text, $"'{item}' needs a ≤ b and a step > 0");
+                for (long i = 0; a + i * st <= b + EndSlack * Math.Max(Math.Abs(a), Math.Abs(b)); i++)
+                {
+                    values.Add(a + i * st);
+                    if (values.Count > MaxValues) throw BadReal(option, text, $"more than {MaxValues} values");
+                }
+            }
+        }
+        return values.Select(v => v.ToString("R", inv)).ToArray();
+    }
+
+    private static InvalidInputException BadReal(string option, string text, string why) =>
+        new($"{option} '{text}': {why}; expected v, v1,v2,..., a:b*factor or a:b:step");
 
     private static int Int(string s, string option, string text)
     {

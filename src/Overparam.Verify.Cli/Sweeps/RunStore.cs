@@ -6,17 +6,19 @@ namespace Overparam.Verify.Cli.Sweeps;
 
 /// <summary>A sweep recorded in a store: its key, kind and canonical parameter JSON.</summary>
 /// <param name="Key">The sweep key (hash of the parameters).</param>
-/// <param name="Kind">Sweep kind, e.g. "moderate".</param>
+/// <param name="Kind">The theorem whose trial the sweep runs, e.g. "P4".</param>
 /// <param name="Parameters">Canonical JSON of the trial-defining parameters.</param>
 public sealed record StoredSweep(string Key, string Kind, string Parameters);
 
 /// <summary>
 /// The run store: one SQLite file holding sweeps and every trial with its seed, parameters, verdict and metrics.
 /// <code>
-/// sweeps(sweep_key PRIMARY KEY, kind, parameters JSON, created_at)
-/// runs(id, sweep_key, cell_n, cell_k, d, trial, seed, activation, labels, status, initial_loss, final_loss, steps,
-///      success, learning_rate, theory_ratio, wall_seconds, created_at, UNIQUE(sweep_key, cell_n, cell_k, trial))
+/// sweeps(sweep_key PRIMARY KEY, theorem, parameters JSON, created_at)
+/// runs(id, sweep_key, cell JSON of axis values, trial, seed, status, success, metrics JSON, wall_seconds, created_at,
+///      UNIQUE(sweep_key, cell, trial))
 /// </code>
+/// The metrics are named by the theorem's trial (e.g. final-loss, steps, lambda-min-init, theory-ratio), so a report
+/// can tabulate or plot any of them over the grid.
 /// Each trial is written in its own transaction, so a process killed at any moment leaves every finished trial
 /// stored once and no partial row; resuming skips the keys present. The database uses SQLite's rollback journal
 /// (not WAL), which also works on the network file systems of clusters. Thread-safe: writes are serialized.
@@ -24,10 +26,9 @@ public sealed record StoredSweep(string Key, string Kind, string Parameters);
 public sealed class RunStore : IDisposable
 {
     /// <summary>Schema version kept in PRAGMA user_version.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
-    private const string ResultColumns =
-        "cell_n, cell_k, trial, seed, status, initial_loss, final_loss, steps, success, learning_rate, theory_ratio, wall_seconds";
+    private const string ResultColumns = "cell, trial, seed, status, success, metrics, wall_seconds";
 
     private readonly SqliteConnection _db;
     private readonly object _gate = new();
@@ -126,6 +127,9 @@ public sealed class RunStore : IDisposable
             if (readOnly) throw new InvalidInputException($"run store '{path}' is empty (a new or zero-byte file): it holds no sweep");
             return true;
         }
+        if (version == 1)
+            throw new InvalidInputException(
+                $"'{path}' is a run store of schema version 1 (P4-only sweeps, overparam 0.2 and earlier); this version reads schema {SchemaVersion}: report it with the version that wrote it, or start a new --store");
         if (version != SchemaVersion)
             throw new InvalidInputException(
                 $"'{path}' is not an overparam run store of schema version {SchemaVersion} (user_version = {version})");
@@ -309,29 +313,21 @@ public sealed class RunStore : IDisposable
         Exec(db, """
             CREATE TABLE sweeps(
                 sweep_key  TEXT PRIMARY KEY,
-                kind       TEXT NOT NULL,
+                theorem    TEXT NOT NULL,
                 parameters TEXT NOT NULL,
                 created_at TEXT NOT NULL);
             CREATE TABLE runs(
                 id            INTEGER PRIMARY KEY AUTOINCREMENT,
                 sweep_key     TEXT    NOT NULL REFERENCES sweeps(sweep_key),
-                cell_n        INTEGER NOT NULL,
-                cell_k        INTEGER NOT NULL,
-                d             INTEGER NOT NULL,
+                cell          TEXT    NOT NULL,
                 trial         INTEGER NOT NULL,
                 seed          TEXT    NOT NULL,
-                activation    TEXT    NOT NULL,
-                labels        TEXT    NOT NULL,
                 status        TEXT    NOT NULL,
-                initial_loss  REAL,
-                final_loss    REAL,
-                steps         INTEGER NOT NULL,
                 success       INTEGER NOT NULL,
-                learning_rate REAL,
-                theory_ratio  REAL,
+                metrics       TEXT    NOT NULL,
                 wall_seconds  REAL,
                 created_at    TEXT    NOT NULL,
-                UNIQUE(sweep_key, cell_n, cell_k, trial));
+                UNIQUE(sweep_key, cell, trial));
             """, tx);
         Exec(db, $"PRAGMA user_version = {SchemaVersion};", tx);
     }
@@ -344,7 +340,7 @@ public sealed class RunStore : IDisposable
         lock (_gate)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT sweep_key, kind, parameters FROM sweeps ORDER BY sweep_key;";
+            cmd.CommandText = "SELECT sweep_key, theorem, parameters FROM sweeps ORDER BY sweep_key;";
             using var r = cmd.ExecuteReader();
             var list = new List<StoredSweep>();
             while (r.Read()) list.Add(new StoredSweep(r.GetString(0), r.GetString(1), r.GetString(2)));
@@ -382,7 +378,7 @@ public sealed class RunStore : IDisposable
         }
         using var ins = _db.CreateCommand();
         ins.Transaction = tx;
-        ins.CommandText = "INSERT INTO sweeps(sweep_key, kind, parameters, created_at) VALUES($k, $kind, $p, $t);";
+        ins.CommandText = "INSERT INTO sweeps(sweep_key, theorem, parameters, created_at) VALUES($k, $kind, $p, $t);";
         ins.Parameters.AddWithValue("$k", key);
         ins.Parameters.AddWithValue("$kind", kind);
         ins.Parameters.AddWithValue("$p", parameters);
@@ -390,7 +386,7 @@ public sealed class RunStore : IDisposable
         ins.ExecuteNonQuery();
     }
 
-    /// <summary>The (n, k, trial) keys stored for sweep <paramref name="key"/>.</summary>
+    /// <summary>The (cell, trial) keys stored for sweep <paramref name="key"/>.</summary>
     public HashSet<TrialKey> CompletedTrials(string key) => Guard(() => CompletedTrialsCore(key));
 
     private HashSet<TrialKey> CompletedTrialsCore(string key)
@@ -398,11 +394,11 @@ public sealed class RunStore : IDisposable
         lock (_gate)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT cell_n, cell_k, trial FROM runs WHERE sweep_key = $k;";
+            cmd.CommandText = "SELECT cell, trial FROM runs WHERE sweep_key = $k;";
             cmd.Parameters.AddWithValue("$k", key);
             using var r = cmd.ExecuteReader();
             var set = new HashSet<TrialKey>();
-            while (r.Read()) set.Add(new TrialKey(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)));
+            while (r.Read()) set.Add(new TrialKey(Cell.Parse(r.GetString(0)), r.GetInt32(1)));
             return set;
         }
     }
@@ -426,16 +422,15 @@ public sealed class RunStore : IDisposable
     /// outcome (nothing written).
     /// </summary>
     /// <exception cref="InvalidInputException">The key is present with a different outcome.</exception>
-    public bool Insert(string sweepKey, ModerateSweepSpec spec, TrialResult result)
+    public bool Insert(string sweepKey, TrialResult result)
     {
-        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(result);
         return Guard(() =>
         {
             lock (_gate)
             {
                 using var tx = _db.BeginTransaction();
-                bool written = InsertRow(sweepKey, spec.D, Engine.Models.Activations.Name(spec.Activation), ModerateSweepSpec.LabelName(spec.Labels), result, Now(), tx);
+                bool written = InsertRow(sweepKey, result, Now(), tx);
                 Heartbeat(tx);
                 tx.Commit();
                 return written;
@@ -443,31 +438,22 @@ public sealed class RunStore : IDisposable
         });
     }
 
-    private bool InsertRow(string sweepKey, int d, string activation, string labels, TrialResult t, string createdAt, SqliteTransaction tx)
+    private bool InsertRow(string sweepKey, TrialResult t, string createdAt, SqliteTransaction tx)
     {
         using var cmd = _db.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = """
-            INSERT INTO runs(sweep_key, cell_n, cell_k, d, trial, seed, activation, labels, status, initial_loss,
-                             final_loss, steps, success, learning_rate, theory_ratio, wall_seconds, created_at)
-            VALUES($s, $n, $k, $d, $t, $seed, $act, $lab, $st, $l0, $l1, $steps, $ok, $eta, $ratio, $wall, $at)
-            ON CONFLICT(sweep_key, cell_n, cell_k, trial) DO NOTHING;
+            INSERT INTO runs(sweep_key, cell, trial, seed, status, success, metrics, wall_seconds, created_at)
+            VALUES($s, $cell, $t, $seed, $st, $ok, $m, $wall, $at)
+            ON CONFLICT(sweep_key, cell, trial) DO NOTHING;
             """;
         cmd.Parameters.AddWithValue("$s", sweepKey);
-        cmd.Parameters.AddWithValue("$n", t.Key.N);
-        cmd.Parameters.AddWithValue("$k", t.Key.K);
-        cmd.Parameters.AddWithValue("$d", d);
+        cmd.Parameters.AddWithValue("$cell", t.Key.Cell.Json);
         cmd.Parameters.AddWithValue("$t", t.Key.Trial);
         cmd.Parameters.AddWithValue("$seed", t.Seed.ToString(CultureInfo.InvariantCulture));
-        cmd.Parameters.AddWithValue("$act", activation);
-        cmd.Parameters.AddWithValue("$lab", labels);
         cmd.Parameters.AddWithValue("$st", t.Status);
-        cmd.Parameters.AddWithValue("$l0", Real(t.InitialLoss));
-        cmd.Parameters.AddWithValue("$l1", Real(t.FinalLoss));
-        cmd.Parameters.AddWithValue("$steps", t.Steps);
         cmd.Parameters.AddWithValue("$ok", t.Success ? 1 : 0);
-        cmd.Parameters.AddWithValue("$eta", Real(t.LearningRate));
-        cmd.Parameters.AddWithValue("$ratio", Real(t.TheoryRatio));
+        cmd.Parameters.AddWithValue("$m", t.MetricsJson);
         cmd.Parameters.AddWithValue("$wall", Real(t.WallSeconds));
         cmd.Parameters.AddWithValue("$at", createdAt);
         if (cmd.ExecuteNonQuery() == 1) return true;
@@ -475,12 +461,12 @@ public sealed class RunStore : IDisposable
         var existing = ReadResults(sweepKey, tx, t.Key).Single();
         if (!existing.SameOutcome(t))
             throw new InvalidInputException(
-                $"{Path}: conflicting results for sweep {sweepKey}, n = {t.Key.N}, k = {t.Key.K}, trial {t.Key.Trial}: " +
+                $"{Path}: conflicting results for sweep {sweepKey}, {t.Key.Cell}, trial {t.Key.Trial}: " +
                 $"stored {Describe(existing)}, new {Describe(t)}");
         return false;
     }
 
-    /// <summary>All trials of sweep <paramref name="key"/>, ordered by (n, k, trial).</summary>
+    /// <summary>All trials of sweep <paramref name="key"/>, ordered by (cell JSON, trial).</summary>
     public List<TrialResult> Results(string key) => Guard(() =>
     {
         lock (_gate) return ReadResults(key, null, null);
@@ -491,13 +477,12 @@ public sealed class RunStore : IDisposable
         using var cmd = _db.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = $"SELECT {ResultColumns} FROM runs WHERE sweep_key = $k"
-            + (only is null ? "" : " AND cell_n = $n AND cell_k = $kk AND trial = $t")
-            + " ORDER BY cell_n, cell_k, trial;";
+            + (only is null ? "" : " AND cell = $cell AND trial = $t")
+            + " ORDER BY cell, trial;";
         cmd.Parameters.AddWithValue("$k", key);
         if (only is { } o)
         {
-            cmd.Parameters.AddWithValue("$n", o.N);
-            cmd.Parameters.AddWithValue("$kk", o.K);
+            cmd.Parameters.AddWithValue("$cell", o.Cell.Json);
             cmd.Parameters.AddWithValue("$t", o.Trial);
         }
         using var r = cmd.ExecuteReader();
@@ -505,21 +490,20 @@ public sealed class RunStore : IDisposable
         while (r.Read())
         {
             list.Add(new TrialResult(
-                new TrialKey(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)),
-                ulong.Parse(r.GetString(3), CultureInfo.InvariantCulture),
-                r.GetString(4),
-                Double(r, 5), Double(r, 6),
-                r.GetInt64(7),
-                r.GetInt64(8) != 0,
-                Double(r, 9), Double(r, 10), Double(r, 11)));
+                new TrialKey(Cell.Parse(r.GetString(0)), r.GetInt32(1)),
+                ulong.Parse(r.GetString(2), CultureInfo.InvariantCulture),
+                r.GetString(3),
+                r.GetInt64(4) != 0,
+                r.GetString(5),
+                Double(r, 6)));
         }
         return list;
     }
 
     /// <summary>
     /// Unions the stores <paramref name="inputs"/> into <paramref name="output"/> (which may exist; its rows are kept).
-    /// The same sweep and trial key in two inputs must carry the same outcome (seed, status, losses, steps, verdict,
-    /// step size, theory ratio, bit for bit; wall time and creation time may differ) or the merge fails and
+    /// The same sweep and trial key in two inputs must carry the same outcome (seed, status, success and every metric,
+    /// bit for bit; wall time and creation time may differ) or the merge fails and
     /// <paramref name="output"/> is left untouched: the union is built in a temporary file renamed at the end.
     /// Returns the number of rows added.
     /// </summary>
@@ -574,7 +558,7 @@ public sealed class RunStore : IDisposable
                         {
                             target.EnsureSweep(s.Key, s.Kind, s.Parameters, tx);
                             foreach (var row in source.RawRows(s.Key))
-                                if (target.InsertRow(s.Key, row.D, row.Activation, row.Labels, row.Result, row.CreatedAt, tx)) added++;
+                                if (target.InsertRow(s.Key, row.Result, row.CreatedAt, tx)) added++;
                         }
                         tx.Commit();
                     }
@@ -605,18 +589,18 @@ public sealed class RunStore : IDisposable
         return added;
     }
 
-    private List<(int D, string Activation, string Labels, string CreatedAt, TrialResult Result)> RawRows(string key)
+    private List<(string CreatedAt, TrialResult Result)> RawRows(string key)
     {
         lock (_gate)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT d, activation, labels, created_at, id FROM runs WHERE sweep_key = $k ORDER BY cell_n, cell_k, trial;";
+            cmd.CommandText = "SELECT created_at FROM runs WHERE sweep_key = $k ORDER BY cell, trial;";
             cmd.Parameters.AddWithValue("$k", key);
-            var meta = new List<(int, string, string, string)>();
+            var created = new List<string>();
             using (var r = cmd.ExecuteReader())
-                while (r.Read()) meta.Add((r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3)));
+                while (r.Read()) created.Add(r.GetString(0));
             var results = ReadResults(key, null, null);
-            return meta.Zip(results, (m, t) => (m.Item1, m.Item2, m.Item3, m.Item4, t)).ToList();
+            return created.Zip(results, (c, t) => (c, t)).ToList();
         }
     }
 
@@ -629,7 +613,7 @@ public sealed class RunStore : IDisposable
     }
 
     private static string Describe(TrialResult t) => string.Create(CultureInfo.InvariantCulture,
-        $"(seed {t.Seed}, {t.Status}, loss {t.InitialLoss:R} → {t.FinalLoss:R}, {t.Steps} steps, success {t.Success})");
+        $"(seed {t.Seed}, {t.Status}, success {t.Success}, {t.MetricsJson})");
 
     private static object Real(double v) => double.IsNaN(v) ? DBNull.Value : v;
 

@@ -1508,4 +1508,5 @@ let plugin: Theorem<Setup, Analysis> =
 
                 [ trivial; run; gd ] |> List.filter (fun t -> t <> "") |> String.concat "; "
         Instance = fun a -> a.Setup.Data, a.Model0
+        Trial = None
     }

@@ -956,4 +956,5 @@ let plugin: Theorem<Setup, Analysis> =
                 |> List.filter (fun t -> t <> "")
                 |> String.concat "; "
         Instance = fun a -> a.Setup.Data, a.Model0
+        Trial = None
     }

@@ -1595,6 +1595,243 @@ let trace (a: Analysis) : TraceTable =
         |]
     )
 
+// ---------------------------------------------------------------------------------------------------------------
+// The sweep trial (P4.R4: the phase transition of GD on random labels over (n, k))
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The width of the teacher network of `--labels teacher`.
+[<Literal>]
+let TeacherWidth = 10
+
+/// The largest n·k·d of one trial: its Jacobian has n rows and kd columns.
+let MaxTrialSize = 200_000_000L
+
+/// The options of one P4.R4 trial (the run seed is shared).
+let trialOptions: OptionSpec list =
+    [
+        OptionSpec("n", OptionKind.Integer, "20", "Samples: inputs uniform on the unit sphere")
+        OptionSpec("k", OptionKind.Integer, "200", "Hidden width (even, P4.C6)")
+        OptionSpec("d", OptionKind.Integer, "10", "Input dimension")
+        OptionSpec(
+            "activation",
+            OptionKind.Choice,
+            "softplus",
+            "Hidden activation (softplus: the smooth case; relu)",
+            Choices = (Activations.AllNames |> Seq.toArray)
+        )
+        OptionSpec(
+            "labels",
+            OptionKind.Choice,
+            "random",
+            "random (±1, the memorization problem) | teacher",
+            Choices = [| "random"; "teacher" |]
+        )
+        OptionSpec("nu", OptionKind.Real, "1", "Output scale ν of the frozen ±ν/√k layer")
+        OptionSpec("steps", OptionKind.Long, "5000", "GD step budget per trial (needs to grow about linearly with n)")
+        OptionSpec("success-ratio", OptionKind.Real, "0.0001", "Success: final loss ≤ this × initial loss")
+        OptionSpec("step-scale", OptionKind.Real, "1", "η = scale / λ_max(JJᵀ at init), in (0, 2)")
+        OptionSpec(
+            "theory-ratio",
+            OptionKind.Choice,
+            "p4c5-sqrt-kd-over-b-kappa-n",
+            "Sufficient-condition ratio recorded per trial",
+            Choices = [| "p4c5-sqrt-kd-over-b-kappa-n"; "proxy-kd-over-n" |]
+        )
+    ]
+
+type private TrialSetup =
+    {
+        N: int
+        K: int
+        D: int
+        Activation: ActivationKind
+        Teacher: bool
+        Nu: float
+        Steps: int64
+        SuccessRatio: float
+        StepScale: float
+        Proxy: bool
+    }
+
+let private trialSetup (i: RunInput) =
+    let n, k, d = Opt.int i "n", Opt.int i "k", Opt.int i "d"
+
+    if n < 1 then
+        bad (sprintf "--n %d: must be at least 1" n)
+
+    if d < 1 then
+        bad (sprintf "--d %d: input dimension must be at least 1" d)
+
+    if k < 2 || k % 2 <> 0 then
+        bad (sprintf "--k: width %d must be even (P4.C6: half the output weights +ν/√k, half −ν/√k); e.g. --k 2:64" k)
+
+    let nu = Opt.float i "nu"
+
+    if not (nu > 0.0) || not (Double.IsFinite nu) then
+        bad (sprintf "--nu %s: must be positive and finite" (r17 nu))
+
+    let steps = Opt.int64 i "steps"
+
+    if steps < 1L then
+        bad (sprintf "--steps %d: must be at least 1" steps)
+
+    let ratio = Opt.float i "success-ratio"
+
+    if not (ratio > 0.0 && ratio < 1.0) then
+        bad (sprintf "--success-ratio %s: must lie in (0, 1)" (r17 ratio))
+
+    let scale = Opt.float i "step-scale"
+
+    if not (scale > 0.0 && scale < 2.0) then
+        bad (sprintf "--step-scale %s: must lie in (0, 2) (GD on the linearized problem diverges at 2)" (r17 scale))
+
+    let cells = int64 n * int64 k * int64 d
+
+    if cells > MaxTrialSize then
+        bad (
+            String.Format(
+                Globalization.CultureInfo.InvariantCulture,
+                "the cell n = {0}, k = {1}, d = {2} has n·k·d = {3}, more than {4:G3} (its Jacobian would not fit in memory)",
+                n,
+                k,
+                d,
+                cells,
+                float MaxTrialSize
+            )
+        )
+
+    {
+        N = n
+        K = k
+        D = d
+        Activation = Activations.Parse(Opt.text i "activation")
+        Teacher = Opt.text i "labels" = "teacher"
+        Nu = nu
+        Steps = steps
+        SuccessRatio = ratio
+        StepScale = scale
+        Proxy = Opt.text i "theory-ratio" = "proxy-kd-over-n"
+    }
+
+/// One trial's memory: the n×n NTK and the eigensolver's copy, n×k activations, k×d weights and their gradients.
+let trialSize (i: RunInput) =
+    let t = trialSetup i
+    let n, k = float t.N, float t.K
+
+    TrialSize(
+        sprintf "a cell n = %d, k = %d" t.N t.K,
+        n * n,
+        "the n×n NTK of the largest cell",
+        4.0 * n * n + 4.0 * n * k + 8.0 * k * float t.D
+    )
+
+/// P4.R4 trial: X (n × d) uniform on the unit sphere, random ±1 labels (or teacher targets), f(x) = vᵀφ(Wx) from
+/// P4TwoLayer, full-batch GD on ½‖f − y‖² with η = stepScale/λ_max(J(W₀)J(W₀)ᵀ) (the linearized problem's safe
+/// step, stable up to stepScale < 2), stopped at successRatio × initial loss or after the step budget. The NTK's
+/// spectrum at W₀ comes from the closed-form Gram (the same as P4.C1's) and the symmetric eigensolver.
+let runTrial (i: RunInput) : TrialOutcome =
+    let t = trialSetup i
+    let seed = Opt.seed i
+    let x = DataGenerators.UnitSphereInputs(t.N, t.D, seed)
+
+    let y =
+        if t.Teacher then
+            DataGenerators.TeacherTargets(x, seed, TeacherWidth, (fun z -> Activations.Value(t.Activation, z)))
+        else
+            DataGenerators.RandomLabels(t.N, seed)
+
+    let model = Initializers.P4TwoLayer(t.D, t.K, t.Activation, t.Nu, seed)
+
+    let ratio =
+        if t.Proxy then
+            float t.K * float t.D / float t.N
+        else
+            let kernel = InfiniteWidthKernel.Evaluate(x, t.Activation, 10)
+            ShallowJacobianBounds.OverparameterizationRatio(t.K, t.D, t.N, kernel.Kappa, t.Activation)
+
+    let objective = MlpObjective(model, x, y, LossNormalization.HalfSum)
+    let theta0 = objective.InitialParameters()
+
+    let initial =
+        objective.ValueAndGradient(ReadOnlySpan theta0, Span(Array.zeroCreate<float> objective.ParameterCount))
+
+    let ev = SymmetricEigen.Eigenvalues(ShallowNtk.Gram(model, x))
+    let lambdaMin, lambdaMax = ev[0], ev[ev.Length - 1]
+    // λ_max = 0 only when no unit is active on any input (relu); then no step size matters.
+    let eta =
+        if lambdaMax > 0.0 then
+            t.StepScale / lambdaMax
+        else
+            t.StepScale
+
+    let result =
+        Trainers.Run(
+            "gd",
+            objective,
+            theta0,
+            TrainerOptions(
+                LearningRate = eta,
+                Steps = t.Steps,
+                TargetLoss = t.SuccessRatio * initial,
+                LogEvery = t.Steps
+            )
+        )
+
+    let final = result.Trace.Records[result.Trace.Records.Count - 1].Loss
+
+    let success =
+        result.Status <> TrainStatus.Diverged && final <= t.SuccessRatio * initial
+
+    TrialOutcome(
+        result.Status.ToString().ToLowerInvariant(),
+        success,
+        [| initial; final; float result.Steps; eta; lambdaMin; ratio |]
+    )
+
+/// The sweep's view of the P4.R4 trial: axes, seed streams, metrics and the covariate n/(kd) of the boundary fit.
+let trial: TrialSpec =
+    let num (c: Collections.Generic.IReadOnlyDictionary<string, float>) name = c[name]
+
+    {
+        Info =
+            SweepTrialInfo(
+                trialOptions,
+                [| "n"; "k"; "d"; "nu"; "steps"; "step-scale"; "success-ratio" |],
+                [| "n"; "k"; "d" |],
+                2,
+                "A trial draws X (n × d) uniform on the unit sphere and random labels (stream data/y; or teacher "
+                + "targets), initializes f(x) = vᵀφ(Wx) with P4TwoLayer (W trained, v = ±ν/√k frozen), and runs "
+                + "full-batch GD on ½‖f − y‖² with η = stepScale/λ_max(JJᵀ) at initialization. Success: final loss ≤ "
+                + "successRatio × initial loss within the step budget (P4.R4).",
+                [|
+                    MetricSpec("initial-loss", "½‖f(W₀) − y‖² (float, estimated)")
+                    MetricSpec("final-loss", "loss at the last finite iterate (float, estimated)")
+                    MetricSpec("steps", "GD steps taken (exact)")
+                    MetricSpec("learning-rate", "the step η used (exact)")
+                    MetricSpec("lambda-min-init", "λ_min(J(W₀)J(W₀)ᵀ), float eigensolver (estimated)")
+                    MetricSpec(
+                        "theory-ratio",
+                        "the theory ratio: √(kd)/(B·κ(X)·n), P4.C5 with κ(X) from order-10 quadrature (estimated), or kd/n"
+                    )
+                |],
+                SweepCovariate(
+                    "n/(kd)",
+                    "n = c₀·kd",
+                    Func<_, _>(fun c -> num c "n" / (num c "k" * num c "d")),
+                    "kd",
+                    Func<_, _>(fun c -> num c "k" * num c "d"),
+                    "n",
+                    Func<_, _>(fun c -> num c "n"),
+                    Func<_, _, _>(fun x y -> y / x),
+                    "n = kd",
+                    "training needs more parameters than samples (kd ≈ n/c₀) to succeed half the time.",
+                    "training succeeds half the time already with fewer parameters than samples."
+                )
+            )
+        Size = trialSize
+        Run = runTrial
+    }
+
 /// P4 as a registered theorem.
 let plugin: Theorem<Setup, Analysis> =
     {
@@ -1619,4 +1856,5 @@ let plugin: Theorem<Setup, Analysis> =
                     | [] -> ""
                     | first :: _ -> sprintf "%d of %d runs fell short (first: %s)" notes.Length runs.Length first
         Instance = fun a -> a.Setup.Data, a.Model0
+        Trial = Some trial
     }

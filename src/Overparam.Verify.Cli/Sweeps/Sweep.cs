@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using Overparam.Verify.Engine;
@@ -6,19 +7,22 @@ using Overparam.Verify.Engine.Statistics;
 
 namespace Overparam.Verify.Cli.Sweeps;
 
-/// <summary>A cell of the sweep grid.</summary>
-/// <param name="N">Samples n.</param>
-/// <param name="K">Hidden width k.</param>
-public readonly record struct Cell(int N, int K);
-
-/// <summary>The grid of a sweep: n values × k values, with a base number of trials per cell.</summary>
-/// <param name="Ns">Sample counts, increasing.</param>
-/// <param name="Ks">Widths, increasing.</param>
+/// <summary>The grid of a sweep: one list of canonical values per axis, with a base number of trials per cell.</summary>
+/// <param name="Axes">(axis, values) in axis order; the first axis is the outer loop.</param>
 /// <param name="Trials">Trials per cell before refinement.</param>
-public sealed record SweepGrid(IReadOnlyList<int> Ns, IReadOnlyList<int> Ks, int Trials)
+public sealed record SweepGrid(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> Axes, int Trials)
 {
-    /// <summary>All cells, n outer and k inner; a cell's position here is its index for sharding.</summary>
-    public IReadOnlyList<Cell> Cells() => Ns.SelectMany(n => Ks.Select(k => new Cell(n, k))).ToArray();
+    /// <summary>All cells, first axis outermost; a cell's position here is its index for sharding.</summary>
+    public IReadOnlyList<Cell> Cells()
+    {
+        IEnumerable<IReadOnlyList<KeyValuePair<string, string>>> acc = [[]];
+        foreach (var (name, values) in Axes)
+            acc = acc.SelectMany(prefix => values.Select(v => (IReadOnlyList<KeyValuePair<string, string>>)[.. prefix, KeyValuePair.Create(name, v)]));
+        return acc.Select(v => new Cell(v)).ToArray();
+    }
+
+    /// <summary>"n ∈ {10, 14}, k ∈ {2, 4}".</summary>
+    public string Describe() => string.Join(", ", Axes.Select(a => $"{a.Key} ∈ {{{string.Join(", ", a.Value)}}}"));
 }
 
 /// <summary>A deterministic slice i of N (1-based, as Slurm's array indices usually are): the cells whose index c in
@@ -58,21 +62,23 @@ public readonly record struct Shard(int Index, int Count)
 public sealed record RefineOptions(double Width, int TrialsPerRound, int MaxRounds);
 
 /// <summary>One cell's tally.</summary>
-/// <param name="N">Samples n.</param>
-/// <param name="K">Width k.</param>
-/// <param name="D">Input dimension d.</param>
+/// <param name="Cell">The cell.</param>
 /// <param name="Trials">Trials stored.</param>
 /// <param name="Successes">Successful trials.</param>
 /// <param name="WilsonLow">Wilson 95% lower limit of the success probability.</param>
 /// <param name="WilsonHigh">Wilson 95% upper limit.</param>
-/// <param name="TheoryRatio">Median over the cell's trials of the sufficient-condition ratio.</param>
-public sealed record CellSummary(int N, int K, int D, int Trials, int Successes, double WilsonLow, double WilsonHigh, double TheoryRatio)
+/// <param name="Covariate">The boundary covariate u of the cell (NaN when the theorem defines none).</param>
+/// <param name="PlotX">x of the cell in the phase diagram.</param>
+/// <param name="PlotY">y of the cell in the phase diagram.</param>
+/// <param name="Medians">Median over the cell's trials of each metric, in the trial's metric order.</param>
+public sealed record CellSummary(Cell Cell, int Trials, int Successes, double WilsonLow, double WilsonHigh, double Covariate,
+    double PlotX, double PlotY, IReadOnlyList<KeyValuePair<string, double>> Medians)
 {
     /// <summary>Successes / trials (NaN without trials).</summary>
     public double Fraction => Trials == 0 ? double.NaN : (double)Successes / Trials;
 
-    /// <summary>n/(kd), the covariate of the boundary fit.</summary>
-    public double Ratio => (double)N / ((double)K * D);
+    /// <summary>The median of metric <paramref name="name"/> (NaN when absent).</summary>
+    public double Median(string name) => Medians.FirstOrDefault(m => m.Key == name, KeyValuePair.Create(name, double.NaN)).Value;
 }
 
 /// <summary>Where a round of refinement stood.</summary>
@@ -82,11 +88,12 @@ public sealed record CellSummary(int N, int K, int D, int Trials, int Successes,
 public sealed record RefineRound(int Round, BoundaryEstimate? Boundary, IReadOnlyList<Cell> Cells);
 
 /// <summary>
-/// Runs the P4.R4 sweep: plans the trials of a grid (or a shard of it), skips those already in the store, runs the
-/// rest in parallel (one single-threaded trial per worker), stores each as it finishes, and optionally refines.
-/// The stored results do not depend on the worker count, the order of completion, interruptions or sharding.
+/// Runs any theorem's sweep: plans the trials of a grid (or a shard of it), skips those already in the store, runs the
+/// rest in parallel (one single-threaded trial per worker) through the theorem's own trial function, stores each as
+/// it finishes, and optionally refines near the fitted boundary. The stored results do not depend on the worker
+/// count, the order of completion, interruptions or sharding.
 /// </summary>
-public static class ModerateSweep
+public static class Sweep
 {
     /// <summary>The cells of <paramref name="grid"/> that <paramref name="shard"/> owns.</summary>
     public static IReadOnlyList<Cell> ShardCells(SweepGrid grid, Shard shard)
@@ -95,24 +102,52 @@ public static class ModerateSweep
         return grid.Cells().Where((_, i) => shard.Owns(i)).ToArray();
     }
 
-    /// <summary>Trials 0..trials−1 of every cell that the store does not hold yet.</summary>
+    /// <summary>Trials fromTrial..toTrial−1 of every cell that the store does not hold yet.</summary>
     public static List<TrialKey> Pending(IEnumerable<Cell> cells, int fromTrial, int toTrial, HashSet<TrialKey> done) =>
-        cells.SelectMany(c => Enumerable.Range(fromTrial, toTrial - fromTrial).Select(t => new TrialKey(c.N, c.K, t)))
+        cells.SelectMany(c => Enumerable.Range(fromTrial, toTrial - fromTrial).Select(t => new TrialKey(c, t)))
              .Where(t => !done.Contains(t)).ToList();
+
+    /// <summary>Runs one trial through the theorem's trial function.</summary>
+    public static TrialResult RunTrial(SweepSpec spec, TrialKey key)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var clock = Stopwatch.StartNew();
+        ulong seed = spec.TrialSeed(key.Cell, key.Trial);
+        var outcome = spec.Theorem.RunTrial(spec.ValuesFor(key.Cell, seed), null!);
+        return new TrialResult(key, seed, outcome.Status, outcome.Success, spec.MetricsJson(outcome.Metrics), clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Validates every cell through the theorem (before the store is touched) and returns the largest trial's size,
+    /// so one memory check covers the workers running at once.
+    /// </summary>
+    public static Contracts.TrialSize CheckCells(SweepSpec spec, IEnumerable<Cell> cells)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(cells);
+        Contracts.TrialSize? largest = null;
+        foreach (var c in cells)
+        {
+            var size = spec.Theorem.TrialSize(spec.ValuesFor(c, spec.Seed));
+            if (largest is null || size.TotalDoubles > largest.TotalDoubles) largest = size;
+        }
+        return largest ?? new Contracts.TrialSize("no cell", 0, "nothing", 0);
+    }
 
     /// <summary>
     /// Runs <paramref name="pending"/> on up to <paramref name="jobs"/> workers, inserting each result in its own
     /// transaction; <paramref name="progress"/> gets (done, total) after each. Returns the number of trials run.
     /// </summary>
-    public static int RunTrials(ModerateSweepSpec spec, RunStore store, IReadOnlyList<TrialKey> pending, int jobs,
+    public static int RunTrials(SweepSpec spec, RunStore store, IReadOnlyList<TrialKey> pending, int jobs,
         Action<int, int>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(pending);
         string key = spec.Key;
-        // Largest cells first, so the last workers are not left with one long trial (longest-processing-time order).
-        var order = pending.OrderByDescending(t => (long)t.N * t.K).ThenBy(t => t.N).ThenBy(t => t.K).ThenBy(t => t.Trial).ToArray();
+        // Largest cells first, so the last workers are not left with one long trial (longest-processing-time order):
+        // the product of the cell's numeric axis values is the cost proxy.
+        var order = pending.OrderByDescending(t => Cost(spec, t.Cell)).ThenBy(t => t.Cell.Json, StringComparer.Ordinal).ThenBy(t => t.Trial).ToArray();
         int done = 0;
         progress?.Invoke(0, order.Length);
         try
@@ -122,8 +157,8 @@ public static class ModerateSweep
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancel },
                 t =>
                 {
-                    var r = ModerateTrial.Run(spec, t);
-                    store.Insert(key, spec, r);
+                    var r = RunTrial(spec, t);
+                    store.Insert(key, r);
                     progress?.Invoke(Interlocked.Increment(ref done), order.Length);
                 });
         }
@@ -135,33 +170,56 @@ public static class ModerateSweep
         return order.Length;
     }
 
+    private static double Cost(SweepSpec spec, Cell cell)
+    {
+        double c = 1;
+        foreach (var (name, value) in cell.Values)
+            if (SweepSpec.IsNumeric(spec.Option(name))) c *= Math.Abs(double.Parse(value, CultureInfo.InvariantCulture));
+        return c;
+    }
+
     /// <summary>
     /// Tallies the stored results of <paramref name="cells"/> (trials with index below <paramref name="trialLimit"/>
     /// only, when given), in the order of <paramref name="cells"/>.
     /// </summary>
-    public static List<CellSummary> Summaries(IEnumerable<Cell> cells, IReadOnlyList<TrialResult> results, int d, int? trialLimit = null)
+    public static List<CellSummary> Summaries(SweepSpec spec, IEnumerable<Cell> cells, IReadOnlyList<TrialResult> results, int? trialLimit = null)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var byCell = results.Where(r => trialLimit is null || r.Key.Trial < trialLimit)
-                            .GroupBy(r => new Cell(r.Key.N, r.Key.K))
+                            .GroupBy(r => r.Key.Cell)
                             .ToDictionary(g => g.Key, g => g.ToList());
+        var cov = spec.Trial.Covariate;
         var list = new List<CellSummary>();
         foreach (var c in cells)
         {
             var rs = byCell.TryGetValue(c, out var l) ? l : [];
             int s = rs.Count(r => r.Success);
             var ci = BinomialInterval.Wilson(s, rs.Count);
-            list.Add(new CellSummary(c.N, c.K, d, rs.Count, s, ci.Low, ci.High, Median(rs.Select(r => r.TheoryRatio))));
+            var numbers = spec.NumbersFor(c);
+            var metrics = rs.Select(r => SweepSpec.ParseMetrics(r.MetricsJson)).ToList();
+            var medians = spec.Trial.Metrics
+                .Select(m => KeyValuePair.Create(m.Name, Median(metrics.Select(x => x.GetValueOrDefault(m.Name, double.NaN)))))
+                .ToArray();
+            double u = cov is null ? double.NaN : cov.Value(numbers);
+            double px = cov is null ? Axis(c, 0) : cov.PlotX(numbers);
+            double py = cov is null ? (c.Values.Count > 1 ? Axis(c, 1) : 1) : cov.PlotY(numbers);
+            list.Add(new CellSummary(c, rs.Count, s, ci.Low, ci.High, u, px, py, medians));
         }
         return list;
     }
 
+    private static double Axis(Cell c, int i) =>
+        double.TryParse(c.Values[i].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : i + 1;
+
     /// <summary>
-    /// The 50% boundary n = c₀·kd from cell tallies (Firth logistic regression on ln(n/(kd)), Fieller interval), or
-    /// null with a reason when the cells cannot identify it (fewer than two distinct ratios with trials).
+    /// The 50% boundary u = c₀ from cell tallies (Firth logistic regression on ln u, Fieller interval), or null with a
+    /// reason when the theorem defines no covariate or the cells cannot identify it.
     /// </summary>
-    public static (BoundaryEstimate? Boundary, string? Reason) FitBoundary(IEnumerable<CellSummary> cells)
+    public static (BoundaryEstimate? Boundary, string? Reason) FitBoundary(SweepSpec spec, IEnumerable<CellSummary> cells)
     {
-        var pts = cells.Where(c => c.Trials > 0).Select(c => new RatioCount(c.Ratio, c.Successes, c.Trials)).ToArray();
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Trial.Covariate is null) return (null, $"{spec.Theorem.Id}'s trial defines no boundary covariate");
+        var pts = cells.Where(c => c.Trials > 0).Select(c => new RatioCount(c.Covariate, c.Successes, c.Trials)).ToArray();
         try
         {
             return (PhaseBoundary.Fit(pts), null);
@@ -175,11 +233,11 @@ public static class ModerateSweep
     /// <summary>
     /// Adaptive refinement after the base trials. Round r fits the boundary on trials with index below
     /// base + (r−1)·T, stops if its interval is narrow enough, and otherwise adds trials base + (r−1)·T .. base + r·T − 1
-    /// to the cells whose ratio n/(kd) lies inside the interval (at least the two nearest to c₀ on the log scale).
+    /// to the cells whose covariate lies inside the interval (at least the two nearest to c₀ on the log scale).
     /// Because each round reads only trials that earlier rounds decided on, an interrupted refinement resumes into
     /// exactly the same rounds.
     /// </summary>
-    public static List<RefineRound> Refine(ModerateSweepSpec spec, RunStore store, IReadOnlyList<Cell> cells, int baseTrials,
+    public static List<RefineRound> Refine(SweepSpec spec, RunStore store, IReadOnlyList<Cell> cells, int baseTrials,
         RefineOptions options, int jobs, Action<int, RefineRound, int, int>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -189,8 +247,8 @@ public static class ModerateSweep
         for (int round = 1; round <= options.MaxRounds; round++)
         {
             int limit = baseTrials + (round - 1) * options.TrialsPerRound;
-            var tallies = Summaries(cells, store.Results(spec.Key), spec.D, limit);
-            var (b, _) = FitBoundary(tallies);
+            var tallies = Summaries(spec, cells, store.Results(spec.Key), limit);
+            var (b, _) = FitBoundary(spec, tallies);
             if (b is not null && b.Bounded && (b.High - b.Low) / b.C0 <= options.Width) break;
             var chosen = NearBoundary(tallies, b);
             var rr = new RefineRound(round, b, chosen);
@@ -206,10 +264,12 @@ public static class ModerateSweep
         if (tallies.Count == 0) return [];
         double center = b is null || !double.IsFinite(b.C0) ? 1.0 : b.C0;
         var inside = b is not null && b.Bounded
-            ? tallies.Where(c => c.Ratio >= b.Low && c.Ratio <= b.High).ToList()
+            ? tallies.Where(c => c.Covariate >= b.Low && c.Covariate <= b.High).ToList()
             : [];
-        var nearest = tallies.OrderBy(c => Math.Abs(Math.Log(c.Ratio / center))).ThenBy(c => c.N).ThenBy(c => c.K).Take(2);
-        return inside.Concat(nearest).Select(c => new Cell(c.N, c.K)).Distinct().OrderBy(c => c.N).ThenBy(c => c.K).ToList();
+        var nearest = tallies.OrderBy(c => Math.Abs(Math.Log(c.Covariate / center))).ThenBy(c => tallies.IndexOf(c)).Take(2);
+        var chosen = inside.Concat(nearest).Select(c => c.Cell).Distinct().ToHashSet();
+        // Grid order, so the rounds do not depend on how the tallies were sorted.
+        return tallies.Select(c => c.Cell).Where(chosen.Contains).ToList();
     }
 
     private static double Median(IEnumerable<double> values)
