@@ -416,7 +416,8 @@ let inputOf (t: Theorem<'s, 'a>) (given: (string * string) list) (data: Dataset 
 /// The input of one sweep trial: option values (defaults fill the rest; unknown names are refused) with the trial's
 /// own seed under "seed".
 let trialInput (t: TrialSpec) (values: Collections.Generic.IReadOnlyDictionary<string, string>) monitor =
-    let specs = List.ofSeq t.Info.Options @ [ List.head sharedOptions ]
+    // The shared --data keeps its default (generated data): a trial always draws its instance from its own seed.
+    let specs = List.ofSeq t.Info.Options @ sharedOptions
 
     let given =
         if isNull values then
@@ -429,4 +430,102 @@ let trialInput (t: TrialSpec) (values: Collections.Generic.IReadOnlyDictionary<s
         Data = None
         DataSource = ""
         Monitor = monitor
+    }
+
+/// A metric of a certify-based trial: a named quantity of the certificate.
+type CertificateMetric =
+    {
+        /// The metric's name in the store.
+        Name: string
+        /// One line for reports, with the number's status.
+        Description: string
+        /// The certificate's quantity group and quantity.
+        Group: string
+        Quantity: string
+    }
+
+/// A sweep trial that is the certify pipeline itself: every trial is a full certificate of one instance, success is
+/// whether the prediction `successId` holds (e.g. "GD reached its target"), and the metrics say, per trial, whether
+/// every hypothesis was established (the vacuity counter of papers.md §6.4: a sweep where no instance meets the
+/// hypotheses checks nothing), the verdict, and the named quantities. Any theorem gets a sweep this way; a cheaper
+/// trial of its own (as P4's) is an optimisation.
+let certifyTrial
+    (t: Theorem<'s, 'a>)
+    (axes: string list)
+    (seedKey: string list)
+    (successId: string)
+    (metrics: CertificateMetric list)
+    (covariate: SweepCovariate)
+    (description: string)
+    : TrialSpec =
+    let hypothesisIds =
+        t.Definition.Hypotheses
+        |> List.filter (fun c -> c.Role = ConditionRole.Hypothesis)
+        |> List.map (fun c -> c.Id)
+        |> List.distinct
+
+    let run (i: RunInput) =
+        let cert = certify t i
+
+        let success = cert.Predictions |> Seq.exists (fun p -> p.Id = successId && p.Holds)
+
+        let established =
+            hypothesisIds
+            |> List.forall (fun id -> cert.Verdict.Established |> Seq.contains id)
+
+        let quantity (m: CertificateMetric) =
+            cert.Quantities
+            |> Seq.tryFind (fun g -> g.Name = m.Group)
+            |> Option.bind (fun g -> g.Values |> Seq.tryFind (fun q -> q.Name = m.Quantity))
+            |> Option.map (fun q -> q.Value)
+            |> Option.defaultValue nan
+
+        let kind =
+            match cert.Verdict.Kind with
+            | VerdictKind.Consistent -> "consistent"
+            | VerdictKind.Refuted -> "refuted"
+            | VerdictKind.HypothesesNotMet -> "hypotheses-not-met"
+            | _ -> "inconclusive"
+
+        TrialOutcome(
+            kind,
+            success,
+            [|
+                yield (if established then 1.0 else 0.0)
+                yield
+                    (if cert.Verdict.Kind = VerdictKind.Consistent then
+                         1.0
+                     else
+                         0.0)
+                for m in metrics -> quantity m
+            |]
+        )
+
+    {
+        Info =
+            SweepTrialInfo(
+                t.Options,
+                List.toArray axes,
+                List.toArray seedKey,
+                1,
+                description,
+                [|
+                    yield
+                        MetricSpec(
+                            "hypotheses-established",
+                            sprintf
+                                "1 when every hypothesis (%s) was established on exact or certified numbers (exact)"
+                                (String.Join(", ", hypothesisIds))
+                        )
+                    yield MetricSpec("consistent", "1 when the certificate's verdict is consistent (exact)")
+                    for m in metrics -> MetricSpec(m.Name, m.Description)
+                |],
+                covariate
+            )
+        Size =
+            fun i ->
+                // The theorem's own set-up validates every option and refuses an instance too large for memory.
+                t.Setup i |> ignore
+                TrialSize("a cell", 0.0, "nothing", 0.0)
+        Run = run
     }

@@ -111,6 +111,50 @@ public class SweepCommandTests
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    [Fact]
+    public void Run_SecondTheorem_NeedsOnlyItsTrialFunction()
+    {
+        // P2's trial is its certificate: n = 16 > d = 8 makes the inputs linearly dependent, so P2.C1 fails exactly and
+        // no trial of that cell may count as meeting the hypotheses; n = 4 < d = 8 meets them on the default instance.
+        using var h = new CliHarness();
+        string[] grid = ["sweep", "run", "local-pl", "--axis", "n=4,16", "--axis", "d=8", "--trials", "2", "--steps", "300", "--no-compare", "--seed", "2"];
+        var (_, stdout, _) = Ok(h.Run([.. grid, "--store", h.PathOf("p2.db"), "--out", h.PathOf("p2")]));
+        Assert.Contains("P2 local-pl, over n × d", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(h.PathOf("p2/summary.json")));
+        var root = doc.RootElement;
+        Assert.Equal("P2", root.GetProperty("theorem").GetString());
+        Assert.Equal("n/d", root.GetProperty("covariate").GetString());
+        var cells = root.GetProperty("cells").EnumerateArray().ToDictionary(c => c.GetProperty("cell").GetProperty("n").GetInt32());
+        Assert.Equal(2, cells.Count);
+        Assert.Equal(0.0, cells[16].GetProperty("medians").GetProperty("hypotheses-established").GetDouble());
+        Assert.Equal(0.0, cells[16].GetProperty("medians").GetProperty("consistent").GetDouble());
+        Assert.Equal(1.0, cells[4].GetProperty("medians").GetProperty("hypotheses-established").GetDouble());
+        Assert.Equal(2.0, cells[16].GetProperty("covariate").GetDouble());
+
+        // The same generic store commands work on it: list names the theorem, report re-renders it identically.
+        var (_, list, _) = Ok(h.Run("sweep", "list", "--store", h.PathOf("p2.db")));
+        Assert.Contains("P2  4 trials", list);
+        Ok(h.Run("sweep", "report", "--store", h.PathOf("p2.db"), "--out", h.PathOf("again")));
+        Assert.Equal(Cells(h.PathOf("p2/summary.json")), Cells(h.PathOf("again/summary.json")));
+    }
+
+    [Theory]
+    [InlineData("not an axis of local-pl", "--axis", "activation=tanh")]
+    [InlineData("has no option 'width'", "--axis", "width=2,4")]
+    [InlineData("expected name=grid", "--axis", "n")]
+    [InlineData("both an axis and a fixed value", "--axis", "n=4,8", "--n", "4")]
+    [InlineData("'x' is not a positive integer", "--axis", "n=x")]
+    [InlineData("'1e400' is not a finite number", "--axis", "radius=1e400")]
+    public void Run_BadAxis_ExitsTwoWithOneLine(string message, params string[] args)
+    {
+        using var h = new CliHarness();
+        var (code, _, err) = h.Run(["sweep", "run", "local-pl", .. args, "--store", h.PathOf("s.db"), "--out", h.PathOf("o")]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(h.PathOf("s.db")));
+    }
+
     [Theory]
     [InlineData("--k", "3")]
     [InlineData("--n", "0")]

@@ -56,16 +56,20 @@ public static class SweepCommand
         var trial = theorem.Trial;
         var options = trial.Options.Select(o =>
         {
+            if (o.Kind == OptionKind.Flag)
+                return (Spec: o, Option: (Option)new Option<bool>("--" + o.Name) { Description = o.Help });
             bool gridded = presetAxes?.ContainsKey(o.Name) == true;
             string def = gridded ? presetAxes![o.Name] : o.Default;
             var opt = new Option<string>("--" + o.Name)
             {
-                Description = o.Help + (gridded ? " (an axis: v | v1,v2 | a:b:step | a:b*factor | a:b)" : "") + $" [default: {def}]",
+                Description = o.Help + (gridded ? " (an axis: v | v1,v2 | a:b:step | a:b*factor | a:b)" : "") + (def.Length > 0 ? $" [default: {def}]" : ""),
                 DefaultValueFactory = _ => def,
             };
             if (o.Kind == OptionKind.Choice && o.Choices.Count > 0) opt.AcceptOnlyFromAmong([.. o.Choices]);
-            return (Spec: o, Option: opt);
+            return (Spec: o, Option: (Option)opt);
         }).ToList();
+        string ValueOf(ParseResult parse, Option o) =>
+            o is Option<bool> flag ? (parse.GetValue(flag) ? "true" : "false") : parse.GetValue((Option<string>)o) ?? "";
         var axis = new Option<string[]>("--axis")
         {
             Description = $"An axis: name=grid (grid: v | v1,v2 | a:b:step | a:b*factor | a:b); repeat for more axes, the first outermost. Axes: {string.Join(", ", trial.Axes)}",
@@ -99,7 +103,7 @@ public static class SweepCommand
             if (presetAxes is not null)
             {
                 foreach (var (os, o) in options.Where(x => presetAxes.ContainsKey(x.Spec.Name)))
-                    axisTexts.Add(KeyValuePair.Create(os.Name, parse.GetRequiredValue(o)));
+                    axisTexts.Add(KeyValuePair.Create(os.Name, ValueOf(parse, o)));
             }
             else
             {
@@ -116,7 +120,7 @@ public static class SweepCommand
             }
             var given = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (os, o) in options)
-                if (!axisTexts.Any(x => x.Key == os.Name) && OptionRules.Given(parse, o)) given[os.Name] = parse.GetRequiredValue(o);
+                if (!axisTexts.Any(x => x.Key == os.Name) && OptionRules.Given(parse, o)) given[os.Name] = ValueOf(parse, o);
             var spec0 = SweepSpec.Create(theorem, axisTexts.Select(x => x.Key).ToArray(), given, parse.GetValue(seed));
             var axes = axisTexts.Select(x =>
             {

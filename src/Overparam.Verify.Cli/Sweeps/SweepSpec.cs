@@ -199,6 +199,8 @@ public sealed class SweepSpec
         ArgumentNullException.ThrowIfNull(value);
         var inv = CultureInfo.InvariantCulture;
         var v = value.Trim();
+        // Empty means "the theorem's automatic choice" (e.g. P2's --lr): kept as is.
+        if (v.Length == 0) return v;
         switch (option.Kind)
         {
             case OptionKind.Integer:
@@ -229,7 +231,7 @@ public sealed class SweepSpec
         sb.Append(inv, $"{{\"format\":\"{Format}\",\"theorem\":{JsonSerializer.Serialize(Theorem.Id)},\"trial\":{JsonSerializer.Serialize(Theorem.Command)},");
         sb.Append(inv, $"\"protocol\":{Trial.Protocol},\"axes\":{JsonSerializer.Serialize(string.Join(",", Axes))},\"seed\":{Seed}");
         foreach (var o in Trial.Options.Where(o => Fixed.ContainsKey(o.Name)))
-            sb.Append(',').Append(JsonSerializer.Serialize(o.Name)).Append(':').Append(IsNumeric(o) ? Fixed[o.Name] : JsonSerializer.Serialize(Fixed[o.Name]));
+            sb.Append(',').Append(JsonSerializer.Serialize(o.Name)).Append(':').Append(IsNumeric(o) && Fixed[o.Name].Length > 0 ? Fixed[o.Name] : JsonSerializer.Serialize(Fixed[o.Name]));
         return sb.Append('}').ToString();
     }
 
@@ -271,7 +273,8 @@ public sealed class SweepSpec
     {
         var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var o in Trial.Options.Where(IsNumeric))
-            numbers[o.Name] = double.Parse(ValueOf(cell, o.Name), CultureInfo.InvariantCulture);
+            if (double.TryParse(ValueOf(cell, o.Name), NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                numbers[o.Name] = v;
         return numbers;
     }
 

@@ -1477,8 +1477,8 @@ let trace (a: Analysis) : TraceTable =
         |]
     )
 
-/// P2 as a registered theorem.
-let plugin: Theorem<Setup, Analysis> =
+/// P2 as a registered theorem, before its sweep trial (which is built from it).
+let private certifyOnly: Theorem<Setup, Analysis> =
     {
         Definition = theorem
         Command = "local-pl"
@@ -1510,3 +1510,54 @@ let plugin: Theorem<Setup, Analysis> =
         Instance = fun a -> a.Setup.Data, a.Model0
         Trial = None
     }
+
+/// P2's sweep trial is its certificate (Contract.certifyTrial): success is P2.R4 (GD or the flow reached f ≤
+/// target·f(w₀)), and the metrics count the instances that met the hypotheses, so a sweep over n and d shows where
+/// the d ≥ n theorem applies and where training converges regardless (papers.md §2.5).
+let trial: TrialSpec =
+    let num (c: Collections.Generic.IReadOnlyDictionary<string, float>) name = c[name]
+
+    certifyTrial
+        certifyOnly
+        [ "n"; "d"; "steps"; "target-reduction"; "output-scale"; "radius"; "lr" ]
+        [ "n"; "d" ]
+        "P2.R4"
+        [
+            {
+                Name = "alpha-derived"
+                Description = "α certified lower bound on the PL constant over the ball (certified)"
+                Group = "alpha"
+                Quantity = "derived"
+            }
+            {
+                Name = "f0"
+                Description = "f(w₀) = (1/n)‖φ(X; w₀) − y‖² (exact)"
+                Group = "initialization"
+                Quantity = "f(w₀)"
+            }
+            {
+                Name = "steps-positive"
+                Description = "GD iterations of the positive initialization to f ≤ target·f(w₀) (NaN: not reached)"
+                Group = "speed"
+                Quantity = "positive"
+            }
+        ]
+        (SweepCovariate(
+            "n/d",
+            "n = c₀·d",
+            Func<_, _>(fun c -> num c "n" / num c "d"),
+            "d",
+            Func<_, _>(fun c -> num c "d"),
+            "n",
+            Func<_, _>(fun c -> num c "n"),
+            Func<_, _, _>(fun x y -> y / x),
+            "n = d",
+            "GD reaches its target half the time only with fewer samples than input dimensions, inside P2's d ≥ n theorem.",
+            "GD reaches its target half the time even with more samples than input dimensions, beyond P2's d ≥ n theorem."
+        ))
+        ("A trial is `certify local-pl` on one generated instance (its seed derived from the run seed, n and d): "
+         + "Gaussian inputs, the P2 positive initialization, the hypotheses checked on certified numbers, GD trained. "
+         + "Success: P2.R4, the run reached f ≤ target·f(w₀) within its step budget.")
+
+/// P2 as a registered theorem.
+let plugin: Theorem<Setup, Analysis> = { certifyOnly with Trial = Some trial }
