@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Overparam.Verify.Cli.Output;
 using Overparam.Verify.Engine.Statistics;
 
 namespace Overparam.Verify.Cli.Sweeps;
@@ -28,7 +29,7 @@ public static class PhaseDiagramSvg
         var sb = new StringBuilder();
         sb.Append(inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         sb.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
+        sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{SvgAxes.Escape(title)}</text>\n");
         if (cells.Count == 0)
         {
             sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"{Height / 2}\" text-anchor=\"middle\">no cells</text>\n</svg>\n");
@@ -77,13 +78,9 @@ public static class PhaseDiagramSvg
         sb.Append("</g>\n");
 
         // Axes and ticks at the grid values.
-        sb.Append(inv, $"<rect x=\"{F(px0)}\" y=\"{F(py1)}\" width=\"{F(px1 - px0)}\" height=\"{F(py0 - py1)}\" fill=\"none\" stroke=\"black\"/>\n");
-        foreach (var v in xs)
-            sb.Append(inv, $"<text x=\"{F(X(v))}\" y=\"{F(py0 + 18)}\" text-anchor=\"middle\">{v.ToString("G6", inv)}</text>\n");
-        foreach (var v in ys)
-            sb.Append(inv, $"<text x=\"{F(px0 - 8)}\" y=\"{F(Y(v) + 4)}\" text-anchor=\"end\">{v.ToString("G6", inv)}</text>\n");
-        sb.Append(inv, $"<text x=\"{F((px0 + px1) / 2)}\" y=\"{F(Height - 25)}\" text-anchor=\"middle\">kd (trainable parameters, log scale)</text>\n");
-        sb.Append(inv, $"<text transform=\"translate(22 {F((py0 + py1) / 2)}) rotate(-90)\" text-anchor=\"middle\">n (samples, log scale)</text>\n");
+        SvgAxes.Frame(sb, px0, py1, px1, py0,
+            xs.Select(v => (X(v), v.ToString("G6", inv))), ys.Select(v => (Y(v), v.ToString("G6", inv))),
+            "kd (trainable parameters, log scale)", "n (samples, log scale)");
 
         // Colour bar and legend.
         double bx = px1 + 25, bw = 18, bh = py0 - py1 - 120;
@@ -127,7 +124,5 @@ public static class PhaseDiagramSvg
         return e;
     }
 
-    private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
-
-    private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+    private static string F(double v) => SvgAxes.F(v);
 }
