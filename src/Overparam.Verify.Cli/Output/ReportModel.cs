@@ -1,5 +1,6 @@
 using System.Globalization;
 using Overparam.Verify.Contracts;
+using Overparam.Verify.Engine.Numerics;
 
 namespace Overparam.Verify.Cli.Output;
 
@@ -65,7 +66,10 @@ public sealed record ReportSeries(string Name, ColumnRole Role, NumberStatusKind
 /// <param name="Observed">The observed column.</param>
 /// <param name="Bound">The bound column, or null.</param>
 /// <param name="LogY">Log scale on y.</param>
-/// <param name="Worst">Index of the point with the largest observed/bound ratio; −1 without a bound.</param>
+/// <param name="Worst">
+/// Index of the point with the largest observed/bound ratio (the first point left out when the bound starts at the
+/// observed value); −1 without a bound.
+/// </param>
 public sealed record ReportPlot(string Title, bool FromCertificate, ReportSeries X, ReportSeries Observed, ReportSeries? Bound, bool LogY, int Worst)
 {
     /// <summary>observed/bound at <see cref="Worst"/>; NaN without one.</summary>
@@ -154,6 +158,9 @@ public sealed record ReportModel(
         double ratio = double.NegativeInfinity;
         for (int i = 0; i < Math.Min(observed.Length, bound.Length); i++)
         {
+            // An envelope anchored at the first observed value (L₀·Πq) equals it there by construction, up to the
+            // rounding of its own sum: no test, so it is not the step to point at.
+            if (i == 0 && Tolerance.RoundOff.Accepts(bound[0], observed[0])) continue;
             double r = observed[i] / bound[i];
             if (bound[i] > 0 && double.IsFinite(r) && r > ratio) (worst, ratio) = (i, r);
         }
