@@ -48,7 +48,8 @@ public static class HtmlReport
         .holds-yes { color: #2e7d32; font-weight: 600; } .holds-no { color: #c62828; font-weight: 600; }
         tr.role-measurement td, tr.role-self-check td { color: var(--muted); }
         tr.role-measurement .holds-no, tr.role-self-check .holds-no { color: var(--muted); }
-        .groups { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 4px 32px; }
+        .groups { display: grid; grid-template-columns: repeat(auto-fit, minmax(500px, 1fr)); gap: 4px 32px; }
+        .group { min-width: 0; } .group td.text { min-width: 0; } .group td:first-child { overflow-wrap: anywhere; min-width: 90px; }
         .options { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 2px 20px; font-size: 14px; }
         code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13.5px; }
         pre { background: var(--head); border: 1px solid var(--rule); border-radius: 6px; padding: 10px 12px; white-space: pre-wrap; word-break: break-all; }
