@@ -76,6 +76,14 @@ public class BadInputTests
     public void Parse_BadToken_OneLineNamingTheOption(string expected, string commandLine) => Check(expected, commandLine);
 
     [Theory]
+    [InlineData("--format: Argument 'pdf' not recognized. Must be one of: 'console', 'md', 'html'", "report {data} --format pdf")]
+    [InlineData("missing.json: no such file", "report {dir}/missing.json --format html")]
+    [InlineData("--out: directory does not exist", "report {data} --format html --out {dir}/missing/r.html")]
+    [InlineData("is a directory, expected a file path", "report {data} --out {dir}/adir")]
+    [InlineData("--out: empty path", "report {data} --out ''")]
+    public void Report_BadInput_OneLineNothingWritten(string expected, string commandLine) => Check(expected, commandLine);
+
+    [Theory]
     [InlineData("--trace: empty path", "train --model {model} --data {data} --steps 1 --trace ''")]
     [InlineData("--save-model: empty path", "train --model {model} --data {data} --steps 1 --save-model ''")]
     [InlineData("--out: empty path", "certify local-pl --out ''")]

@@ -12,7 +12,7 @@ namespace Overparam.Verify.Cli.Commands;
 /// <summary>
 /// <c>overparam certify &lt;theorem&gt; [options] [--out DIR] [--max-seconds S]</c>: one subcommand per registered
 /// theorem, generated from its option specs; checks the theorem on one instance and writes DIR/certificate.json
-/// (schema 2) and DIR/report.md as one set.
+/// (schema 2), DIR/report.md and DIR/report.html as one set.
 /// </summary>
 public static class CertifyCommand
 {
@@ -46,7 +46,7 @@ public static class CertifyCommand
         var cmd = new Command(t.Command, $"{t.Id}: {t.Title}. {CliApp.CertifyExitHelp}");
         var options = t.Options.Select(s => (Spec: s, Option: OptionOf(s))).ToList();
         foreach (var (_, o) in options) cmd.Add(o);
-        var outDir = new Option<string>("--out") { Description = "Output folder for certificate.json and report.md", DefaultValueFactory = _ => DefaultOut(t) };
+        var outDir = new Option<string>("--out") { Description = "Output folder for certificate.json, report.md and report.html", DefaultValueFactory = _ => DefaultOut(t) };
         var maxSeconds = OptionRules.MaxSeconds();
         cmd.Add(outDir);
         cmd.Add(maxSeconds);
@@ -94,7 +94,7 @@ public static class CertifyCommand
         return cmd;
     }
 
-    // Both files are written as one set only after the whole certificate exists: a full disk leaves neither.
+    // The files are written as one set only after the whole certificate exists: a full disk leaves none of them.
     private static int Write(CliContext ctx, Certificate certificate, string dir, double seconds)
     {
         certificate = certificate with
@@ -102,12 +102,13 @@ public static class CertifyCommand
             Provenance = certificate.Provenance with { Invocation = new Invocation(ctx.CommandLine, ctx.UtcNowIso()) },
         };
         var json = CertificateJson.Serialize(certificate);
-        var report = CertificateReport.Markdown(certificate);
-        AtomicFile.WriteSet(dir, "--out", [("certificate.json", json), ("report.md", report)]);
+        var model = ReportModel.From(certificate);
+        AtomicFile.WriteSet(dir, "--out",
+            [("certificate.json", json), ("report.md", CertificateReport.Markdown(model)), ("report.html", HtmlReport.Render(model))]);
 
-        CertificateReport.WriteSummary(ctx.Out, certificate);
+        CertificateReport.WriteSummary(ctx.Out, model);
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {Path.Combine(dir, "certificate.json")} and {Path.Combine(dir, "report.md")} ({seconds:F1} s)"));
+            $"wrote {Path.Combine(dir, "certificate.json")}, report.md and report.html ({seconds:F1} s)"));
         return CliApp.ExitCodeOf(certificate.Verdict.Kind);
     }
 }

@@ -5,49 +5,53 @@ using Overparam.Verify.Contracts;
 namespace Overparam.Verify.Cli.Output;
 
 /// <summary>
-/// Human-readable forms of a schema-2 <see cref="Certificate"/>: the console table and report.md. Nothing here knows
-/// a theorem: rows, quantity groups, trace plots and the reproduce command all come from the certificate.
+/// The text forms of a <see cref="ReportModel"/>: the console table and report.md (report.html is
+/// <see cref="HtmlReport"/>). Nothing here knows a theorem: rows, quantity groups, trace plots and the reproduce command
+/// all come from the certificate.
 /// </summary>
 public static class CertificateReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Prints the tables (conditions and predictions with their roles), the summary groups and the verdict.</summary>
-    public static void WriteSummary(TextWriter o, Certificate c)
+    public static void WriteSummary(TextWriter o, Certificate c) => WriteSummary(o, ReportModel.From(c));
+
+    /// <summary>Prints the tables (conditions and predictions with their roles), the summary groups and the verdict.</summary>
+    public static void WriteSummary(TextWriter o, ReportModel m)
     {
         ArgumentNullException.ThrowIfNull(o);
-        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(m);
+        var c = m.Certificate;
         o.WriteLine($"{c.Theorem.Id}: {c.Theorem.Title}");
         // Each row names its role, so that a "no" under a consistent verdict reads as what it is (a measurement, a
         // premise of an estimated bound) rather than as a contradiction.
         o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"value",13} {"threshold",13}  {"holds",-6} verdict");
-        foreach (var r in c.Conditions)
-            o.WriteLine($"{r.Id,-7} {Name(r.Role),-17} {Name(r.Status),-10} {G(r.Value),13} {G(r.Threshold),13}  {(r.Holds ? "yes" : "no"),-6} {r.Outcome}{RoleNote(r.Role)}");
+        foreach (var r in m.Conditions)
+            o.WriteLine($"{r.Id,-7} {Name(r.Role),-17} {Name(r.Status),-10} {G(r.Value),13} {G(r.Limit),13}  {YesNo(r.Holds),-6} {r.Outcome}{Note(r)}");
         o.WriteLine($"{"id",-7} {"role",-17} {"status",-10} {"observed",13} {"bound",13}  holds");
-        foreach (var p in c.Predictions)
-            o.WriteLine($"{p.Id,-7} {Name(p.Role),-17} {Name(p.Status),-10} {G(p.Observed),13} {G(p.Bound),13}  {(p.Holds ? "yes" : "no"),-6}{RoleNote(p.Role)}".TrimEnd());
+        foreach (var p in m.Predictions)
+            o.WriteLine($"{p.Id,-7} {Name(p.Role),-17} {Name(p.Status),-10} {G(p.Value),13} {G(p.Limit),13}  {YesNo(p.Holds),-6}{Note(p)}".TrimEnd());
         foreach (var g in c.Quantities.Where(g => g.Summary))
             o.WriteLine($"{g.Name}: " + string.Join(", ", g.Values.Select(q => $"{q.Name} = {G(q.Value)} ({Name(q.Status)})")));
-        o.WriteLine($"verdict: {Name(c.Verdict.Kind)} ({c.Verdict.Reason})");
+        o.WriteLine($"verdict: {m.VerdictName} ({c.Verdict.Reason})");
     }
 
-    private static string RoleNote(CheckRole role) => role switch
-    {
-        CheckRole.Measurement => " (reported, not part of the verdict)",
-        CheckRole.Premise => " (premise of the step-size bounds)",
-        CheckRole.ConditionalBound => " (can make the verdict inconclusive, never refuted)",
-        CheckRole.SelfCheck => " (checks the tool's own certified numbers: a violation is an internal error)",
-        _ => "",
-    };
+    private static string Note(ReportRow r) => r.RoleNote.Length > 0 ? $" ({r.RoleNote})" : "";
+
+    private static string YesNo(bool b) => b ? "yes" : "no";
 
     /// <summary>The Markdown report: verdict, statement, instance, quantity groups, checks with roles and status, plots, reproduce command, provenance.</summary>
-    public static string Markdown(Certificate c)
+    public static string Markdown(Certificate c) => Markdown(ReportModel.From(c));
+
+    /// <summary>The Markdown report: verdict, statement, instance, quantity groups, checks with roles and status, plots, reproduce command, provenance.</summary>
+    public static string Markdown(ReportModel m)
     {
-        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(m);
+        var c = m.Certificate;
         var sb = new StringBuilder();
         var t = c.Theorem;
         sb.AppendLine($"# {t.Id} — {t.Title}").AppendLine();
-        sb.AppendLine($"**Verdict: `{Name(c.Verdict.Kind)}`** — {Esc(c.Verdict.Reason)}").AppendLine();
+        sb.AppendLine($"**Verdict: `{m.VerdictName}`** — {Esc(c.Verdict.Reason)}").AppendLine();
         sb.AppendLine($"Established: {List(c.Verdict.Established)}. Bounds evaluated: {List(c.Verdict.Evaluated)}. Not applicable to this run: {List(c.Verdict.NotApplicable)}.").AppendLine();
         sb.AppendLine($"Reference: {t.Reference}.").AppendLine();
         sb.AppendLine("## Theorem").AppendLine().AppendLine(t.Statement).AppendLine();
@@ -65,28 +69,26 @@ public static class CertificateReport
 
         sb.AppendLine("## Conditions").AppendLine().AppendLine("Role: a *hypothesis* decides the verdict; a *premise* only the bounds that rest on it; a *measurement* is reported, never asserted.").AppendLine();
         sb.AppendLine("| id | role | statement | value | threshold | status | holds | outcome |").AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var r in c.Conditions)
-            sb.AppendLine($"| {r.Id} | {Name(r.Role)} | {Esc(r.Statement)} | {G(r.Value)} | {G(r.Threshold)} | {Name(r.Status)} | {(r.Holds ? "yes" : "no")} | {r.Outcome}{(r.Reason.Length > 0 ? ": " + Esc(r.Reason) : "")} |");
+        foreach (var r in m.Conditions)
+            sb.AppendLine($"| {r.Id} | {Name(r.Role)} | {Esc(r.Statement)} | {G(r.Value)} | {G(r.Limit)} | {Name(r.Status)} | {YesNo(r.Holds)} | {r.Outcome}{(r.Reason.Length > 0 ? ": " + Esc(r.Reason) : "")} |");
         sb.AppendLine().AppendLine("## Predictions").AppendLine().AppendLine("Role: a *bound* can refute when its status is exact or certified; a *conditional-bound* or an estimated bound can only make the verdict inconclusive; a *measurement* is reported.").AppendLine();
         sb.AppendLine("| id | role | statement | bound | observed | slack | status | holds | note |").AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var p in c.Predictions)
-            sb.AppendLine($"| {p.Id} | {Name(p.Role)} ({p.Sense}) | {Esc(p.Statement)} | {G(p.Bound)} | {G(p.Observed)} | {G(p.Slack)} | {Name(p.Status)} | {(p.Holds ? "yes" : "no")} | {Esc(p.Note)} |");
+        foreach (var p in m.Predictions)
+            sb.AppendLine($"| {p.Id} | {Name(p.Role)} ({p.Sense}) | {Esc(p.Statement)} | {G(p.Limit)} | {G(p.Value)} | {G(p.Slack)} | {Name(p.Status)} | {YesNo(p.Holds)} | {Esc(p.Reason)} |");
         foreach (var n in c.NotChecked) sb.AppendLine().Append($"Not checked: {n.Id} — {Esc(n.Reason)}.");
         sb.AppendLine().AppendLine();
 
-        foreach (var plot in c.Trace.Plots)
+        // Only the certificate's own plots: report.html draws every observed column, the text report keeps to these.
+        foreach (var plot in m.Plots.Where(p => p.FromCertificate))
         {
-            var x = c.Trace.Column(plot.X);
-            var observed = c.Trace.Column(plot.Observed);
-            var bound = plot.Bound.Length > 0 ? c.Trace.Column(plot.Bound) : null;
-            if (x is null || observed is null) continue;
+            var (x, observed, bound) = (plot.X, plot.Observed, plot.Bound);
             sb.AppendLine($"## {Esc(plot.Title)}").AppendLine();
             sb.AppendLine($"log₁₀ {observed.Name} ({Name(observed.Status)}) against {x.Name}: `*` observed{(bound is null ? "" : $", `.` {bound.Name} ({Name(bound.Status)}), `#` both")}.").AppendLine();
             sb.AppendLine("```").Append(AsciiPlot(x.Values, observed.Values, bound?.Values ?? new double[x.Values.Length].Select(_ => double.NaN).ToArray())).AppendLine("```").AppendLine();
         }
 
         sb.AppendLine("## Reproduce").AppendLine().AppendLine("```").AppendLine(c.Reproduce).AppendLine("```").AppendLine();
-        sb.AppendLine("Re-check this certificate (re-runs it and compares every number): `overparam verify certificate.json`.").AppendLine();
+        sb.AppendLine($"Re-check this certificate (re-runs it and compares every number): `{m.VerifyCommand}`.").AppendLine();
         var pv = c.Provenance;
         sb.AppendLine("## Provenance").AppendLine();
         sb.AppendLine($"overparam {pv.ToolVersion}{(pv.SourceCommit.Length > 0 ? $" (commit {pv.SourceCommit})" : "")}, {pv.DotnetVersion}, {pv.Os}.");
@@ -143,8 +145,7 @@ public static class CertificateReport
 
     private static string List(IReadOnlyList<string> ids) => ids.Count == 0 ? "none" : string.Join(", ", ids);
 
-    private static string G(double v) =>
-        double.IsNaN(v) ? "—" : double.IsPositiveInfinity(v) ? "∞" : double.IsNegativeInfinity(v) ? "−∞" : v.ToString("G6", Inv);
+    private static string G(double v) => ReportModel.G(v);
 
     private static string Esc(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Overparam.Verify.Cli.Output;
 using Overparam.Verify.Engine.Statistics;
 
 namespace Overparam.Verify.Cli.Sweeps;
@@ -34,7 +35,7 @@ public static class PhaseDiagramSvg
         var sb = new StringBuilder();
         sb.Append(inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         sb.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
+        sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{SvgAxes.Escape(title)}</text>\n");
         if (cells.Count == 0 || cells.Any(c => !(c.PlotX > 0) || !(c.PlotY > 0) || !double.IsFinite(c.PlotX) || !double.IsFinite(c.PlotY)))
         {
             sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"{Height / 2}\" text-anchor=\"middle\">{(cells.Count == 0 ? "no cells" : "no diagram: an axis value is not positive (log axes)")}</text>\n</svg>\n");
@@ -54,7 +55,7 @@ public static class PhaseDiagramSvg
             int i = Array.IndexOf(xs, c.PlotX), j = Array.IndexOf(ys, c.PlotY);
             double x0 = X(xEdges[i]), x1 = X(xEdges[i + 1]), y0 = Y(yEdges[j + 1]), y1 = Y(yEdges[j]);
             string fill = c.Trials == 0 ? "#cccccc" : Colour(c.Fraction);
-            sb.Append(inv, $"<rect x=\"{F(x0)}\" y=\"{F(y0)}\" width=\"{F(x1 - x0)}\" height=\"{F(y1 - y0)}\" fill=\"{fill}\" stroke=\"white\" stroke-width=\"0.5\"><title>{Escape(c.Cell.ToString())}: {c.Successes}/{c.Trials}, Wilson 95% [{c.WilsonLow:F2}, {c.WilsonHigh:F2}]</title></rect>\n");
+            sb.Append(inv, $"<rect x=\"{F(x0)}\" y=\"{F(y0)}\" width=\"{F(x1 - x0)}\" height=\"{F(y1 - y0)}\" fill=\"{fill}\" stroke=\"white\" stroke-width=\"0.5\"><title>{SvgAxes.Escape(c.Cell.ToString())}: {c.Successes}/{c.Trials}, Wilson 95% [{c.WilsonLow:F2}, {c.WilsonHigh:F2}]</title></rect>\n");
             if (x1 - x0 >= 34 && y1 - y0 >= 16)
             {
                 string ink = c.Trials > 0 && c.Fraction > 0.6 ? "black" : "white";
@@ -101,13 +102,9 @@ public static class PhaseDiagramSvg
         sb.Append("</g>\n");
 
         // Axes and ticks at the grid values.
-        sb.Append(inv, $"<rect x=\"{F(px0)}\" y=\"{F(py1)}\" width=\"{F(px1 - px0)}\" height=\"{F(py0 - py1)}\" fill=\"none\" stroke=\"black\"/>\n");
-        foreach (var v in xs)
-            sb.Append(inv, $"<text x=\"{F(X(v))}\" y=\"{F(py0 + 18)}\" text-anchor=\"middle\">{v.ToString("G6", inv)}</text>\n");
-        foreach (var v in ys)
-            sb.Append(inv, $"<text x=\"{F(px0 - 8)}\" y=\"{F(Y(v) + 4)}\" text-anchor=\"end\">{v.ToString("G6", inv)}</text>\n");
-        sb.Append(inv, $"<text x=\"{F((px0 + px1) / 2)}\" y=\"{F(Height - 25)}\" text-anchor=\"middle\">{Escape(xLabel)} (log scale)</text>\n");
-        sb.Append(inv, $"<text transform=\"translate(22 {F((py0 + py1) / 2)}) rotate(-90)\" text-anchor=\"middle\">{Escape(yLabel)} (log scale)</text>\n");
+        SvgAxes.Frame(sb, px0, py1, px1, py0,
+            xs.Select(v => (X(v), v.ToString("G6", inv))), ys.Select(v => (Y(v), v.ToString("G6", inv))),
+            $"{xLabel} (log scale)", $"{yLabel} (log scale)");
 
         // Colour bar and legend.
         double bx = px1 + 25, bw = 18, bh = py0 - py1 - 120;
@@ -120,7 +117,7 @@ public static class PhaseDiagramSvg
         sb.Append(inv, $"<text x=\"{F(bx)}\" y=\"{F(py1 - 8)}\">success</text>\n");
         double ly = py1 + bh + 30;
         if (covariate is not null)
-            sb.Append(inv, $"<line x1=\"{F(bx)}\" y1=\"{F(ly)}\" x2=\"{F(bx + 25)}\" y2=\"{F(ly)}\" stroke=\"black\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/><text x=\"{F(bx + 30)}\" y=\"{F(ly + 4)}\">{Escape(covariate.ReferenceLabel)}</text>\n");
+            sb.Append(inv, $"<line x1=\"{F(bx)}\" y1=\"{F(ly)}\" x2=\"{F(bx + 25)}\" y2=\"{F(ly)}\" stroke=\"black\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/><text x=\"{F(bx + 30)}\" y=\"{F(ly + 4)}\">{SvgAxes.Escape(covariate.ReferenceLabel)}</text>\n");
         if (covariate is not null && boundary is not null && double.IsFinite(boundary.C0))
         {
             sb.Append(inv, $"<line x1=\"{F(bx)}\" y1=\"{F(ly + 22)}\" x2=\"{F(bx + 25)}\" y2=\"{F(ly + 22)}\" stroke=\"#d62728\" stroke-width=\"2.5\"/><text x=\"{F(bx + 30)}\" y=\"{F(ly + 26)}\">50%: c₀={boundary.C0.ToString("G3", inv)}</text>\n");
@@ -152,7 +149,5 @@ public static class PhaseDiagramSvg
         return e;
     }
 
-    private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
-
-    private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+    private static string F(double v) => SvgAxes.F(v);
 }
