@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # slurm-local.sh — runs the README's Slurm array recipe ("Shards and Slurm": p4-sweep.sh, then p4-merge.sh with
-# --dependency=afterok) on a throw-away single-node Slurm started on this machine, and checks that the merged report
-# equals an unsharded run of the same grid.
+# --dependency=afterok) on a throw-away single-node Slurm started on this machine, requeues task 1 and merges again
+# (what --requeue does after a preemption), and checks that both merged reports equal an unsharded run of the grid.
 #
 #   scripts/slurm-local.sh [OVERPARAM_COMMAND...]
 #     OVERPARAM_COMMAND   how to run the CLI: a path (/opt/overparam/overparam) or `dotnet /path/overparam.dll`;
