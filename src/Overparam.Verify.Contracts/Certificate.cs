@@ -257,6 +257,9 @@ public sealed record Quantity(string Name, double Value, NumberStatusKind Status
 /// <param name="Plots">What a report draws from them.</param>
 public sealed record TraceTable(IReadOnlyList<TraceColumn> Columns, IReadOnlyList<TracePlot> Plots)
 {
+    /// <summary>Eigenvalue spectra the report draws (ascending, log scale, the smallest marked); empty when none.</summary>
+    public IReadOnlyList<EigenSpectrum> Spectra { get; init; } = [];
+
     /// <summary>The column named <paramref name="name"/>, or null.</summary>
     public TraceColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
 }
@@ -276,3 +279,11 @@ public sealed record TraceColumn(string Name, ColumnRole Role, NumberStatusKind 
 /// <param name="Bound">Bound column name (empty for none).</param>
 /// <param name="LogY">Log scale on y.</param>
 public sealed record TracePlot(string Title, string X, string Observed, string Bound, bool LogY);
+
+/// <summary>The eigenvalues of a symmetric matrix the theorem speaks of (an NTK Gram, a kernel), for a plot.</summary>
+/// <param name="Name">Short name, e.g. "ntk0".</param>
+/// <param name="Title">What the matrix is, e.g. "NTK J(W₀)J(W₀)ᵀ at initialization".</param>
+/// <param name="Status">How the values were obtained (a float eigensolver: estimated).</param>
+/// <param name="Description">What the smallest eigenvalue means for the theorem, with its condition ID.</param>
+/// <param name="Values">Eigenvalues in ascending order.</param>
+public sealed record EigenSpectrum(string Name, string Title, NumberStatusKind Status, string Description, double[] Values);

@@ -78,12 +78,36 @@ public sealed partial class HtmlReportTests(DefaultCertificates defaults, ITestO
             foreach (var svg in plots.Where(s => s.QuerySelector("polyline.bound") is not null))
                 Assert.NotNull(svg.QuerySelector("circle.worst"));
 
+            // One chart per spectrum, its smallest eigenvalue circled and named with its value.
+            var spectra = doc.QuerySelectorAll("svg.spectrum-plot");
+            Assert.Equal(c.Trace.Spectra.Count, spectra.Length);
+            foreach (var (svg, sp) in spectra.Zip(c.Trace.Spectra))
+                Assert.Equal($"λ_min = {SvgAxes.Label(sp.Values.Min())}", svg.QuerySelector("circle.lambda-min title")?.TextContent);
+
             // Self-contained: nothing to fetch, no script at all.
             Assert.Empty(doc.QuerySelectorAll("script, link, img, iframe, object, embed"));
             Assert.DoesNotMatch("(?i)https?://", html);
             Assert.DoesNotMatch(@"url\((?!#)", html);
             Assert.DoesNotContain("@import", html, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void ModerateReport_ShowsLossContractionDriftAndSpectra()
+    {
+        // Issue 9's list for certify moderate: loss vs envelope, contraction vs its bound, drift vs the radius, spectra.
+        var (_, dir, c) = defaults.All.Single(a => a.Command == "moderate");
+        var titles = Parse(File.ReadAllText(Path.Combine(dir, "report.html"))).QuerySelectorAll("svg.trace-plot title").Select(t => t.TextContent).ToList();
+        Assert.Contains(titles, t => t.StartsWith("loss against the predicted envelope", StringComparison.Ordinal));
+        Assert.Contains(titles, t => t.StartsWith("per-step contraction", StringComparison.Ordinal));
+        Assert.Contains(titles, t => t.StartsWith("drift", StringComparison.Ordinal));
+        Assert.Equal(["ntk0", "sigma"], c.Trace.Spectra.Select(s => s.Name));
+        // The plotted spectra agree with the certificate's own numbers: λ_min(Σ(X)) = λ(X), λ_min of the NTK = α².
+        double lambdaX = c.Quantities.SelectMany(g => g.Values).First(q => q.Name == "lambda(X)").Value;
+        double alpha = c.Quantities.SelectMany(g => g.Values).First(q => q.Name == "alpha").Value;
+        Assert.True(Math.Abs(c.Trace.Spectra[1].Values.Min() - lambdaX) <= 1e-9 * c.Trace.Spectra[1].Values.Max(), $"{c.Trace.Spectra[1].Values.Min():R} vs λ(X) = {lambdaX:R}");
+        Assert.True(Math.Abs(c.Trace.Spectra[0].Values.Min() - alpha * alpha) <= 1e-9 * c.Trace.Spectra[0].Values.Max(), $"{c.Trace.Spectra[0].Values.Min():R} vs α² = {alpha * alpha:R}");
+        Assert.Equal(c.Trace.Spectra[0].Values.Order(), c.Trace.Spectra[0].Values);
     }
 
     [Fact]

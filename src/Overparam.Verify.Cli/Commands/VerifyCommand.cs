@@ -230,6 +230,14 @@ public static class VerifyCommand
             }
             for (int i = 0; i < col.Values.Length; i++) Num($"trace.{col.Name}[{i}]", col.Values[i], other.Values[i]);
         }
+        Exact("trace.spectra", string.Join(",", a.Trace.Spectra.Select(x => $"{x.Name}:{x.Status}:{x.Values.Length}")),
+            string.Join(",", b.Trace.Spectra.Select(x => $"{x.Name}:{x.Status}:{x.Values.Length}")));
+        foreach (var sp in a.Trace.Spectra)
+        {
+            var other = b.Trace.Spectra.FirstOrDefault(x => x.Name == sp.Name);
+            if (other is null || other.Values.Length != sp.Values.Length) continue;   // reported by trace.spectra above
+            for (int i = 0; i < sp.Values.Length; i++) Num($"spectra.{sp.Name}[{i}]", sp.Values[i], other.Values[i]);
+        }
         return diffs;
     }
 

@@ -82,6 +82,7 @@ public static class HtmlReport
         sb.Append("</header>\n");
         sb.Append("<nav><a href=\"#conditions\">Hypotheses</a><a href=\"#predictions\">Predictions</a>");
         if (m.Plots.Count > 0) sb.Append("<a href=\"#plots\">Plots</a>");
+        if (m.Certificate.Trace.Spectra.Count > 0) sb.Append("<a href=\"#spectra\">Spectra</a>");
         sb.Append("<a href=\"#quantities\">Quantities</a><a href=\"#instance\">Instance</a><a href=\"#reproduce\">Reproduce</a><a href=\"#provenance\">Provenance</a><a href=\"#theorem\">Theorem</a></nav>\n");
 
         sb.Append("<section id=\"conditions\">\n<h2>Hypotheses and conditions</h2>\n");
@@ -129,6 +130,19 @@ public static class HtmlReport
                 if (plot.Bound is { } b) sb.Append(Inv, $" <strong>{H(b.Name)}</strong> ({Name(b.Role)}, {Name(b.Status)}): {H(b.Description)}.");
                 if (!plot.FromCertificate) sb.Append(" Drawn alone: the certificate names no bound for this column.");
                 sb.Append("</figcaption>\n</figure>\n");
+            }
+            sb.Append("</section>\n");
+        }
+
+        var spectra = c.Trace.Spectra;
+        if (spectra.Count > 0)
+        {
+            sb.Append("<section id=\"spectra\">\n<h2>Spectra</h2>\n");
+            foreach (var sp in spectra)
+            {
+                sb.Append(Inv, $"<figure id=\"spectrum-{H(sp.Name)}\">\n<h3>{H(sp.Title)}</h3>\n");
+                sb.Append(SvgSpectrumChart.Render(sp));
+                sb.Append(Inv, $"<figcaption><strong>{H(sp.Name)}</strong> ({Name(sp.Status)}): {H(sp.Description)}.</figcaption>\n</figure>\n");
             }
             sb.Append("</section>\n");
         }

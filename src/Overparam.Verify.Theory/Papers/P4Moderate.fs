@@ -1555,10 +1555,36 @@ let quantities (a: Analysis) : QuantityGroup list =
     ]
 
 /// The logged run as columns (GD: the run; SGD: the mean over trials).
+/// The spectra the report draws: the NTK at initialization (P4.C1: its smallest eigenvalue is α²) and the
+/// infinite-width kernel Σ(X) (P4.C2/P4.C7: its smallest eigenvalue is λ(X)). Both from the float eigensolver.
+let spectra (a: Analysis) =
+    let ntk0 = SymmetricEigen.Eigenvalues(ShallowNtk.Gram(a.Model0, a.Setup.Data.X))
+    let sigma = SymmetricEigen.Eigenvalues(a.Kernel.Sigma)
+
+    [|
+        EigenSpectrum(
+            "ntk0",
+            "NTK J(W₀)J(W₀)ᵀ at initialization",
+            NumberStatusKind.Estimated,
+            "its smallest eigenvalue is α² = σ_min(J(W₀))² (P4.C1 decides on a certified lower bound)",
+            ntk0
+        )
+        EigenSpectrum(
+            "sigma",
+            "infinite-width kernel Σ(X)",
+            NumberStatusKind.Estimated,
+            sprintf "its smallest eigenvalue is λ(X) (P4.C2, P4.C7; Σ by %s)" a.Kernel.Status,
+            sigma
+        )
+    |]
+
 let trace (a: Analysis) : TraceTable =
     let s = a.Setup
     let idx = thinIndices a.Steps.Length s.MaxTracePoints
     let pick (xs: float[]) = idx |> Array.map (fun i -> xs[i])
+
+    let perPoint (xs: float[]) =
+        idx |> Array.map (fun i -> if i < xs.Length then xs[i] else nan)
 
     let mean =
         if s.Optimizer = "sgd" then
@@ -1589,10 +1615,39 @@ let trace (a: Analysis) : TraceTable =
                 NumberStatus.Estimated
                 "L₀·Π q_s: per-step factors multiplied (P4.R1), or the SGD expectation bound (P4.R3)"
                 (pick a.Envelope)
+            // Index τ of the per-step arrays is the step τ → τ+1; the last logged point has no next step.
+            column
+                "contraction"
+                ColumnRole.Observed
+                mean
+                "L_{τ+1}/L_τ, the observed per-step factor (GD)"
+                (perPoint a.Ratios)
+            column
+                "contractionBound"
+                ColumnRole.Bound
+                NumberStatus.Certified
+                "q_τ = 1 − 2ηα̂_τ²(1 − ηβ_H,τ/2) with certified β_H,τ (P4.R1; NaN where ηβ_H,τ > 2 or not GD)"
+                (perPoint a.QCertified)
+            column
+                "radius"
+                ColumnRole.Bound
+                NumberStatus.Exact
+                "R = 4‖r₀‖/α, the ball of the meta-theorem (P4.R2)"
+                (idx |> Array.map (fun _ -> a.Radius))
         |],
         [|
             TracePlot("loss against the predicted envelope (P4.R1/P4.R3)", "step", "loss", "envelope", true)
-        |]
+            if isGd s && a.Ratios.Length > 0 then
+                TracePlot(
+                    "per-step contraction L_{τ+1}/L_τ against its certified bound (P4.R1)",
+                    "step",
+                    "contraction",
+                    "contractionBound",
+                    false
+                )
+            TracePlot("drift ‖W_τ − W₀‖_F against the radius R (P4.R2)", "step", "distance", "radius", false)
+        |],
+        Spectra = spectra a
     )
 
 // ---------------------------------------------------------------------------------------------------------------
