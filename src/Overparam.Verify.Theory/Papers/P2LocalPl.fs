@@ -1474,7 +1474,24 @@ let trace (a: Analysis) : TraceTable =
                 "envelope",
                 true
             )
-        |]
+        |],
+        Spectra =
+            [|
+                EigenSpectrum(
+                    "ntk0",
+                    "NTK K(w₀) = J(w₀)J(w₀)ᵀ at the positive initialization",
+                    NumberStatusKind.Estimated,
+                    "(4/n)·λ_min(K(w₀)) is the NTK estimate of α at w₀ (P2.C3 is decided on the certified derived bound)",
+                    SymmetricEigen.Eigenvalues(Ntk.Structured(a.Model0, s.Data.X))
+                )
+                EigenSpectrum(
+                    "xxt",
+                    "input Gram XXᵀ",
+                    NumberStatusKind.Estimated,
+                    "λ_min(XXᵀ) > 0 is P2.C1 (the inputs are linearly independent, which needs d ≥ n)",
+                    SymmetricEigen.Eigenvalues(Blas.Gram(s.Data.X))
+                )
+            |]
     )
 
 /// P2 as a registered theorem, before its sweep trial (which is built from it).

@@ -933,7 +933,24 @@ let trace (a: Analysis) : TraceTable =
             column "maxAbsStep" ColumnRole.Diagnostic NumberStatus.Exact "max_i |θ_k − θ_{k−1}|ᵢ (P3.R3)" a.MaxAbsStep
             column "stepNorm" ColumnRole.Diagnostic NumberStatus.Exact "‖θ_k − θ_{k−1}‖₂" a.StepNorm
         |],
-        [| TracePlot("loss against the lazy envelope (P3.R2)", "step", "loss", "envelope", true) |]
+        [| TracePlot("loss against the lazy envelope (P3.R2)", "step", "loss", "envelope", true) |],
+        Spectra =
+            [|
+                EigenSpectrum(
+                    "kN",
+                    "empirical NNTK Gram K^N(θ₀)",
+                    NumberStatusKind.Exact,
+                    "its eigenvalues are the modes μ_j of P3.R1/P3.R2 (P3.C5 reads their spread); symmetric eigensolver on the exact Gram",
+                    a.KnValues
+                )
+                EigenSpectrum(
+                    "kbar",
+                    "infinite-width NNTK K̄ (trapezoid quadrature)",
+                    NumberStatusKind.Estimated,
+                    "the N → ∞ limit of K^N; quadrature with an estimated error (P3.C4)",
+                    a.KbarValues
+                )
+            |]
     )
 
 /// P3 as a registered theorem.
