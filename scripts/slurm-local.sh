@@ -289,7 +289,7 @@ say "unsharded run took $((SECONDS - t2)) s"
 
 # ---- compare: every report file, ignoring provenance (tool, machine, command line, store path, times) ---------------
 # summary.json: every "provenance" object and any wall-clock or path field dropped; every file: the store path's root
-# replaced and a "took N s" line dropped. What remains (cells, trials, successes, intervals, boundary fit, the table,
+# replaced, a "took N s" line and report.html's provenance rows dropped. What remains (cells, trials, successes, intervals, boundary fit, the table,
 # the plot) must be byte-identical. Against the sweep's own report, the grid's description is dropped too: it says
 # "n ∈ …, 4 trials per cell, shard 1/1" where a report from a store says "all 12 stored cells (…), 48 trials".
 normalize() {   # FILE DROP_GRID_DESCRIPTION
@@ -298,6 +298,8 @@ normalize() {   # FILE DROP_GRID_DESCRIPTION
     match($0, /^ *"provenance": *\{/) { ind = substr($0, 1, index($0, "\"") - 1); if ($0 !~ /\}/) skip = 1; next }
     /"(wallSeconds|createdAt|commandLine|store|storePath)": / { next }
     /took [0-9.]+ s\.?$/ { next }
+    /^<dt>(store|command line|created|tool|machine)<\/dt>/ { next }
+    dropgrid && /^<dt>grid<\/dt>/ { next }
     dropgrid && /^ *"grid": / { next }
     dropgrid && /^Sweep `[0-9a-f]+`, seed / { next }
     { print }

@@ -76,6 +76,14 @@ public class SweepCommandTests
         var report = File.ReadAllText(h.PathOf("out/report.md"));
         Assert.Contains("| n | k | n/(kd) | trials | successes |", report);
         Assert.Contains("phase-diagram.svg", report);
+        // report.html: self-contained, the diagram inline, one table row per cell with its Wilson interval.
+        var html = File.ReadAllText(h.PathOf("out/report.html"));
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        Assert.Single(page.QuerySelectorAll("svg"));
+        Assert.Equal(6, page.QuerySelectorAll("table.cells tr").Length - 1);
+        Assert.Contains("c₀", page.QuerySelector("p.boundary")!.TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.QuerySelectorAll("script, link, img"));
+        Assert.DoesNotMatch("(?i)https?://", html);
         var svg = XDocument.Load(h.PathOf("out/phase-diagram.svg"));
         XNamespace ns = "http://www.w3.org/2000/svg";
         Assert.True(svg.Descendants(ns + "rect").Count() >= 6);

@@ -217,7 +217,7 @@ public static class SweepCommand
             if (outDir is not null)
             {
                 SweepReport.Write(outDir, data);
-                ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, summary.json, phase-diagram.svg");
+                ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, report.html, summary.json, phase-diagram.svg");
             }
             return CliApp.ExitOk;
         });
@@ -273,7 +273,7 @@ public static class SweepCommand
             ctx.Out.WriteLine($"trials       {data.TrialsText()}");
             ctx.Out.WriteLine($"boundary     {SweepReport.BoundaryLine(data)}");
             SweepReport.Write(outDir, data);
-            ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, summary.json, phase-diagram.svg");
+            ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, report.html, summary.json, phase-diagram.svg");
             return CliApp.ExitOk;
         });
         return cmd;

@@ -15,7 +15,7 @@ public static class HtmlReport
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     // System fonts only: a web font would be a file to fetch.
-    private const string Css = """
+    internal const string Css = """
         :root { --fg: #1d1d1f; --muted: #5f6368; --rule: #d9dce0; --head: #f3f4f6; }
         * { box-sizing: border-box; }
         body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg);

@@ -52,11 +52,13 @@ public sealed record SweepReportData(
 /// <summary>Writes DIR/report.md, DIR/summary.json and DIR/phase-diagram.svg, each atomically; no theorem names.</summary>
 public static class SweepReport
 {
+    private const int TitleValueLength = 12;
+
     /// <summary>Format tag of summary.json.</summary>
     public const string SummaryFormat = "overparam.sweep-summary/2";
 
     /// <summary>File names written into the output folder.</summary>
-    public static readonly string[] Files = ["report.md", "summary.json", "phase-diagram.svg"];
+    public static readonly string[] Files = ["report.md", "report.html", "summary.json", "phase-diagram.svg"];
 
     /// <summary>Creates <paramref name="dir"/> if needed (its parent must exist) and writes the three files.</summary>
     /// <exception cref="OutputPathException">The parent folder does not exist, or a file cannot be written.</exception>
@@ -70,6 +72,7 @@ public static class SweepReport
             ("summary.json", SummaryJson(data)),
             ("phase-diagram.svg", Svg(data)),
             ("report.md", Markdown(data)),
+            ("report.html", Html(data)),
         ]);
     }
 
@@ -93,7 +96,8 @@ public static class SweepReport
     {
         var spec = d.Spec;
         var fixedText = spec.Trial.Options
-            .Where(o => spec.Fixed.ContainsKey(o.Name) && o.Kind is OptionKind.Choice or OptionKind.Integer)
+            // Short fixed choices and integers only: the full parameters are in the report, the title must fit the plot.
+            .Where(o => spec.Fixed.TryGetValue(o.Name, out var v) && v.Length <= TitleValueLength && o.Kind is OptionKind.Choice or OptionKind.Integer)
             .Select(o => o.Kind == OptionKind.Choice ? $"{o.Name} {spec.Fixed[o.Name]}" : $"{o.Name} = {spec.Fixed[o.Name]}");
         return $"{spec.Theorem.Id} phase diagram over {string.Join(" × ", spec.Axes)}: {string.Join(", ", fixedText)}";
     }
@@ -221,6 +225,69 @@ public static class SweepReport
         double.IsFinite(b.C0) && b.C0 > 0
             ? string.Create(CultureInfo.InvariantCulture, $"the fit puts the 50% point at {cov.Name} = {b.C0:G4}, outside the {cov.Name} of the cells")
             : "the fit has no finite 50% point (the success fraction does not cross 1/2 across the cells)";
+
+    /// <summary>
+    /// report.html: the same content as report.md on one self-contained page (the certificate report's style, the
+    /// phase diagram inline, no script or link), with each cell's Wilson interval in the table and in the diagram's
+    /// tooltips.
+    /// </summary>
+    public static string Html(SweepReportData d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var spec = d.Spec;
+        var cov = spec.Trial.Covariate;
+        var inv = CultureInfo.InvariantCulture;
+        static string H(string s) => SvgAxes.Escape(s);
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        sb.Append(inv, $"<title>{H(spec.Theorem.Id)} sweep {H(spec.Key)}</title>\n<style>\n{HtmlReport.Css}\n</style>\n</head>\n<body>\n");
+        sb.Append(inv, $"<header id=\"sweep\" class=\"verdict verdict-inconclusive\"><h1>{H(spec.Theorem.Id)} — {H(spec.Theorem.Title)}</h1>");
+        sb.Append("<p class=\"kind\">Sweep boundary</p>");
+        sb.Append(inv, $"<p class=\"reason boundary\">{H(BoundaryLine(d))}</p>");
+        sb.Append(inv, $"<p class=\"basis\">A sampled estimate from {H(d.TrialsText())}; sweep <code>{H(spec.Key)}</code>, seed {spec.Seed}.</p></header>\n");
+        sb.Append(inv, $"<p class=\"explain\">{H(spec.Trial.Description)}</p>\n");
+        if (cov is not null && d.Boundary is { } b && InsideGrid(d, b))
+        {
+            string side = b.Bounded && b.High < 1 ? cov.BelowOne
+                : b.Bounded && b.Low > 1 ? cov.AboveOne
+                : $"the 95% interval contains 1 or is unbounded, so these trials do not decide on which side of {cov.ReferenceLabel} the boundary lies.";
+            sb.Append(inv, $"<p>Against the reference {H(cov.ReferenceLabel)} ({H(cov.Name)} = 1): {H(side)}</p>\n");
+        }
+        sb.Append("<h2>Phase diagram</h2>\n<figure>\n");
+        // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of any URL.
+        sb.Append(Svg(d).Replace(" xmlns=\"http://www.w3.org/2000/svg\"", "", StringComparison.Ordinal));
+        sb.Append("<figcaption>Success fraction per cell (hover a cell for its Wilson 95% interval)");
+        if (cov is not null) sb.Append(inv, $"; dashed: {H(cov.ReferenceLabel)}; solid: the fitted 50% boundary; dotted: its 95% interval");
+        sb.Append(".</figcaption>\n</figure>\n");
+        sb.Append("<h2>Cells</h2>\n<p class=\"explain\">Fractions and Wilson intervals are sampled estimates; metric columns are medians over each cell's trials.</p>\n<table class=\"cells\">\n<tr>");
+        foreach (var a in spec.Axes) sb.Append(inv, $"<th>{H(a)}</th>");
+        if (cov is not null) sb.Append(inv, $"<th>{H(cov.Name)}</th>");
+        sb.Append("<th>trials</th><th>successes</th><th>fraction</th><th>Wilson 95%</th>");
+        foreach (var m in spec.Trial.Metrics) sb.Append(inv, $"<th title=\"{H(m.Description)}\">{H(m.Name)}</th>");
+        sb.Append("</tr>\n");
+        foreach (var c in d.Cells)
+        {
+            sb.Append("<tr>");
+            foreach (var v in c.Cell.Values) sb.Append(inv, $"<td class=\"num\">{H(v.Value)}</td>");
+            if (cov is not null) sb.Append(inv, $"<td class=\"num\">{c.Covariate:G3}</td>");
+            sb.Append(inv, $"<td class=\"num\">{c.Trials}</td><td class=\"num\">{c.Successes}</td><td class=\"num\">{c.Fraction:F2}</td><td class=\"num\">[{c.WilsonLow:F3}, {c.WilsonHigh:F3}]</td>");
+            foreach (var m in c.Medians) sb.Append(inv, $"<td class=\"num\">{m.Value:G4}</td>");
+            sb.Append("</tr>\n");
+        }
+        sb.Append("</table>\n<h2>Metrics</h2>\n<ul>\n");
+        foreach (var m in spec.Trial.Metrics) sb.Append(inv, $"<li><code>{H(m.Name)}</code>: {H(m.Description)}</li>\n");
+        sb.Append("</ul>\n<h2>Provenance</h2>\n<dl class=\"prov\">\n");
+        void Prov(string k, string v) => sb.Append(inv, $"<dt>{H(k)}</dt><dd>{H(v)}</dd>\n");
+        Prov("parameters", spec.ToJson());
+        Prov("grid", d.Grid);
+        Prov("store", d.StorePath);
+        Prov("command line", d.CommandLine);
+        Prov("tool", "overparam " + Engine.MachineInfo.ToolVersion + " (" + Engine.MachineInfo.SourceCommit + ")");
+        Prov("machine", $"{Engine.MachineInfo.CpuModel}, {Environment.ProcessorCount} processors, {Engine.LinearAlgebra.SimdInfo.Name}");
+        Prov("created", d.CreatedUtc);
+        sb.Append("</dl>\n</body>\n</html>\n");
+        return sb.ToString();
+    }
 
     /// <summary>report.md: the boundary, how to read it, and the cell table.</summary>
     public static string Markdown(SweepReportData d)
