@@ -104,14 +104,24 @@ public static class Nnls
                     Array.Copy(s, x, n);
                     break;
                 }
-                double alpha = 1;
+                double alpha = double.PositiveInfinity;
+                int blocking = -1;
                 for (int j = 0; j < n; j++)
-                    if (passive[j] && s[j] <= 0) alpha = Math.Min(alpha, x[j] / (x[j] - s[j]));
+                {
+                    if (!passive[j] || s[j] > 0) continue;
+                    double step = x[j] / (x[j] - s[j]);
+                    if (step < alpha)
+                    {
+                        alpha = step;
+                        blocking = j;
+                    }
+                }
                 for (int j = 0; j < n; j++)
                 {
                     if (!passive[j]) continue;
                     x[j] += alpha * (s[j] - x[j]);
-                    if (x[j] <= 0)
+                    // The blocking column leaves exactly, whatever rounding made of its step; so the loop always ends.
+                    if (x[j] <= 0 || j == blocking)
                     {
                         x[j] = 0;
                         passive[j] = false;
