@@ -15,6 +15,23 @@ public enum ClassificationLoss
     Exponential,
 }
 
+/// <summary>Whether <see cref="ReluClassificationObjective"/> minimises the mean loss L or its logarithm log L.</summary>
+public enum LossScale
+{
+    /// <summary>L(θ) = (1/N)Σᵢ ℓ(yᵢfᵢ), the objective of papers.md §5.6.</summary>
+    Mean,
+
+    /// <summary>
+    /// log L(θ), gradient ∇L/L, both evaluated through a log-sum-exp so that neither underflows however large the
+    /// margins grow. Gradient flow on log L is gradient flow on L reparameterised in time (ds = L·dt): the same
+    /// trajectory and limit direction, without the logarithmically slow tail of exponentially tailed losses after
+    /// separation (papers.md §5.5). GD with step η on it is GD on L with the loss-normalised step η/L(θ_k).
+    /// Once the data are separated log L ≈ −γ‖θ‖² and ‖θ‖ grows geometrically (by about 1 + 2γ̄η per step, γ̄ the
+    /// normalised margin), so keep η·steps moderate: an overflow ends the run as Diverged, never silently.
+    /// </summary>
+    LogMean,
+}
+
 /// <summary>
 /// The P5 training objective L(θ) = (1/N) Σᵢ ℓ(yᵢ f(xᵢ; θ)) of a <see cref="ReluTwoLayer"/> network on labels ±1, with
 /// the subgradient that takes ReLU′(0) = 0 (papers.md §5.2, §5.6). Built for long subgradient-descent runs
@@ -37,7 +54,8 @@ public sealed class ReluClassificationObjective : IObjective
     /// Shapes disagree, there are no samples, an input is NaN/±∞, a label is not exactly ±1, or the scratch space
     /// (m·N pre-activations) would not fit.
     /// </exception>
-    public ReluClassificationObjective(ReluTwoLayer model, Matrix x, double[] y, ClassificationLoss loss = ClassificationLoss.Logistic)
+    public ReluClassificationObjective(ReluTwoLayer model, Matrix x, double[] y, ClassificationLoss loss = ClassificationLoss.Logistic,
+        LossScale scale = LossScale.Mean)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
@@ -49,6 +67,8 @@ public sealed class ReluClassificationObjective : IObjective
         CheckLabels(y);
         if (!x.IsFinite()) throw new InvalidInputException("inputs contain NaN or ±Infinity");
         if (!Enum.IsDefined(loss)) throw new InvalidInputException($"unknown classification loss {loss}");
+        if (!Enum.IsDefined(scale)) throw new InvalidInputException($"unknown loss scale {scale}");
+        Scale = scale;
         _n = x.Rows;
         _d = x.Cols;
         double scratch = (double)model.Width * _n;
@@ -75,6 +95,9 @@ public sealed class ReluClassificationObjective : IObjective
 
     /// <summary>The loss ℓ.</summary>
     public ClassificationLoss Loss { get; }
+
+    /// <summary>Whether the objective is L or log L.</summary>
+    public LossScale Scale { get; }
 
     /// <summary>The network shape.</summary>
     public ReluTwoLayer Model => _model;
@@ -104,6 +127,61 @@ public sealed class ReluClassificationObjective : IObjective
             return -e / (1 + e);
         }
         return -1 / (1 + Math.Exp(s));
+    }
+
+    /// <summary>log ℓ(s), finite for every finite s (no underflow for large margins).</summary>
+    public static double LogLossAt(ClassificationLoss loss, double s)
+    {
+        if (loss == ClassificationLoss.Exponential) return -s;
+        // log log(1 + t) with t = e^{−s}: for s > 35, log(t − t²/2 + …) = −s − t/2 + O(t²), exact to rounding.
+        return s > 35 ? -s - 0.5 * Math.Exp(-s) : Math.Log(LossAt(loss, s));
+    }
+
+    /// <summary>log(−ℓ′(s)), finite for every finite s.</summary>
+    public static double LogNegativeDerivativeAt(ClassificationLoss loss, double s) =>
+        // −ℓ′ = e^{−s} (exponential) or 1/(1 + e^{s}), whose log is −softplus(s).
+        loss == ClassificationLoss.Exponential ? -s : -(Math.Max(s, 0) + LogOnePlus(Math.Exp(-Math.Abs(s))));
+
+    /// <summary>
+    /// Writes gᵢ = ∂objective/∂fᵢ into <paramref name="g"/> from the outputs and returns the objective value:
+    /// (1/N)Σℓ and ℓ′yᵢ/N for <see cref="LossScale.Mean"/>; log of (1/N)Σℓ and ℓ′(sᵢ)yᵢ/Σⱼℓ(sⱼ) through log-sum-exp for
+    /// <see cref="LossScale.LogMean"/>. Only the entries in <paramref name="samples"/> (all when null) take part.
+    /// </summary>
+    private double OutputWeights(ReadOnlySpan<double> f, Span<double> g, ReadOnlySpan<int> samples, bool all)
+    {
+        int count = all ? f.Length : samples.Length;
+        double invN = 1.0 / _n;
+        if (Scale == LossScale.Mean)
+        {
+            double loss = 0;
+            for (int t = 0; t < count; t++)
+            {
+                int i = all ? t : samples[t];
+                double s = _y[i] * f[i];
+                loss += LossAt(Loss, s);
+                g[i] = DerivativeAt(Loss, s) * _y[i] * invN;
+            }
+            return loss * invN;
+        }
+        double max = double.NegativeInfinity;
+        for (int t = 0; t < count; t++)
+        {
+            int i = all ? t : samples[t];
+            max = Math.Max(max, LogLossAt(Loss, _y[i] * f[i]));
+        }
+        double z = 0;
+        for (int t = 0; t < count; t++)
+        {
+            int i = all ? t : samples[t];
+            z += Math.Exp(LogLossAt(Loss, _y[i] * f[i]) - max);
+        }
+        double logSum = max + Math.Log(z);
+        for (int t = 0; t < count; t++)
+        {
+            int i = all ? t : samples[t];
+            g[i] = -Math.Exp(LogNegativeDerivativeAt(Loss, _y[i] * f[i]) - logSum) * _y[i];
+        }
+        return logSum - Math.Log(_n);
     }
 
     // log(1 + t) for t ∈ [0, 1] without losing the digits of small t (the classic log1p trick).
@@ -148,14 +226,8 @@ public sealed class ReluClassificationObjective : IObjective
             }
         }
 
-        // Loss and the per-sample weights gᵢ = ℓ′(yᵢfᵢ)·yᵢ/N.
-        double loss = 0, invN = 1.0 / n;
-        for (int i = 0; i < n; i++)
-        {
-            double s = _y[i] * f[i];
-            loss += LossAt(Loss, s);
-            g[i] = DerivativeAt(Loss, s) * _y[i] * invN;
-        }
+        // The objective and its per-output weights gᵢ = ∂objective/∂fᵢ.
+        double value = OutputWeights(f, g, default, all: true);
 
         // Backward: ∂/∂w₂ⱼ = Σᵢ gᵢ(zⱼᵢ)₊, ∂/∂w₁ⱼ = w₂ⱼ Σᵢ gᵢ 1[zⱼᵢ > 0] xᵢ (ReLU′(0) = 0).
         var acc = _acc.AsSpan();
@@ -185,18 +257,21 @@ public sealed class ReluClassificationObjective : IObjective
             for (int k = 0; k < d; k++) gj[k] *= w2;
             gradient[m * d + j] = a2;
         }
-        return loss * invN;
+        return value;
     }
 
     /// <inheritdoc/>
-    /// <remarks>Scalar reference path (SGD only): the samples' terms of the mean, each weighted 1/N as in the full loss.</remarks>
+    /// <remarks>
+    /// Scalar reference path: the samples' terms of the mean, each weighted 1/N as in the full loss (for
+    /// <see cref="LossScale.LogMean"/>, the log of that partial sum — not an unbiased estimate; meant for tests).
+    /// A sample listed twice counts twice.
+    /// </remarks>
     public double BatchValueAndGradient(ReadOnlySpan<double> theta, ReadOnlySpan<int> samples, Span<double> gradient)
     {
         if (theta.Length != ParameterCount) throw new ArgumentException($"θ has {theta.Length} entries, expected {ParameterCount}", nameof(theta));
         if (gradient.Length != ParameterCount) throw new ArgumentException($"gradient has {gradient.Length} entries, expected {ParameterCount}", nameof(gradient));
         int n = _n, d = _d, m = _model.Width;
         gradient.Clear();
-        double loss = 0, invN = 1.0 / n;
         foreach (int i in samples)
         {
             if ((uint)i >= (uint)n) throw new ArgumentOutOfRangeException(nameof(samples), i, $"sample index outside 0..{n - 1}");
@@ -207,9 +282,12 @@ public sealed class ReluClassificationObjective : IObjective
                 for (int k = 0; k < d; k++) s += theta[j * d + k] * _xt[k * n + i];
                 if (s > 0) fi += theta[m * d + j] * s;
             }
-            double margin = _y[i] * fi;
-            loss += LossAt(Loss, margin);
-            double gi = DerivativeAt(Loss, margin) * _y[i] * invN;
+            _f[i] = fi;
+        }
+        double value = OutputWeights(_f, _g, samples, all: false);
+        foreach (int i in samples)
+        {
+            double gi = _g[i];
             for (int j = 0; j < m; j++)
             {
                 double s = 0;
@@ -220,6 +298,6 @@ public sealed class ReluClassificationObjective : IObjective
                 gradient[m * d + j] += gi * s;
             }
         }
-        return loss * invN;
+        return value;
     }
 }

@@ -249,4 +249,29 @@ public class ConvexCertificateTests
         double e1 = Excess(early.Parameters), e2 = Excess(late.Parameters);
         Assert.True(e2 < e1, $"relative excess over P_cvx* grew from {e1} to {e2}");
     }
+
+    [Theory]
+    [InlineData(10, 5, ClassificationLoss.Logistic)]
+    [InlineData(12, 6, ClassificationLoss.Exponential)]
+    public void LogScaleRun_OrthogonallySeparable_ReachesAKktPointThatIsTheConvexOptimum(int n, int seed, ClassificationLoss loss)
+    {
+        // P5.R3 + P5.R1 on a small instance: GD on log L (the flow reparameterised in time) reaches the KKT direction;
+        // its λ passes the certificate and ½‖θ̄‖² matches the independent PDHG optimum to the run's own KKT accuracy.
+        var data = DataGenerators.OrthogonallySeparable(n, 2, (ulong)seed);
+        var model = new ReluTwoLayer(10, 2);
+        var obj = new ReluClassificationObjective(model, data.X, data.Y, loss, LossScale.LogMean);
+        var run = SubgradientDescent.Run(obj, model.SmallInitialization((ulong)seed),
+            new TrainerOptions { LearningRate = 0.01, Steps = 20_000, LogEvery = long.MaxValue });
+        Assert.Equal(TrainStatus.Completed, run.Status);
+        var kkt = KktMultipliers.Solve(model, data.X, data.Y, run.Parameters, marginTolerance: 2e-2);
+        var arrangement = HyperplaneArrangements.Enumerate(data.X);
+        var cert = DualCertificate.Evaluate(data.X, data.Y, kkt.Lambda, arrangement);
+        var cvx = ConvexProgramSolver.Solve(data.X, data.Y, arrangement);
+        string numbers = $"½‖θ̄‖² {kkt.HalfNormSquared}, 1ᵀλ {kkt.LambdaSum}, residual {kkt.RelativeResidual}, certificate [{cert.LowerBound}, {cert.UpperBound}], P_cvx ∈ [{cvx.LowerBound}, {cvx.UpperBound}]";
+        Assert.True(cvx.Converged, numbers);
+        Assert.True(kkt.RelativeResidual < 0.05, numbers);
+        Assert.True(Math.Abs(kkt.DualityGap) < 0.02 * kkt.HalfNormSquared, numbers);
+        Assert.True(cert.Exhaustive && cert.UpperBound <= 1 + 1e-3, numbers);
+        Assert.True(kkt.HalfNormSquared >= cvx.LowerBound * (1 - 1e-12) && kkt.HalfNormSquared <= cvx.UpperBound * (1 + 2e-3), numbers);
+    }
 }

@@ -193,4 +193,56 @@ public class ReluTwoLayerTests
         // Halving η halves the total drift at fixed time (first order), within a generous factor.
         Assert.InRange(d2 / d1, 0.3, 0.7);
     }
+
+    [Theory]
+    [InlineData(ClassificationLoss.Logistic)]
+    [InlineData(ClassificationLoss.Exponential)]
+    public void LogMeanScale_ModerateMargins_IsLogOfMeanWithGradientOverL(ClassificationLoss loss)
+    {
+        var model = new ReluTwoLayer(5, 3);
+        var x = Gaussian(9, 3, 21);
+        var y = DataGenerators.RandomLabels(9, 21);
+        var theta = Theta(model, 22);
+        var mean = new ReluClassificationObjective(model, x, y, loss);
+        var log = new ReluClassificationObjective(model, x, y, loss, LossScale.LogMean);
+        var gm = new double[model.ParameterCount];
+        var gl = new double[model.ParameterCount];
+        double l = mean.ValueAndGradient(theta, gm);
+        double ll = log.ValueAndGradient(theta, gl);
+        Assert.True(Tolerance.RoundOff.Accepts(Math.Log(l), ll), $"log L {Math.Log(l)} vs {ll}");
+        for (int q = 0; q < gm.Length; q++) Assert.True(Tolerance.RoundOff.Accepts(gm[q] / l, gl[q]), $"∂θ[{q}]");
+        var gb = new double[model.ParameterCount];
+        double lb = log.BatchValueAndGradient(theta, Enumerable.Range(0, 9).ToArray(), gb);
+        Assert.True(Tolerance.RoundOff.Accepts(ll, lb));
+        for (int q = 0; q < gm.Length; q++) Assert.True(Tolerance.RoundOff.Accepts(gl[q], gb[q]), $"batch ∂θ[{q}]");
+    }
+
+    [Fact]
+    public void LogMeanScale_HugeMargins_StaysFiniteWhereTheMeanUnderflows()
+    {
+        // Scaling θ by c scales f by c²: with c = 100 the margins are ~10⁴, e^{−s} underflows to 0 and the mean
+        // objective's gradient is exactly 0; log L keeps its full value −min margin + O(1) and a unit-scale gradient.
+        var data = DataGenerators.OrthogonallySeparable(8, 2, 4);
+        // Orthogonally separable: one neuron on the sum of each class separates (within-class products > 0, across ≤ 0).
+        var model = new ReluTwoLayer(2, 2);
+        var separate = new double[6];
+        for (int i = 0; i < 8; i++)
+        {
+            int j = data.Y[i] > 0 ? 0 : 1;
+            separate[2 * j] += data.X[i, 0];
+            separate[2 * j + 1] += data.X[i, 1];
+        }
+        separate[4] = 1;
+        separate[5] = -1;
+        Assert.True(model.MinMargin(data.X, data.Y, separate) > 0, "the test needs a separating θ");
+        var big = separate.Select(t => 100 * t).ToArray();
+        var mean = new ReluClassificationObjective(model, data.X, data.Y, ClassificationLoss.Exponential);
+        var log = new ReluClassificationObjective(model, data.X, data.Y, ClassificationLoss.Exponential, LossScale.LogMean);
+        var g = new double[model.ParameterCount];
+        Assert.Equal(0.0, mean.ValueAndGradient(big, g));
+        double value = log.ValueAndGradient(big, g);
+        double gamma = model.MinMargin(data.X, data.Y, big);
+        Assert.True(double.IsFinite(value) && value <= -gamma + 1e-9 * gamma && value >= -gamma - Math.Log(8) - 1e-9 * gamma, $"log L {value}, γ {gamma}");
+        Assert.True(g.All(double.IsFinite) && g.Any(v => v != 0));
+    }
 }
