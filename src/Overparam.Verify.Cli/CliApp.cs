@@ -275,10 +275,7 @@ public sealed class CliContext : IDisposable
         Clock().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Joins arguments into one line, quoting those a shell would split.</summary>
-    public static string Quote(IEnumerable<string> args) =>
-        string.Join(" ", args.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\')
-            ? "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"
-            : a));
+    public static string Quote(IEnumerable<string> args) => string.Join(" ", args.Select(Theory.Contract.shellQuote));
 
     /// <summary>
     /// Said instead of "nothing was written" in the budget and interrupt messages (e.g. where a sweep's finished

@@ -138,6 +138,51 @@ module Opt =
     /// The run seed.
     let seed i = uint64 i "seed"
 
+/// A training algorithm a theorem runs, parsed once from its option text: the names live only at the option edge,
+/// the paper code matches on the case and gets the engine's trainer by type.
+[<RequireQualifiedAccess>]
+type Optimizer =
+    /// Full-batch gradient descent.
+    | Gd
+    /// Stochastic gradient descent (one sample per step where the theorem says so).
+    | Sgd
+    /// Gradient flow by adaptive Dormand–Prince.
+    | Flow
+
+    /// The option text ("gd", "sgd", "flow").
+    member o.Name =
+        match o with
+        | Gd -> "gd"
+        | Sgd -> "sgd"
+        | Flow -> "flow"
+
+    /// The engine's trainer.
+    member o.Trainer: Overparam.Verify.Engine.Training.ITrainer =
+        match o with
+        | Gd -> Overparam.Verify.Engine.Training.GradientDescentTrainer.Instance
+        | Sgd -> Overparam.Verify.Engine.Training.StochasticGradientDescentTrainer.Instance
+        | Flow -> Overparam.Verify.Engine.Training.GradientFlowTrainer.Instance
+
+    override o.ToString() = o.Name
+
+/// Parsing an optimizer option against the theorem's choices.
+[<RequireQualifiedAccess>]
+module Optimizer =
+    /// The optimizer named by option `name` of `i`, one of `allowed`; anything else is one InvalidInputException line.
+    let parse (command: string) (allowed: Optimizer list) (text: string) =
+        let t = text.Trim().ToLowerInvariant()
+
+        match allowed |> List.tryFind (fun o -> o.Name = t) with
+        | Some o -> o
+        | None ->
+            bad (
+                sprintf
+                    "unknown optimizer \"%s\" for %s; valid: %s"
+                    text
+                    command
+                    (allowed |> List.map (fun o -> o.Name) |> String.concat ", ")
+            )
+
 /// A theorem's sweep trial: the generic sweep's unit of work. A trial is cheaper than a certificate (no checks, no
 /// trace): it builds one instance from the trial's own seed, trains, and applies the theorem's success rule.
 type TrialSpec =
@@ -334,16 +379,20 @@ let private verdictKind v =
     | OverallVerdict.Inconclusive _ -> VerdictKind.Inconclusive
     | OverallVerdict.Refuted _ -> VerdictKind.Refuted
 
+/// One word for a POSIX shell: as is when it holds only characters no shell treats specially, else in single quotes
+/// (an embedded ' written as '\''). The one quoting rule of reproduce commands and recorded command lines.
+let shellQuote (s: string) =
+    let safe (c: char) =
+        Char.IsAsciiLetterOrDigit c || "_@%+=:,./-".Contains c
+
+    if s.Length > 0 && Seq.forall safe s then
+        s
+    else
+        "'" + s.Replace("'", "'\\''") + "'"
+
 /// The command that re-runs a certificate: every option that differs from its default, in declaration order.
 let reproduceCommand (command: string) (specs: OptionSpec list) (values: Map<string, string>) =
-    let quote (s: string) =
-        if
-            s.Length = 0
-            || s |> Seq.exists (fun c -> Char.IsWhiteSpace c || c = '\'' || c = '"' || c = '$')
-        then
-            "'" + s.Replace("'", "'\\''") + "'"
-        else
-            s
+    let quote = shellQuote
 
     let parts =
         [

@@ -1,7 +1,7 @@
 /// P2 — Chatterjee, "Convergence of gradient descent for deep neural networks" (arXiv 2203.16462 v5):
 /// the local PL criterion with positive initialization, as checks against engine quantities.
 /// Statements and the derivation of the certified bound: theory/P2-local-pl.md.
-module Overparam.Verify.Theory.Papers.P2LocalPl
+module internal Overparam.Verify.Theory.Papers.P2LocalPl
 
 open System
 open Overparam.Verify.Theory
@@ -374,7 +374,7 @@ type Setup =
         DataSource: string
         Widths: int[]
         Activation: ActivationKind
-        Optimizer: string
+        Optimizer: Optimizer
         Seed: uint64
         OutputScale: float option
         Radius: float option
@@ -465,10 +465,9 @@ let setupOf (i: RunInput) : Setup =
         bad "--widths: at least one hidden width is needed (P2.C4 has hidden layers)"
 
     let act = Activations.Parse(Opt.text i "activation")
-    let opt = (Opt.text i "optimizer").Trim().ToLowerInvariant()
 
-    if opt <> "gd" && opt <> "flow" then
-        bad (sprintf "unknown optimizer \"%s\" for local-pl; valid: gd, flow" (Opt.text i "optimizer"))
+    let opt =
+        Optimizer.parse "local-pl" [ Optimizer.Gd; Optimizer.Flow ] (Opt.text i "optimizer")
 
     let maxSteps = Opt.int64 i "steps"
 
@@ -621,8 +620,8 @@ let stepFromBeta (beta: float) =
         1.0, "1 (β̂(w₀) = 0)"
 
 /// Runs a trainer under the monitor; a run stopped by the monitor is not a result, so it ends the analysis.
-let runMonitored (m: IRunMonitor) (optimizer: string) (objective: IObjective) (theta0: float[]) (o: TrainerOptions) =
-    let r = Trainers.Run(optimizer, objective, ReadOnlySpan theta0, o.MonitoredBy m)
+let runMonitored (m: IRunMonitor) (optimizer: Optimizer) (objective: IObjective) (theta0: float[]) (o: TrainerOptions) =
+    let r = optimizer.Trainer.Run(objective, ReadOnlySpan theta0, o.MonitoredBy m)
 
     if r.Status = TrainStatus.Cancelled then
         m.Cancellation.ThrowIfCancellationRequested()
@@ -641,7 +640,7 @@ let private trainGd
     =
     runMonitored
         m
-        "gd"
+        Optimizer.Gd
         objective
         theta0
         ((TrainerOptions(LearningRate = eta, Steps = steps, TargetLoss = target, LogEvery = logEvery))
@@ -780,7 +779,7 @@ let analyze (s: Setup) : Analysis =
 
     let eta, etaChoice =
         match s.Optimizer, s.LearningRate with
-        | "flow", _ -> nan, "flow (adaptive Dormand–Prince)"
+        | Optimizer.Flow, _ -> nan, "flow (adaptive Dormand–Prince)"
         | _, Some e -> e, "given"
         | _, None -> stepFromBeta beta0
 
@@ -788,14 +787,14 @@ let analyze (s: Setup) : Analysis =
 
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.Mean)
     let target = s.TargetReduction * f0
-    m.Phase(sprintf "training (%s) with the NTK probed at every step" s.Optimizer)
+    m.Phase(sprintf "training (%s) with the NTK probed at every step" s.Optimizer.Name)
 
     let result =
         match s.Optimizer with
-        | "flow" ->
+        | Optimizer.Flow ->
             runMonitored
                 m
-                "flow"
+                Optimizer.Flow
                 objective
                 theta0
                 ((TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L)).ObservedBy(observer))
@@ -836,7 +835,7 @@ let analyze (s: Setup) : Analysis =
 
     let q, envelope =
         match s.Optimizer with
-        | "flow" -> nan, times |> Array.map (fun t -> f0 * exp (-alphaC * t))
+        | Optimizer.Flow -> nan, times |> Array.map (fun t -> f0 * exp (-alphaC * t))
         | _ ->
             let q = 1.0 - alphaC * eta + 0.5 * alphaC * betaHat * eta * eta
 
@@ -853,7 +852,7 @@ let analyze (s: Setup) : Analysis =
         else
             let positive =
                 match s.Optimizer, s.LearningRate with
-                | "gd", None ->
+                | Optimizer.Gd, None ->
                     {
                         Name = "positive"
                         Eta = eta
@@ -910,7 +909,7 @@ let analyze (s: Setup) : Analysis =
 // The checks, each citing its ID in theory/P2-local-pl.md
 // ---------------------------------------------------------------------------------------------------------------
 
-let private isFlow (a: Analysis) = a.Setup.Optimizer = "flow"
+let private isFlow (a: Analysis) = a.Setup.Optimizer = Optimizer.Flow
 
 /// P2.C1: inputs linearly independent, λ_min(XXᵀ) > 0, on a certified lower bound; fails only when λ_min = 0 exactly.
 let c1 =
@@ -1432,7 +1431,7 @@ let quantities (a: Analysis) : QuantityGroup list =
 /// The logged run as columns.
 let trace (a: Analysis) : TraceTable =
     let s = a.Setup
-    let flow = s.Optimizer = "flow"
+    let flow = s.Optimizer = Optimizer.Flow
     let idx = thinIndices a.Steps.Length s.MaxTracePoints
     let pick (xs: float[]) = idx |> Array.map (fun i -> xs[i])
     let integrated = if flow then NumberStatus.Estimated else NumberStatus.Exact

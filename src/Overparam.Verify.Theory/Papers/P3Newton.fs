@@ -1,7 +1,7 @@
 /// P3 — Riedl, Spiliopoulos, Sirignano (arXiv 2605.08352): the regularized Newton step with λ_N = γN^{1−2β} on
 /// f(x) = N^{−β}Σᵢ cᵢ tanh(wᵢ·x + ηᵢ). Paper math only; the pipeline is Contract.certify. Statement and statuses:
 /// theory/P3-newton.md.
-module Overparam.Verify.Theory.Papers.P3Newton
+module internal Overparam.Verify.Theory.Papers.P3Newton
 
 open System
 open Overparam.Verify.Theory

@@ -1,7 +1,7 @@
 /// P4 — Oymak & Soltanolkotabi, "Towards moderate overparameterization" (arXiv 1902.04674): the shallow network
 /// f(x) = vᵀφ(Wx) with v fixed, its meta-theorem hypotheses on B(W₀, R) and the contraction of GD/SGD, as checks
 /// against engine quantities. Statements and derivations: theory/P4-moderate.md.
-module Overparam.Verify.Theory.Papers.P4Moderate
+module internal Overparam.Verify.Theory.Papers.P4Moderate
 
 open System
 open Overparam.Verify.Theory
@@ -28,7 +28,7 @@ type Setup =
         K: int
         Activation: ActivationKind
         Nu: float
-        Optimizer: string
+        Optimizer: Optimizer
         Seed: uint64
         LearningRate: float option
         MaxSteps: int64
@@ -122,10 +122,9 @@ let setupOf (i: RunInput) : Setup =
         bad (sprintf "--nu must be positive and finite, got %s" (r17 nu))
 
     let act = Activations.Parse(Opt.text i "activation")
-    let opt = (Opt.text i "optimizer").Trim().ToLowerInvariant()
 
-    if opt <> "gd" && opt <> "sgd" then
-        bad (sprintf "unknown optimizer \"%s\" for moderate; valid: gd, sgd" (Opt.text i "optimizer"))
+    let opt =
+        Optimizer.parse "moderate" [ Optimizer.Gd; Optimizer.Sgd ] (Opt.text i "optimizer")
 
     let maxSteps = Opt.int64 i "steps"
 
@@ -306,14 +305,20 @@ type private PointObserver(model0: Mlp, d: Dataset) =
             values[2] <- q.MaxDiagonal
             values[3] <- q.ResidualInf
 
-let private runLogged (monitor: IRunMonitor) (optimizer: string) (model0: Mlp) (d: Dataset) (options: TrainerOptions) =
+let private runLogged
+    (monitor: IRunMonitor)
+    (optimizer: Optimizer)
+    (model0: Mlp)
+    (d: Dataset)
+    (options: TrainerOptions)
+    =
     let observer = PointObserver(model0, d)
     let snaps = observer.Snapshots
     let objective = MlpObjective(model0, d.X, d.Y, LossNormalization.HalfSum)
     let theta0 = model0.GetParameters()
 
     let result =
-        Trainers.Run(optimizer, objective, ReadOnlySpan theta0, options.ObservedBy(observer).MonitoredBy monitor)
+        optimizer.Trainer.Run(objective, ReadOnlySpan theta0, options.ObservedBy(observer).MonitoredBy monitor)
     // A run stopped by the budget or Ctrl-C is not a result: it ends the analysis.
     if result.Status = TrainStatus.Cancelled then
         monitor.Cancellation.ThrowIfCancellationRequested()
@@ -420,7 +425,7 @@ type Analysis =
         MaxDiagonal: float
     }
 
-let private isGd (s: Setup) = s.Optimizer = "gd"
+let private isGd (s: Setup) = s.Optimizer = Optimizer.Gd
 
 /// The default step: 1/β² for GD (the meta-theorem's η ≤ 1/β², at its limit), 1/(nβ²) for SGD with one sample per
 /// step (the engine scales the sample's gradient by n, so the expected step is η∇L and the sampled one n times larger).
@@ -575,7 +580,7 @@ let analyze (s: Setup) : Analysis =
             [
                 runLogged
                     m
-                    "gd"
+                    Optimizer.Gd
                     model0
                     d
                     (TrainerOptions(LearningRate = eta, Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L))
@@ -588,7 +593,7 @@ let analyze (s: Setup) : Analysis =
 
                     runLogged
                         m
-                        "sgd"
+                        Optimizer.Sgd
                         model0
                         d
                         (TrainerOptions(
@@ -1547,7 +1552,7 @@ let quantities (a: Analysis) : QuantityGroup list =
                 q "q SGD" a.QSgd NumberStatus.Estimated "factor of the SGD in-expectation bound (NaN for GD)"
                 q
                     "trials"
-                    (float (if s.Optimizer = "sgd" then s.Trials else 1))
+                    (float (if s.Optimizer = Optimizer.Sgd then s.Trials else 1))
                     NumberStatus.Exact
                     "runs the trace averages over"
             |]
@@ -1587,7 +1592,7 @@ let trace (a: Analysis) : TraceTable =
         idx |> Array.map (fun i -> if i < xs.Length then xs[i] else nan)
 
     let mean =
-        if s.Optimizer = "sgd" then
+        if s.Optimizer = Optimizer.Sgd then
             NumberStatus.Estimated
         else
             NumberStatus.Exact
@@ -1820,10 +1825,9 @@ let runTrial (i: RunInput) : TrialOutcome =
             t.StepScale
 
     let result =
-        Trainers.Run(
-            "gd",
+        GradientDescentTrainer.Instance.Run(
             objective,
-            theta0,
+            ReadOnlySpan theta0,
             TrainerOptions(
                 LearningRate = eta,
                 Steps = t.Steps,
