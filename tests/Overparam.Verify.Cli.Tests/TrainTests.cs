@@ -82,4 +82,26 @@ public class TrainTests
         foreach (var line in File.ReadAllLines(trace).Skip(1))
             Assert.DoesNotContain("nan", line.Split(',')[2], StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public void Train_ProbeNtk_WritesAnObserverColumnWithTheInitialNtksLambdaMin()
+    {
+        // λ_min is an observer column: present with --probe-ntk, absent without it; at step 0 it is the smallest
+        // eigenvalue inspect reports for the initial model's NTK.
+        using var h = new CliHarness();
+        var m = h.WriteRandomModel("m.json", 5, "tanh", [3, 8, 1], bias: false, freezeFirst: false, scales: false);
+        var (d, _, _) = h.WriteRandomCsv("d.csv", 6, n: 4, d: 3);
+        Assert.Equal(0, h.Run("train", "--model", m, "--data", d, "--steps", "3", "--probe-ntk", "--trace", h.PathOf("p.csv")).Code);
+        Assert.Equal(0, h.Run("train", "--model", m, "--data", d, "--steps", "3", "--trace", h.PathOf("n.csv")).Code);
+        var probed = File.ReadAllLines(h.PathOf("p.csv"));
+        Assert.Equal("step,time,loss,grad_norm_sq,dist_l2,dist_linf,wall_seconds,lambda_min_ntk", probed[0]);
+        Assert.Equal("step,time,loss,grad_norm_sq,dist_l2,dist_linf,wall_seconds", File.ReadAllLines(h.PathOf("n.csv"))[0]);
+        var (code, json, err) = h.Run("inspect", "--model", m, "--data", d, "--json");
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var ntk = doc.RootElement.GetProperty("ntk").EnumerateArray().Select(r => r.EnumerateArray().Select(e => e.GetDouble()).ToArray()).ToArray();
+        double lambdaMin = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowArrays(ntk).Evd().EigenValues.Select(z => z.Real).Min();
+        double probedAt0 = double.Parse(probed[1].Split(',')[7], CultureInfo.InvariantCulture);
+        Assert.True(Overparam.Verify.Engine.Numerics.Tolerance.Solver.Accepts(lambdaMin, probedAt0), $"{lambdaMin:R} vs {probedAt0:R}");
+    }
 }

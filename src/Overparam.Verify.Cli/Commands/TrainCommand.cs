@@ -120,6 +120,8 @@ public static class TrainCommand
 
             ITrainer trainer = newtonOptions is null ? Trainers.ByName(opt) : new NewtonTrainer(newtonOptions);
             IObjective runObjective = newtonOptions is null ? objective : new ModelLeastSquares(m, d.X, d.Y, LossNormalization.HalfSum);
+            // λ_min is one observer column of the trace ("lambda_min_ntk"), written only when probed.
+            ITraceObserver[] observers = probe is null ? [] : [new FunctionObserver("lambda_min_ntk", probe)];
             var result = CliProgress.Run(ctx, $"{opt} training", monitor => trainer.Run(runObjective, m.GetParameters(), new TrainerOptions
             {
                 LearningRate = eta,
@@ -128,10 +130,9 @@ public static class TrainCommand
                 BatchSize = batchSize ?? Math.Max(1, d.N / 4),
                 Seed = parse.GetValue(seed),
                 LogEvery = every,
-                LambdaMinProbe = probe,
                 LossProgress = monitor.Progress,
                 Cancellation = monitor.Cancellation,
-            }));
+            }.ObservedBy(observers)));
             // A run stopped by the budget or Ctrl-C is not a result: nothing is written.
             if (result.Status == TrainStatus.Cancelled) throw new OperationCanceledException(ctx.Cancellation);
 

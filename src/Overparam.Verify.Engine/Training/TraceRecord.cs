@@ -14,7 +14,6 @@ namespace Overparam.Verify.Engine.Training;
 /// <param name="GradientNormSquared">‖∇L(θ)‖₂² of the full loss.</param>
 /// <param name="DistanceL2">‖θ − θ₀‖₂.</param>
 /// <param name="DistanceLinf">‖θ − θ₀‖∞.</param>
-/// <param name="LambdaMinNtk">The value of <see cref="TrainerOptions.LambdaMinProbe"/> at θ; NaN when not probed.</param>
 /// <param name="WallSeconds">Seconds since the trainer started, at the time of logging.</param>
 public sealed record TraceRecord(
     long Step,
@@ -23,5 +22,4 @@ public sealed record TraceRecord(
     double GradientNormSquared,
     double DistanceL2,
     double DistanceLinf,
-    double LambdaMinNtk,
     double WallSeconds);

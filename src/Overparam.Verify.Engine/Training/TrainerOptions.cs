@@ -62,12 +62,6 @@ public sealed record TrainerOptions
     /// <summary>Subgradient descent only: use η_k = η/√(k+1) instead of a fixed η. Default false.</summary>
     public bool DiminishingStep { get; init; }
 
-    /// <summary>
-    /// Called at every log point with θ; its value is recorded as <see cref="TraceRecord.LambdaMinNtk"/>.
-    /// The array is a scratch copy reused between calls: copy it if you keep it. Null (default) records NaN.
-    /// </summary>
-    public Func<double[], double>? LambdaMinProbe { get; init; }
-
     /// <summary>Observers that record named columns at every logged point (<see cref="TrainingTrace.Observed"/>). Default none.</summary>
     public IReadOnlyList<ITraceObserver> Observers { get; init; } = [];
 

@@ -21,7 +21,6 @@ internal sealed class TrainingSession
     private readonly TrainerOptions _options;
     private readonly double[] _theta0;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly double[]? _probeBuffer;
     private readonly bool _trackBestParameters;
     private long _nextProgress;
     private double _blowUpThreshold = double.PositiveInfinity;
@@ -43,7 +42,6 @@ internal sealed class TrainingSession
         Objective = objective;
         _options = options;
         _theta0 = theta0.ToArray();
-        _probeBuffer = options.LambdaMinProbe is null ? null : new double[p];
         foreach (var o in options.Observers) Trace.DeclareObserved(o.Columns);
         _observedValues = new double[options.Observers.Count == 0 ? 0 : options.Observers.Max(o => o.Columns.Count)];
         _trackBestParameters = trackBestParameters;
@@ -157,12 +155,6 @@ internal sealed class TrainingSession
             double a = Math.Abs(d);
             if (a > maxAbs) maxAbs = a;
         }
-        double lambda = double.NaN;
-        if (_probeBuffer is not null)
-        {
-            theta.CopyTo(_probeBuffer);
-            lambda = _options.LambdaMinProbe!(_probeBuffer);
-        }
         foreach (var observer in _options.Observers)
         {
             var values = _observedValues.AsSpan(0, observer.Columns.Count);
@@ -170,7 +162,7 @@ internal sealed class TrainingSession
             observer.Observe(step, time, theta, values);
             for (int c = 0; c < values.Length; c++) Trace.AddObserved(observer.Columns[c], values[c]);
         }
-        Trace.Add(new TraceRecord(step, time, loss, gradNormSq, Math.Sqrt(sumSq), maxAbs, lambda, _clock.Elapsed.TotalSeconds));
+        Trace.Add(new TraceRecord(step, time, loss, gradNormSq, Math.Sqrt(sumSq), maxAbs, _clock.Elapsed.TotalSeconds));
         LastRecordedStep = step;
     }
 

@@ -7,8 +7,10 @@ namespace Overparam.Verify.Engine.Training;
 /// </summary>
 public sealed class TrainingTrace
 {
-    /// <summary>The CSV header written by <see cref="WriteCsv"/>, in column order.</summary>
-    public const string CsvHeader = "step,time,loss,grad_norm_sq,dist_l2,dist_linf,lambda_min_ntk,wall_seconds";
+    /// <summary>The fixed columns of the CSV written by <see cref="WriteCsv"/>; observer columns follow them.</summary>
+    public const string CsvHeader = "step,time,loss,grad_norm_sq,dist_l2,dist_linf,wall_seconds";
+
+    private const int FixedColumns = 7;
 
     private readonly List<TraceRecord> _records = new();
     private readonly Dictionary<string, List<double>> _observed = new(StringComparer.Ordinal);
@@ -69,9 +71,6 @@ public sealed class TrainingTrace
     /// <summary>The ‖θ − θ₀‖∞ column.</summary>
     public double[] DistancesLinf() => Column(r => r.DistanceLinf);
 
-    /// <summary>The λ_min(K) column (NaN where not probed).</summary>
-    public double[] LambdaMinNtk() => Column(r => r.LambdaMinNtk);
-
     /// <summary>The wall-clock seconds column.</summary>
     public double[] WallSeconds() => Column(r => r.WallSeconds);
 
@@ -83,49 +82,60 @@ public sealed class TrainingTrace
     }
 
     /// <summary>
-    /// Writes the header <see cref="CsvHeader"/> and one line per record, '\n'-terminated on every platform.
-    /// Numbers use the invariant culture and the shortest round-trip form ("R"), so parsing gives back the same
-    /// doubles bit for bit. NaN is written as an EMPTY field (read as missing by pandas, R and spreadsheets);
-    /// infinities as <c>inf</c> / <c>-inf</c>. Only λ_min can be NaN or infinite: losses, gradients and distances
-    /// in a trace are finite because a non-finite value ends the run as Diverged before it is logged.
+    /// Writes the header (<see cref="CsvHeader"/>, then each observer column's name) and one line per record,
+    /// '\n'-terminated on every platform. Numbers use the invariant culture and the shortest round-trip form ("R"), so
+    /// parsing gives back the same doubles bit for bit. NaN is written as an EMPTY field (read as missing by pandas, R
+    /// and spreadsheets); infinities as <c>inf</c> / <c>-inf</c>. Only observer columns can be NaN or infinite: losses,
+    /// gradients and distances in a trace are finite because a non-finite value ends the run as Diverged before it is
+    /// logged.
     /// </summary>
     public void WriteCsv(TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.Write(CsvHeader);
+        foreach (var name in _observedOrder) writer.Write(',' + name);
         writer.Write('\n');
-        foreach (var r in _records)
+        for (int i = 0; i < _records.Count; i++)
         {
+            var r = _records[i];
             writer.Write(r.Step.ToString(CultureInfo.InvariantCulture));
-            writer.Write(',');
-            writer.Write(Format(r.Time));
-            writer.Write(',');
-            writer.Write(Format(r.Loss));
-            writer.Write(',');
-            writer.Write(Format(r.GradientNormSquared));
-            writer.Write(',');
-            writer.Write(Format(r.DistanceL2));
-            writer.Write(',');
-            writer.Write(Format(r.DistanceLinf));
-            writer.Write(',');
-            writer.Write(Format(r.LambdaMinNtk));
-            writer.Write(',');
-            writer.Write(Format(r.WallSeconds));
+            foreach (double v in new[] { r.Time, r.Loss, r.GradientNormSquared, r.DistanceL2, r.DistanceLinf, r.WallSeconds })
+            {
+                writer.Write(',');
+                writer.Write(Format(v));
+            }
+            foreach (var name in _observedOrder)
+            {
+                writer.Write(',');
+                writer.Write(Format(_observed[name][i]));
+            }
             writer.Write('\n');
         }
     }
 
     /// <summary>
-    /// Reads what <see cref="WriteCsv"/> wrote (header required, empty field = NaN, <c>inf</c>/<c>-inf</c>).
-    /// Throws <see cref="InvalidInputException"/> naming the line and column of anything else.
+    /// Reads what <see cref="WriteCsv"/> wrote (the fixed header, then observer column names; empty field = NaN,
+    /// <c>inf</c>/<c>-inf</c>). Throws <see cref="InvalidInputException"/> naming the line and column of anything else.
     /// </summary>
     public static TrainingTrace ReadCsv(TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        string? header = reader.ReadLine();
-        if (header is null || header.TrimEnd('\r') != CsvHeader)
-            throw new InvalidInputException($"trace CSV line 1: expected header '{CsvHeader}', got '{header}'");
+        string? header = reader.ReadLine()?.TrimEnd('\r');
+        var names = header?.Split(',') ?? [];
+        if (header is null || names.Length < FixedColumns || string.Join(',', names.Take(FixedColumns)) != CsvHeader)
+            throw new InvalidInputException($"trace CSV line 1: expected a header starting '{CsvHeader}', got '{header}'");
         var trace = new TrainingTrace();
+        var observed = names.Skip(FixedColumns).ToArray();
+        if (observed.Any(string.IsNullOrWhiteSpace))
+            throw new InvalidInputException("trace CSV line 1: an observer column has no name");
+        try
+        {
+            trace.DeclareObserved(observed);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidInputException($"trace CSV line 1: an observer column is named twice ({string.Join(", ", observed)})");
+        }
         string? line;
         int lineNo = 1;
         while ((line = reader.ReadLine()) is not null)
@@ -134,8 +144,8 @@ public sealed class TrainingTrace
             line = line.TrimEnd('\r');
             if (line.Length == 0) continue;
             var f = line.Split(',');
-            if (f.Length != 8)
-                throw new InvalidInputException($"trace CSV line {lineNo}: expected 8 fields, got {f.Length}");
+            if (f.Length != names.Length)
+                throw new InvalidInputException($"trace CSV line {lineNo}: expected {names.Length} fields, got {f.Length}");
             if (!long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long step))
                 throw new InvalidInputException($"trace CSV line {lineNo}, column step: '{f[0]}' is not an integer");
             trace.Add(new TraceRecord(
@@ -145,8 +155,8 @@ public sealed class TrainingTrace
                 Parse(f[3], lineNo, "grad_norm_sq"),
                 Parse(f[4], lineNo, "dist_l2"),
                 Parse(f[5], lineNo, "dist_linf"),
-                Parse(f[6], lineNo, "lambda_min_ntk"),
-                Parse(f[7], lineNo, "wall_seconds")));
+                Parse(f[6], lineNo, "wall_seconds")));
+            for (int c = 0; c < observed.Length; c++) trace.AddObserved(observed[c], Parse(f[FixedColumns + c], lineNo, observed[c]));
         }
         return trace;
     }

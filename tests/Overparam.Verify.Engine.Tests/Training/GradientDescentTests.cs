@@ -71,7 +71,6 @@ public class GradientDescentTests
             double linf = thetaK.Zip(theta0, (a, b) => Math.Abs(a - b)).Max();
             Assert.True(Tolerance.Solver.Accepts(l2, r.DistanceL2), $"step {r.Step}: ‖θ−θ₀‖₂ {l2} vs {r.DistanceL2}");
             Assert.True(Tolerance.Solver.Accepts(linf, r.DistanceLinf), $"step {r.Step}: ‖θ−θ₀‖∞ {linf} vs {r.DistanceLinf}");
-            Assert.True(double.IsNaN(r.LambdaMinNtk));
             Assert.True(r.WallSeconds >= 0);
         }
         Assert.Equal(0.0, result.Trace.Records[0].DistanceL2);
@@ -87,8 +86,7 @@ public class GradientDescentTests
         {
             LearningRate = 0.02,
             Steps = 5,
-            LambdaMinProbe = th => { probed.Add((double[])th.Clone()); return 0; },
-        });
+        }.ObservedBy(new FunctionObserver("lambda_min_ntk", th => { probed.Add((double[])th.Clone()); return 0; })));
         for (int i = 0; i < probed.Count; i++)
         {
             var g = new double[4];
@@ -188,7 +186,7 @@ public class GradientDescentTests
     }
 
     [Fact]
-    public void Run_LambdaMinProbe_CalledAtEachLogPointAndRecorded()
+    public void Run_FunctionObserver_CalledAtEachLogPointAndRecorded()
     {
         var f = Quadratic(out _);
         int calls = 0;
@@ -197,12 +195,12 @@ public class GradientDescentTests
             LearningRate = 0.01,
             Steps = 20,
             LogEvery = 4,
-            LambdaMinProbe = th => { calls++; return th[0] * 1000 + calls; },
-        });
+        }.ObservedBy(new FunctionObserver("lambda_min_ntk", th => { calls++; return th[0] * 1000 + calls; })));
         Assert.Equal(result.Trace.Count, calls);
         var probedTheta0 = Theta0(4)[0];
-        Assert.Equal(probedTheta0 * 1000 + 1, result.Trace.Records[0].LambdaMinNtk);
-        Assert.Equal(result.Parameters[0] * 1000 + calls, result.Trace.Records[^1].LambdaMinNtk);
+        var lambda = result.Trace.Observed("lambda_min_ntk");
+        Assert.Equal(probedTheta0 * 1000 + 1, lambda[0]);
+        Assert.Equal(result.Parameters[0] * 1000 + calls, lambda[^1]);
     }
 
     [Fact]
@@ -244,8 +242,7 @@ public class GradientDescentTests
             Steps = 1_000_000,
             LogEvery = 10,
             Cancellation = cts.Token,
-            LambdaMinProbe = _ => { if (++probes == 3) cts.Cancel(); return 0; },
-        });
+        }.ObservedBy(new FunctionObserver("lambda_min_ntk", _ => { if (++probes == 3) cts.Cancel(); return 0; })));
         Assert.Equal(TrainStatus.Cancelled, result.Status);
         Assert.Equal(21, result.Steps); // cancelled while logging step 20, noticed before the update of step 21
         Assert.Equal(result.Steps, result.Trace.Records[^1].Step);

@@ -38,8 +38,7 @@ public class GradientFlowTests
             AbsoluteTolerance = Atol,
             EndTime = 2.0,
             Steps = 100_000,
-            LambdaMinProbe = th => { probed.Add((double[])th.Clone()); return double.NaN; },
-        };
+        }.ObservedBy(new FunctionObserver("lambda_min_ntk", th => { probed.Add((double[])th.Clone()); return double.NaN; }));
 
         var result = GradientFlow.Run(f, theta0, options);
 
@@ -223,8 +222,7 @@ public class GradientFlowTests
         {
             Steps = 1_000_000,
             Cancellation = cts.Token,
-            LambdaMinProbe = _ => { if (++probes == 4) cts.Cancel(); return 0; },
-        });
+        }.ObservedBy(new FunctionObserver("lambda_min_ntk", _ => { if (++probes == 4) cts.Cancel(); return 0; })));
         Assert.Equal(TrainStatus.Cancelled, result.Status);
         Assert.Equal(3, result.Steps);
         Assert.Equal(result.Steps, result.Trace.Records[^1].Step);

@@ -113,8 +113,7 @@ public class StochasticGradientDescentTests
             Steps = 30,
             BatchSize = 2,
             LogEvery = 4,
-            LambdaMinProbe = th => { probed.Add((double[])th.Clone()); return 1.5; },
-        });
+        }.ObservedBy(new FunctionObserver("lambda_min_ntk", th => { probed.Add((double[])th.Clone()); return 1.5; })));
         Assert.Equal(result.Trace.Count, probed.Count);
         for (int i = 0; i < probed.Count; i++)
         {
@@ -122,7 +121,7 @@ public class StochasticGradientDescentTests
             double loss = f.ValueAndGradient(probed[i], g);
             Assert.Equal(loss, result.Trace.Records[i].Loss);
             Assert.Equal(g.Sum(v => v * v), result.Trace.Records[i].GradientNormSquared);
-            Assert.Equal(1.5, result.Trace.Records[i].LambdaMinNtk);
+            Assert.Equal(1.5, result.Trace.Observed("lambda_min_ntk")[i]);
             Assert.Equal(result.Trace.Records[i].Step * 0.005, result.Trace.Records[i].Time);
         }
         Assert.Equal(new double[] { 0, 4, 8, 12, 16, 20, 24, 28, 30 }, result.Trace.Steps());

@@ -77,7 +77,7 @@ public class TrainerOptionsTests
         Assert.Equal(1e-12, o.AbsoluteTolerance);
         Assert.Equal(0, o.InitialTimeStep);
         Assert.False(o.DiminishingStep);
-        Assert.Null(o.LambdaMinProbe);
+        Assert.Empty(o.Observers);
         Assert.Null(o.Progress);
     }
 
