@@ -469,27 +469,13 @@ let setupOf (i: RunInput) : Setup =
     let opt =
         Optimizer.parse "local-pl" [ Optimizer.Gd; Optimizer.Flow ] (Opt.text i "optimizer")
 
-    let maxSteps = Opt.int64 i "steps"
-
-    if maxSteps < 1L then
-        bad (sprintf "--steps must be at least 1, got %d" maxSteps)
-
-    let targetReduction = Opt.float i "target-reduction"
-
-    if not (targetReduction > 0.0 && targetReduction < 1.0) then
-        bad (sprintf "--target-reduction must be in (0, 1), got %g" targetReduction)
-
+    let maxSteps = Opt.int64AtLeast i "steps" 1L
+    let targetReduction = Opt.fraction i "target-reduction"
     let seed = Opt.seed i
-    let traceCount = Opt.int i "trace-points"
-
-    if traceCount < 2 then
-        bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
+    let traceCount = Opt.intAtLeast i "trace-points" 2
     // Refuse before the data is generated: the NTK probe holds the n×n Gram, two scratch Grams and the eigensolver's
     // copy; the passes hold a few n×width arrays per layer; θ is copied at about log₂(steps) snapshots.
-    let n, dim =
-        match i.Data with
-        | Some d -> d.N, d.D
-        | None -> Opt.int i "n", Opt.int i "d"
+    let n, dim = Opt.shape i
 
     if n >= 1 && dim >= 1 then
         let nf, df = float n, float dim
@@ -513,29 +499,14 @@ let setupOf (i: RunInput) : Setup =
         )
 
     let data, source =
-        match i.Data with
-        | Some given ->
-            let d = Dataset.Create(given.X, given.Y)
-
-            d,
-            (if String.IsNullOrEmpty i.DataSource then
-                 "given"
-             else
-                 i.DataSource)
-        | None ->
-            if n < 1 then
-                bad (sprintf "--n must be at least 1, got %d" n)
-
-            if dim < 1 then
-                bad (sprintf "--d must be at least 1, got %d" dim)
-
+        dataOf i (fun d -> d, "") (fun n dim ->
             let x = DataGenerators.GaussianInputs(n, dim, seed)
             let y = DataGenerators.TeacherTargets(x, seed, teacherWidth)
 
             Dataset.Create(x, y),
             sprintf
                 "generated: N(0,1) inputs (stream data/x), tanh teacher targets of width %d (stream data/teacher)"
-                teacherWidth
+                teacherWidth)
 
     {
         Data = data

@@ -88,14 +88,11 @@ let options: OptionSpec list =
 
 /// Validates the options (every problem one InvalidInputException line) and builds the data.
 let setupOf (i: RunInput) : Setup =
-    let width = Opt.int i "width"
+    let width = Opt.intAtLeast i "width" 1
     let beta = Opt.float i "beta"
     let gamma = Opt.float i "gamma"
-    let steps = Opt.int64 i "steps"
-    let target = Opt.float i "target-reduction"
-
-    if width < 1 then
-        bad (sprintf "--width must be at least 1, got %d" width)
+    let steps = Opt.int64AtLeast i "steps" 1L
+    let target = Opt.fraction i "target-reduction"
 
     if not (beta > 0.5 && beta < 1.0) then
         bad (
@@ -106,12 +103,6 @@ let setupOf (i: RunInput) : Setup =
 
     if not (gamma > 0.0 && Double.IsFinite gamma) then
         bad (sprintf "--gamma must be positive and finite, got %s" (r17 gamma))
-
-    if steps < 1L then
-        bad (sprintf "--steps must be at least 1, got %d" steps)
-
-    if not (target > 0.0 && target < 1.0) then
-        bad (sprintf "--target-reduction must be in (0, 1), got %s" (r17 target))
 
     let solver =
         match Opt.text i "solver" with
@@ -145,12 +136,7 @@ let setupOf (i: RunInput) : Setup =
 
     let data, source =
         match i.Data with
-        | Some given ->
-            Dataset.Create(given.X, given.Y),
-            (if String.IsNullOrEmpty i.DataSource then
-                 "given"
-             else
-                 i.DataSource)
+        | Some _ -> dataOf i (fun d -> d, "") (fun _ _ -> invalidOp "data is given")
         | None ->
             let f = Opt.float i "frequency"
 

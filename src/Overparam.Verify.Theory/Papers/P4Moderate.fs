@@ -126,25 +126,15 @@ let setupOf (i: RunInput) : Setup =
     let opt =
         Optimizer.parse "moderate" [ Optimizer.Gd; Optimizer.Sgd ] (Opt.text i "optimizer")
 
-    let maxSteps = Opt.int64 i "steps"
-
-    if maxSteps < 1L then
-        bad (sprintf "--steps must be at least 1, got %d" maxSteps)
-
-    let targetReduction = Opt.float i "target-reduction"
-
-    if not (targetReduction > 0.0 && targetReduction < 1.0) then
-        bad (sprintf "--target-reduction must be in (0, 1), got %g" targetReduction)
+    let maxSteps = Opt.int64AtLeast i "steps" 1L
+    let targetReduction = Opt.fraction i "target-reduction"
 
     let trials = Opt.int i "trials"
 
     if trials < 1 || trials > 1000 then
         bad (sprintf "--trials must be between 1 and 1000, got %d" trials)
 
-    let traceCount = Opt.int i "trace-points"
-
-    if traceCount < 2 then
-        bad (sprintf "--trace-points must be at least 2, got %d" traceCount)
+    let traceCount = Opt.intAtLeast i "trace-points" 2
 
     let lr = Opt.positiveOption i "lr"
     let normalize = Opt.flag i "normalize"
@@ -155,10 +145,7 @@ let setupOf (i: RunInput) : Setup =
     let seed = Opt.seed i
     // Refuse before the data is generated: Σ(X), the NTK at every step and their eigensolvers hold a few n×n
     // matrices; the passes hold n×k arrays; W (k×d) is copied at about log₂(steps) snapshots.
-    let n, dim =
-        match i.Data with
-        | Some d -> d.N, d.D
-        | None -> Opt.int i "n", Opt.int i "d"
+    let n, dim = Opt.shape i
 
     if n >= 1 && dim >= 1 then
         let nf, df, kf = float n, float dim, float k
@@ -174,31 +161,18 @@ let setupOf (i: RunInput) : Setup =
         )
 
     let data, source =
-        match i.Data with
-        | Some given ->
-            let d = Dataset.Create(given.X, given.Y)
-
-            let name =
-                if String.IsNullOrEmpty i.DataSource then
-                    "given"
+        dataOf
+            i
+            (fun d ->
+                if normalize then
+                    Dataset.Create(normalizeRows d.X, d.Y), " (rows normalized to unit norm)"
                 else
-                    i.DataSource
+                    d, "")
+            (fun n dim ->
+                let x = DataGenerators.UnitSphereInputs(n, dim, seed)
 
-            if normalize then
-                Dataset.Create(normalizeRows d.X, d.Y), name + " (rows normalized to unit norm)"
-            else
-                d, name
-        | None ->
-            if n < 1 then
-                bad (sprintf "--n must be at least 1, got %d" n)
-
-            if dim < 1 then
-                bad (sprintf "--d must be at least 1, got %d" dim)
-
-            let x = DataGenerators.UnitSphereInputs(n, dim, seed)
-
-            DataGenerators.RandomLabelDataset(x, seed),
-            "generated: inputs uniform on the unit sphere (stream data/x), labels ±1 (stream data/y)"
+                DataGenerators.RandomLabelDataset(x, seed),
+                "generated: inputs uniform on the unit sphere (stream data/x), labels ±1 (stream data/y)")
 
     if int64 data.N * int64 k * int64 data.D > 200_000_000L then
         bad (sprintf "n·k·d = %d·%d·%d is too large for this check (at most 2e8)" data.N k data.D)
