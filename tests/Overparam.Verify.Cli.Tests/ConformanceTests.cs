@@ -28,6 +28,32 @@ public class ConformanceTests
         return (CertificateJson.Deserialize(text), path, text);
     }
 
+    /// <summary>
+    /// A theorem's sweep trial, where it declares one, is well formed: its axes and seed key are among its options,
+    /// each cell is validated by the theorem, and one trial on the defaults returns one value per declared metric
+    /// and the same outcome twice.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void Theorem_Trial_IsWellFormedAndReproducible(string command)
+    {
+        var t = Theorems.Find(command);
+        if (t.Trial is null) return;   // a theorem without a trial has no sweep: nothing to hold
+        var names = t.Trial.Options.Select(o => o.Name).ToHashSet();
+        Assert.Subset(names, t.Trial.Axes.ToHashSet());
+        Assert.Subset(names, t.Trial.SeedKey.ToHashSet());
+        Assert.DoesNotContain("seed", names);
+        Assert.All(t.Trial.Axes, a => Assert.True(Sweeps.SweepSpec.IsNumeric(t.Trial.Options.First(o => o.Name == a)), $"axis {a} is not numeric"));
+        var spec = Sweeps.SweepSpec.Create(t, [t.Trial.Axes[0]], new Dictionary<string, string>(), 11);
+        var axisDefault = t.Trial.Options.First(o => o.Name == t.Trial.Axes[0]).Default;
+        var cell = new Sweeps.Cell([KeyValuePair.Create(t.Trial.Axes[0], Sweeps.SweepSpec.Canonical(spec.Option(t.Trial.Axes[0]), axisDefault))]);
+        Assert.NotNull(Sweeps.Sweep.CheckCells(spec, [cell]));
+        var a = Sweeps.Sweep.RunTrial(spec, new Sweeps.TrialKey(cell, 0));
+        var b = Sweeps.Sweep.RunTrial(spec, new Sweeps.TrialKey(cell, 0));
+        Assert.Equal(t.Trial.Metrics.Select(m => m.Name), Sweeps.SweepSpec.ParseMetrics(a.MetricsJson).Keys);
+        Assert.True(a.SameOutcome(b), $"{a} vs {b}");
+    }
+
     [Theory]
     [MemberData(nameof(Registered))]
     public void Theorem_SameSeed_ReproducibleBytesAndExactRoundTrip(string command)
