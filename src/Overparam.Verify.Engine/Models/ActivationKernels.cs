@@ -47,34 +47,34 @@ internal enum ActivationOrder
 /// reliance on Math.*, the bounds are tested (with the a-priori budgets in <see cref="VectorMath"/>), not machine-proved.
 /// The theory layer's own scalar evaluations (P2's per-sample σ′ maxima) still call the scalar functions.</para>
 /// </remarks>
-internal static unsafe class ActivationKernels
+public static unsafe class ActivationKernels
 {
     /// <summary>Spans at least this long are split across threads.</summary>
-    internal const int ParallelThreshold = 1 << 15;
+    public const int ParallelThreshold = 1 << 15;
 
     /// <summary>dest[i] = σ(x[i]) on this machine's widest path; dest may alias x.</summary>
-    internal static void Value(ActivationKind kind, ReadOnlySpan<double> x, Span<double> dest)
+    public static void Value(ActivationKind kind, ReadOnlySpan<double> x, Span<double> dest)
     {
         CheckLengths(x.Length, dest.Length);
         Apply(Simd.Best, kind, ActivationOrder.Value, x, dest);
     }
 
     /// <summary>dest[i] = σ′(x[i]) on this machine's widest path; dest may alias x.</summary>
-    internal static void Derivative(ActivationKind kind, ReadOnlySpan<double> x, Span<double> dest)
+    public static void Derivative(ActivationKind kind, ReadOnlySpan<double> x, Span<double> dest)
     {
         CheckLengths(x.Length, dest.Length);
         Apply(Simd.Best, kind, ActivationOrder.First, x, dest);
     }
 
     /// <summary>dest[i] = σ″(x[i]) on this machine's widest path; dest may alias x.</summary>
-    internal static void SecondDerivative(ActivationKind kind, ReadOnlySpan<double> x, Span<double> dest)
+    public static void SecondDerivative(ActivationKind kind, ReadOnlySpan<double> x, Span<double> dest)
     {
         CheckLengths(x.Length, dest.Length);
         Apply(Simd.Best, kind, ActivationOrder.Second, x, dest);
     }
 
     /// <summary>dest[i] = g[i]·σ′(x[i]) (the backpropagation step) on this machine's widest path; dest may alias x or g.</summary>
-    internal static void TimesDerivative(ActivationKind kind, ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dest)
+    public static void TimesDerivative(ActivationKind kind, ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dest)
     {
         CheckLengths(x.Length, dest.Length);
         CheckLengths(g.Length, dest.Length);
