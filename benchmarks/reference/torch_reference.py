@@ -14,6 +14,7 @@ import argparse
 import ctypes
 import json
 import math
+import os
 import statistics
 import time
 
@@ -117,7 +118,9 @@ def main():
     ap.add_argument("workloads", nargs="+")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--size", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="intra-op threads (ours uses every core)")
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
     core = blas_core()
     for name in args.workloads:
         call = workload(name, args.size)

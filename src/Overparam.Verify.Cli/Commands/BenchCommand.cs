@@ -198,7 +198,7 @@ public static class BenchCommand
         var d = new double[z.Length];
         Action call = scalar
             ? () => { Activations.Value(kind, z, h); Activations.Derivative(kind, z, d); }
-            : () => { ActivationKernels.Value(kind, z, h); ActivationKernels.Derivative(kind, z, d); };
+        : () => { ActivationKernels.Value(kind, z, h); ActivationKernels.Derivative(kind, z, d); };
         return Measure(kernel, n, null, call, repeats);
     }
 
