@@ -10,33 +10,48 @@ using Overparam.Verify.Engine.Random;
 
 namespace Overparam.Verify.Cli.Commands;
 
-/// <summary>One kernel's timing: median of repeats after a warm-up.</summary>
+/// <summary>One kernel's timing: the spread of repeats after a warm-up.</summary>
 /// <param name="Kernel">Kernel name as given on the command line.</param>
 /// <param name="Size">Problem size N (meaning per kernel, see <see cref="BenchCommand"/>).</param>
 /// <param name="Threads">Worker threads the kernels may use.</param>
 /// <param name="MedianSeconds">Median wall time of one call.</param>
 /// <param name="Gflops">Flop count / median time / 1e9, or null where no standard flop count applies.</param>
-public sealed record BenchResult(string Kernel, int Size, int Threads, double MedianSeconds, double? Gflops);
+/// <param name="MinSeconds">Fastest repeat.</param>
+/// <param name="MaxSeconds">Slowest repeat.</param>
+/// <param name="Repeats">Timed repeats.</param>
+public sealed record BenchResult(string Kernel, int Size, int Threads, double MedianSeconds, double? Gflops,
+    double MinSeconds = 0, double MaxSeconds = 0, int Repeats = 1);
 
 /// <summary>
 /// <c>overparam bench</c>: quick in-process timings so users see this machine's rates. BenchmarkDotNet in
 /// benchmarks/ gives the careful figures; this is the one-minute version.
-/// Sizes: gemm N×N·N×N; gemv N×N; syrk N×4N; chol N×N; eig/eigpairs N×N; ntk n = N samples of a d=64, widths 512,512 tanh MLP.
+/// Sizes: gemm N×N·N×N; gemv N×N; syrk N×4N; chol N×N; eig/eigpairs N×N; ntk n = N samples of a d=64, widths 512,512 tanh MLP;
+/// gd one full-batch gradient step (loss ½‖f − y‖², value and gradient, then θ −= ηg) of that MLP on N samples;
+/// act-tanh, act-sigmoid, act-softplus σ and σ′ over an N × 512 array (vectorised and threaded), and the same with
+/// "-scalar" appended for the scalar single-threaded loop they replace.
 /// </summary>
 public static class BenchCommand
 {
     /// <summary>Kernels accepted by the command.</summary>
-    public static readonly string[] Kernels = ["gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "all"];
+    public static readonly string[] Kernels =
+    [
+        "gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "gd",
+        "act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar", "all",
+    ];
+
+    /// <summary>The "act" group: every activation kernel, vectorised and scalar.</summary>
+    private static readonly string[] ActivationKernelNames =
+        ["act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar"];
 
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext ctx)
     {
-        var kernel = new Argument<string>("kernel") { Description = "Kernel to time: " + string.Join("|", Kernels) };
-        kernel.AcceptOnlyFromAmong(Kernels);
+        var kernel = new Argument<string>("kernel") { Description = "Kernel to time: " + string.Join("|", Kernels) + "|act" };
+        kernel.AcceptOnlyFromAmong([.. Kernels, "act"]);
         var size = new Option<int?>("--size") { Description = "Problem size N (default per kernel)" };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions after one warm-up", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per kernel" };
-        var cmd = new Command("bench", "Time the engine's kernels on this machine (median of repeats).") { kernel, size, repeats, json };
+        var cmd = new Command("bench", "Time the engine's kernels on this machine (min, median, max of repeats).") { kernel, size, repeats, json };
         cmd.SetAction(parse =>
         {
             var k = parse.GetRequiredValue(kernel);
@@ -44,7 +59,8 @@ public static class BenchCommand
             var r = parse.GetValue(repeats);
             if (n is <= 0) throw new InvalidInputException($"--size must be positive, got {n}");
             if (r <= 0) throw new InvalidInputException($"--repeats must be positive, got {r}");
-            var names = k == "all" ? Kernels[..^1] : [k];
+            var names = k == "all" ? Kernels[..^1] : k == "act" ? ActivationKernelNames : [k];
+            if (!parse.GetValue(json)) ctx.Out.WriteLine(MachineLine());
             if (n is int sz)
                 foreach (var name in names) CheckFits(name, sz);
             foreach (var name in names)
@@ -146,11 +162,16 @@ public static class BenchCommand
         }
         Array.Sort(times);
         double median = repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
-        return new BenchResult(kernel, n, Environment.ProcessorCount, median, flops is null ? null : flops / median / 1e9);
+        return new BenchResult(kernel, n, Environment.ProcessorCount, median, flops is null ? null : flops / median / 1e9,
+            times[0], times[^1], repeats);
     }
 
     private static BenchResult TimeModelKernel(string kernel, int? sizeOrDefault, int repeats, RandomStream rng)
     {
+        if (kernel.StartsWith("act-", StringComparison.Ordinal))
+            return TimeActivation(kernel, sizeOrDefault, repeats, rng);
+        if (kernel == "gd")
+            return TimeGradientStep(sizeOrDefault, repeats, rng);
         if (kernel != "ntk")
             throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
         int n = sizeOrDefault ?? 1000;
@@ -164,6 +185,62 @@ public static class BenchCommand
         foreach (var l in model.Layers)
             flops += 4.0 * n * l.InputSize * l.OutputSize + (double)n * n * (l.InputSize + l.OutputSize);
         return Measure(kernel, n, flops, () => Ntk.Structured(model, x), repeats);
+    }
+
+    // σ and σ′ of an N × 512 array of N(0, 1) pre-activations, as one layer of the forward and backward pass uses them.
+    private static BenchResult TimeActivation(string kernel, int? sizeOrDefault, int repeats, RandomStream rng)
+    {
+        int n = sizeOrDefault ?? 1000;
+        bool scalar = kernel.EndsWith("-scalar", StringComparison.Ordinal);
+        var kind = Activations.Parse(kernel["act-".Length..].Replace("-scalar", "", StringComparison.Ordinal));
+        var z = Random(n, 512, rng).Data;
+        var h = new double[z.Length];
+        var d = new double[z.Length];
+        Action call = scalar
+            ? () => { Activations.Value(kind, z, h); Activations.Derivative(kind, z, d); }
+        : () => { ActivationKernels.Value(kind, z, h); ActivationKernels.Derivative(kind, z, d); };
+        return Measure(kernel, n, null, call, repeats);
+    }
+
+    // One full-batch gradient-descent step of the ntk benchmark's MLP on n samples with Gaussian targets.
+    private static BenchResult TimeGradientStep(int? sizeOrDefault, int repeats, RandomStream rng)
+    {
+        int n = sizeOrDefault ?? 1000;
+        const int d = 64;
+        var model = Initializers.NtkParameterization(d, [512, 512], ActivationKind.Tanh, seed: 0);
+        var x = Random(n, d, rng);
+        var y = new double[n];
+        rng.FillGaussian(y);
+        var objective = new Overparam.Verify.Engine.Training.MlpObjective(model, x, y);
+        var theta = objective.InitialParameters();
+        var grad = new double[theta.Length];
+        const double eta = 1e-3;
+        return Measure("gd", n, null, () =>
+        {
+            objective.ValueAndGradient(theta, grad);
+            Blas.Axpy(-eta, grad, theta);
+        }, repeats);
+    }
+
+    /// <summary>The machine the figures come from: CPU model, cores, the engine's SIMD path and thread budget.</summary>
+    public static string MachineLine() =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"# cpu: {CpuModel()}; cores: {Environment.ProcessorCount}; simd: {SimdInfo.Name}; threads: {Blas.MaxThreads}; .NET {Environment.Version}");
+
+    private static string CpuModel()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                    if (line.StartsWith("model name", StringComparison.Ordinal))
+                        return line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            // fall through to the environment
+        }
+        return Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER") ?? "unknown";
     }
 
     private static Matrix Random(int rows, int cols, RandomStream rng)
@@ -192,6 +269,10 @@ public static class BenchCommand
             w.WriteNumber("size", r.Size);
             w.WriteNumber("threads", r.Threads);
             w.WriteNumber("medianSeconds", r.MedianSeconds);
+            w.WriteNumber("minSeconds", r.MinSeconds);
+            w.WriteNumber("maxSeconds", r.MaxSeconds);
+            w.WriteNumber("repeats", r.Repeats);
+            w.WriteString("simd", SimdInfo.Name);
             if (r.Gflops is double g) w.WriteNumber("gflops", g); else w.WriteNull("gflops");
             w.WriteEndObject();
         }
@@ -202,6 +283,7 @@ public static class BenchCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var rate = r.Gflops is double g ? string.Format(inv, "  {0,8:F1} GFLOP/s", g) : "  (no flop count)";
-        return string.Format(inv, "{0,-9} N={1,-6} threads={2}  median {3,10:F3} ms", r.Kernel, r.Size, r.Threads, r.MedianSeconds * 1e3) + rate;
+        return string.Format(inv, "{0,-19} N={1,-6} threads={2}  median {3,10:F3} ms  (min {4:F3}, max {5:F3}, {6} repeats)",
+            r.Kernel, r.Size, r.Threads, r.MedianSeconds * 1e3, r.MinSeconds * 1e3, r.MaxSeconds * 1e3, r.Repeats) + rate;
     }
 }

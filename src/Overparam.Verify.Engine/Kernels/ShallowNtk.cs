@@ -85,7 +85,7 @@ public static class ShallowNtk
         if (output.Trainable)
         {
             var h = new double[z.Length];
-            Activations.Value(model.Activation, z, h);
+            ActivationKernels.Value(model.Activation, z, h);
             var hh = new double[n * n];
             Blas.Syrk(n, k, outer * outer, h, 0.0, hh);
             double shift = output.Bias is null ? 0.0 : outer * outer;
@@ -97,7 +97,8 @@ public static class ShallowNtk
     // G = φ′(Z)·diag(|scale·v|), so G Gᵀ = φ′(Z)·diag((scale·v)²)·φ′(Z)ᵀ.
     /// <summary>
     /// Accuracy assumed of the engine's φ′ (absolute, in units of B₁ = sup|φ′|): the activation tests hold φ′ against
-    /// independent implementations to 1e-14 relative; 1e-13 leaves a margin. A certified bound built on
+    /// independent implementations to 1e-14 relative; 1e-13 leaves a margin. The vectorised kernels the Gram uses
+    /// (<see cref="ActivationKernels"/>) stay within 16u ≈ 2e-15 of the exact φ′ (tested on ~10⁶ points). A certified bound built on
     /// <see cref="GramFormationError"/> rests on this accuracy, as interval libraries rest on their libm's.
     /// </summary>
     public const double DerivativeAccuracy = 1e-13;
@@ -176,7 +177,7 @@ public static class ShallowNtk
         ReadOnlySpan<double> v, double scale)
     {
         var g = new double[z.Length];
-        Activations.Derivative(activation, z, g);
+        ActivationKernels.Derivative(activation, z, g);
         var av = new double[k];
         for (int j = 0; j < k; j++) av[j] = Math.Abs(scale * v[j]);
         for (int i = 0; i < n; i++)

@@ -61,7 +61,7 @@ internal sealed class ForwardPass
             if (l < layers - 1)
             {
                 h = new double[z.Length];
-                Activations.Value(model.Activation, z, h);
+                ActivationKernels.Value(model.Activation, z, h);
             }
         }
         var output = new double[n];
@@ -99,9 +99,7 @@ internal sealed class ForwardPass
             var d = new double[checked(N * i)];
             // D = s_ℓ G_ℓ W_ℓ, then G_{ℓ−1} = D ⊙ σ′(Z_{ℓ−1}).
             Blas.Gemm(Op.None, Op.None, N, i, o, layer.Scale, g[l]!, layer.Weight.Data, 0.0, d);
-            var deriv = new double[d.Length];
-            Activations.Derivative(Model.Activation, Pre[l - 1], deriv);
-            for (int k = 0; k < d.Length; k++) d[k] *= deriv[k];
+            ActivationKernels.TimesDerivative(Model.Activation, Pre[l - 1], d, d);
             g[l - 1] = d;
         }
         return g;

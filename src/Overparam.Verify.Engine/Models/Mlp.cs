@@ -120,7 +120,7 @@ public sealed partial class Mlp : IDifferentiableModel
             var z = new double[layer.OutputSize];
             Blas.Gemv(Op.None, layer.OutputSize, layer.InputSize, layer.Scale, layer.Weight.Data, h, 0.0, z);
             if (layer.Bias is not null) Blas.Axpy(layer.Scale, layer.Bias, z);
-            if (l < _layers.Length - 1) Activations.Value(Activation, z, z);
+            if (l < _layers.Length - 1) ActivationKernels.Value(Activation, z, z);
             h = z;
         }
         return OutputScale * h[0];

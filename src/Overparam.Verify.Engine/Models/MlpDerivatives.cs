@@ -67,9 +67,7 @@ public sealed partial class Mlp : ITwiceDifferentiableModel
             }
             if (l < _layers.Length - 1)
             {
-                var deriv = new double[zDot.Length];
-                Activations.Derivative(Activation, pass.Pre[l], deriv);
-                for (int k = 0; k < zDot.Length; k++) zDot[k] *= deriv[k];
+                ActivationKernels.TimesDerivative(Activation, pass.Pre[l], zDot, zDot);
                 hDot = zDot;
             }
         }

@@ -223,7 +223,7 @@ public static class MlpDifferentiation
             if (l < layers - 1)
             {
                 rh = new double[rz.Length];
-                Activations.Derivative(act, pass.Pre[l], rh);
+                ActivationKernels.Derivative(act, pass.Pre[l], rh);
                 for (int k = 0; k < rh.Length; k++) rh[k] *= rz[k];
             }
         }
@@ -260,8 +260,8 @@ public static class MlpDifferentiation
             var z = pass.Pre[l - 1];
             var d1 = new double[z.Length];
             var d2 = new double[z.Length];
-            Activations.Derivative(act, z, d1);
-            Activations.SecondDerivative(act, z, d2);
+            ActivationKernels.Derivative(act, z, d1);
+            ActivationKernels.SecondDerivative(act, z, d2);
             var rzPrev = rPre[l - 1];
             var gPrev = new double[z.Length];
             var rgPrev = new double[z.Length];
