@@ -60,9 +60,10 @@ public static class BenchCommand
             if (n is <= 0) throw new InvalidInputException($"--size must be positive, got {n}");
             if (r <= 0) throw new InvalidInputException($"--repeats must be positive, got {r}");
             var names = k == "all" ? Kernels[..^1] : k == "act" ? ActivationKernelNames : [k];
-            if (!parse.GetValue(json)) ctx.Out.WriteLine(MachineLine());
+            // Sizes are checked before anything is printed: a refused size writes one line to stderr and nothing else.
             if (n is int sz)
                 foreach (var name in names) CheckFits(name, sz);
+            if (!parse.GetValue(json)) ctx.Out.WriteLine(MachineLine());
             foreach (var name in names)
             {
                 var result = Time(name, n, r);
