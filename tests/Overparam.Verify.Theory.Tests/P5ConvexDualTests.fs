@@ -76,9 +76,7 @@ let private handAnalysis (x: float[][]) (y: float[]) (bar: float[]) (width: int)
     let data = Dataset.Create(Matrix.FromRows x, y)
 
     let a =
-        analyze (
-            setupOf (Contract.inputOf plugin [ "width", string width; "steps", "2000"; "lr", "0.01" ] (Some data))
-        )
+        analyze (setupOf (Contract.inputOf plugin [ "width", string width; "steps", "2000"; "lr", "0.01" ] (Some data)))
 
     let kkt = KktMultipliers.Solve(a.Model, data.X, data.Y, ReadOnlySpan bar, 1e-9)
     let lambda = kkt.Lambda |> Array.map (fun l -> l * lambdaScale)
@@ -125,11 +123,7 @@ let tests =
             <| fun () ->
                 Expect.floatClose Accuracy.high (oracleMax xA yA [| 1.0; 1.0 |]) 1.0 "instance A"
 
-                Expect.floatClose
-                    Accuracy.high
-                    (oracleMax xB yB [| 1.0; 1.0; 1.0 / sqrt 2.0 |])
-                    (sqrt 2.0)
-                    "instance B"
+                Expect.floatClose Accuracy.high (oracleMax xB yB [| 1.0; 1.0; 1.0 / sqrt 2.0 |]) (sqrt 2.0) "instance B"
 
             testCase "P5.C2 holds (certified) where the independent maximum is 1, on orthogonally separable data"
             <| fun () ->
@@ -165,11 +159,16 @@ let tests =
                 | OverallVerdict.HypothesesNotMet _ -> ()
                 | v -> failtestf "a failed hypothesis must give hypotheses-not-met, got %A" v
 
-            testCase "P5.C2's level is 1 + 1e-3: λ·(1 + 5e-4) passes, λ·(1 + 2e-3) does not (orthogonal data: inconclusive)"
+            testCase
+                "P5.C2's level is 1 + 1e-3: λ·(1 + 5e-4) passes, λ·(1 + 2e-3) does not (orthogonal data: inconclusive)"
             <| fun () ->
                 let below, lb = handAnalysis xA yA barA 2 (1.0 + 5e-4)
                 let above, la = handAnalysis xA yA barA 2 (1.0 + 2e-3)
-                Expect.isTrue (oracleMax xA yA lb < 1.001 && oracleMax xA yA la > 1.001) "the oracle straddles the level"
+
+                Expect.isTrue
+                    (oracleMax xA yA lb < 1.001 && oracleMax xA yA la > 1.001)
+                    "the oracle straddles the level"
+
                 Expect.equal (Verdict.name (row c2 below).Verdict) "holds" "within the level"
                 let r = row c2 above
                 // Orthogonally separable: the limit satisfies the constraint (P5.R3); a run short of it is undecided.

@@ -257,7 +257,10 @@ let setupOf (i: RunInput) : Setup =
                 Some DataKind.Teacher
             | _ ->
                 DataGenerators.OrthogonallySeparable(n, d, seed),
-                sprintf "generated: %d orthogonally separable samples in d = %d (DataGenerators.OrthogonallySeparable)" n d,
+                sprintf
+                    "generated: %d orthogonally separable samples in d = %d (DataGenerators.OrthogonallySeparable)"
+                    n
+                    d,
                 Some DataKind.Orthogonal
 
     ReluClassificationObjective.CheckLabels(ReadOnlySpan data.Y)
@@ -334,13 +337,17 @@ let orthogonality (x: Matrix) (y: float[]) =
             if y[i] = y[j] then
                 minSame <- min minSame cosine
                 // Needs xᵢᵀxⱼ > 0.
-                if dot + err <= 0.0 then violated <- true
-                elif dot - err <= 0.0 then undecided <- true
+                if dot + err <= 0.0 then
+                    violated <- true
+                elif dot - err <= 0.0 then
+                    undecided <- true
             else
                 maxCross <- max maxCross cosine
                 // Needs xᵢᵀxⱼ ≤ 0 (exact zeros carry no rounding: err = 0 then).
-                if dot - err > 0.0 then violated <- true
-                elif dot + err > 0.0 then undecided <- true
+                if dot - err > 0.0 then
+                    violated <- true
+                elif dot + err > 0.0 then
+                    undecided <- true
 
     {
         MinSameCosine = minSame
@@ -419,7 +426,13 @@ let private activeNeurons (model: ReluTwoLayer) (x: Matrix) (y: float[]) (lambda
                         Direction = w1 |> Array.map (fun v -> v / norm)
                         Mass = mass
                         Sign = float (sign w2)
-                        ConstraintValue = DualCertificate.SignedConstraintValue(x, ReadOnlySpan y, ReadOnlySpan lambda, ReadOnlySpan w1)
+                        ConstraintValue =
+                            DualCertificate.SignedConstraintValue(
+                                x,
+                                ReadOnlySpan y,
+                                ReadOnlySpan lambda,
+                                ReadOnlySpan w1
+                            )
                     }
     |]
 
@@ -459,8 +472,7 @@ let analyze (s: Setup) : Analysis =
 
     RunMonitor.ThrowIfStopped m
 
-    let objective =
-        ReluClassificationObjective(model, x, y, s.Loss, LossScale.LogMean)
+    let objective = ReluClassificationObjective(model, x, y, s.Loss, LossScale.LogMean)
 
     let observer = ReluTrajectoryObserver(model, x, y)
     let logEvery = max 1L (s.Steps / int64 (tracePoints - 1))
@@ -535,7 +547,11 @@ let analyze (s: Setup) : Analysis =
     let drift = tr.Observed ReluTrajectoryObserver.BalancednessDriftColumn
 
     let relDrift =
-        Array.init tr.Count (fun k -> if norms[k] > 0.0 then drift[k] / (norms[k] * norms[k]) else nan)
+        Array.init tr.Count (fun k ->
+            if norms[k] > 0.0 then
+                drift[k] / (norms[k] * norms[k])
+            else
+                nan)
 
     let angles, onCircle, share =
         match d.D, limit with
@@ -546,14 +562,23 @@ let analyze (s: Setup) : Analysis =
                 deg
                 |> Array.map (fun a ->
                     let r = a * Math.PI / 180.0
-                    DualCertificate.ConstraintValue(x, ReadOnlySpan y, ReadOnlySpan l.Kkt.Lambda, ReadOnlySpan [| cos r; sin r |]))
+
+                    DualCertificate.ConstraintValue(
+                        x,
+                        ReadOnlySpan y,
+                        ReadOnlySpan l.Kkt.Lambda,
+                        ReadOnlySpan [| cos r; sin r |]
+                    ))
 
             let mass = Array.zeroCreate<float> tracePoints
 
             for nu in l.Active do
                 let a = Math.Atan2(nu.Direction[1], nu.Direction[0]) * 180.0 / Math.PI
                 let a = if a < 0.0 then a + 360.0 else a
-                let bin = min (tracePoints - 1) (int (Math.Round(a * float tracePoints / 360.0)) % tracePoints)
+
+                let bin =
+                    min (tracePoints - 1) (int (Math.Round(a * float tracePoints / 360.0)) % tracePoints)
+
                 mass[bin] <- mass[bin] + nu.Mass / l.PathNorm
 
             deg, value, mass
@@ -768,14 +793,17 @@ let c4 =
                         found
                         arr.CountBound
                         NumberStatus.Estimated
-                        (Verdict.Inconclusive(sprintf "not exhaustive (%s): a lower estimate of the pattern set" coverage))
+                        (Verdict.Inconclusive(
+                            sprintf "not exhaustive (%s): a lower estimate of the pattern set" coverage
+                        ))
     }
 
 /// The solver's bracket is tight enough for P5.R1 when its relative width is within optimumAccuracy (a looser
 /// upper bound would let the check pass vacuously).
 let private bracketTight (c: ConvexProgramSolution) =
     c.Converged
-    || (c.LowerBound > 0.0 && c.UpperBound - c.LowerBound <= optimumAccuracy.Relative * c.LowerBound)
+    || (c.LowerBound > 0.0
+        && c.UpperBound - c.LowerBound <= optimumAccuracy.Relative * c.LowerBound)
 
 /// P5.R1: ½‖θ̄‖² against the independent optimum of P_cvx (its bracket [LowerBound, UpperBound]). Bound, estimated:
 /// a finite run stands for the limit, and the solver's bracket ignores rounding.
@@ -790,7 +818,9 @@ let r1 =
                 match a.Limit, a.Convex with
                 | Some l, Some cvx when bracketTight cvx ->
                     let observed = l.Kkt.HalfNormSquared
-                    let bound = cvx.UpperBound * (1.0 + optimumAccuracy.Relative) + optimumAccuracy.Absolute
+
+                    let bound =
+                        cvx.UpperBound * (1.0 + optimumAccuracy.Relative) + optimumAccuracy.Absolute
 
                     Some
                         {
@@ -828,8 +858,7 @@ let r2 =
             fun a ->
                 match a.Limit with
                 | Some l when l.Active.Length > 0 ->
-                    let worst =
-                        l.Active |> Array.maxBy (fun nu -> abs (nu.ConstraintValue - nu.Sign))
+                    let worst = l.Active |> Array.maxBy (fun nu -> abs (nu.ConstraintValue - nu.Sign))
 
                     let dev = abs (worst.ConstraintValue - worst.Sign)
                     let bound = optimumAccuracy.Absolute + optimumAccuracy.Relative
@@ -1030,8 +1059,16 @@ let quantities (a: Analysis) : QuantityGroup list =
                     "Independent optimum of P_cvx (P5.R1)",
                     true,
                     [|
-                        q "lower" cvx.LowerBound NumberStatus.Estimated "dual bound of the PDHG iterate (rounding ignored)"
-                        q "upper" cvx.UpperBound NumberStatus.Estimated "primal bound: group norm over margin of the iterate"
+                        q
+                            "lower"
+                            cvx.LowerBound
+                            NumberStatus.Estimated
+                            "dual bound of the PDHG iterate (rounding ignored)"
+                        q
+                            "upper"
+                            cvx.UpperBound
+                            NumberStatus.Estimated
+                            "primal bound: group norm over margin of the iterate"
                         q "iterations" (float cvx.Iterations) NumberStatus.Exact "PDHG iterations"
                         q
                             "converged"
@@ -1057,8 +1094,16 @@ let quantities (a: Analysis) : QuantityGroup list =
                         q "lambda sum" k.LambdaSum NumberStatus.Exact "1ᵀλ, the dual objective"
                         q "duality gap" k.DualityGap NumberStatus.Exact "½‖θ̄‖² − 1ᵀλ"
                         q "relative residual" k.RelativeResidual NumberStatus.Exact "‖θ̄ − Σλᵢyᵢ∇fᵢ(θ̄)‖/‖θ̄‖"
-                        q "support" (float k.Support.Length) NumberStatus.Exact "samples with yᵢfᵢ(θ̄) ≤ 1 + margin tolerance"
-                        q "active neurons" (float l.Active.Length) NumberStatus.Exact "neurons carrying ≥ 1e-3 of the path norm"
+                        q
+                            "support"
+                            (float k.Support.Length)
+                            NumberStatus.Exact
+                            "samples with yᵢfᵢ(θ̄) ≤ 1 + margin tolerance"
+                        q
+                            "active neurons"
+                            (float l.Active.Length)
+                            NumberStatus.Exact
+                            "neurons carrying ≥ 1e-3 of the path norm"
                         q "directions" (float l.Directions) NumberStatus.Exact "distinct directions among them"
                     |]
                 )
@@ -1081,10 +1126,20 @@ let quantities (a: Analysis) : QuantityGroup list =
                                 "certified upper bound over the patterns (global when exhaustive)"
                         yield q "lower" c.LowerBound NumberStatus.Certified "certified lower bound over all u"
                         yield q "maximizing pattern" (float c.MaximizingCell) NumberStatus.Exact "cell index"
-                        yield q "maximizing sign" (float c.MaximizingSign) NumberStatus.Exact "+1: λᵀdiag(y)(Xu)₊, −1: its negative"
+                        yield
+                            q
+                                "maximizing sign"
+                                (float c.MaximizingSign)
+                                NumberStatus.Exact
+                                "+1: λᵀdiag(y)(Xu)₊, −1: its negative"
                         for i in 0 .. c.MaximizingDirection.Length - 1 ->
-                            q (sprintf "u*[%d]" i) c.MaximizingDirection[i] NumberStatus.Exact "maximizing unit direction"
-                        yield q "max NNLS KKT violation" c.MaxKktViolation NumberStatus.Exact "over all cone projections"
+                            q
+                                (sprintf "u*[%d]" i)
+                                c.MaximizingDirection[i]
+                                NumberStatus.Exact
+                                "maximizing unit direction"
+                        yield
+                            q "max NNLS KKT violation" c.MaxKktViolation NumberStatus.Exact "over all cone projections"
                     |]
                 )
 
@@ -1146,7 +1201,10 @@ let quantities (a: Analysis) : QuantityGroup list =
 let trace (a: Analysis) : TraceTable =
     let g = a.Angles.Length
     let rows = max g a.Steps.Length
-    let pad (xs: float[]) = Array.init rows (fun k -> if k < xs.Length then xs[k] else nan)
+
+    let pad (xs: float[]) =
+        Array.init rows (fun k -> if k < xs.Length then xs[k] else nan)
+
     let bound = maxMargin a
 
     let training =
@@ -1164,7 +1222,12 @@ let trace (a: Analysis) : TraceTable =
                 NumberStatus.Estimated
                 "1/(2·P_cvx*) from the solver's lower bound: the largest normalized margin (P5.R4)"
                 (pad (Array.create a.Steps.Length bound))
-            column "logLoss" ColumnRole.Diagnostic NumberStatus.Exact "log L(θ_k), the objective trained" (pad a.LogLoss)
+            column
+                "logLoss"
+                ColumnRole.Diagnostic
+                NumberStatus.Exact
+                "log L(θ_k), the objective trained"
+                (pad a.LogLoss)
             column
                 "balanceDrift"
                 ColumnRole.Diagnostic
@@ -1196,9 +1259,24 @@ let trace (a: Analysis) : TraceTable =
 
     let plots =
         [
-            yield TracePlot("normalized margin against the max-margin value (P5.R4)", "step", "normalizedMargin", "maxMargin", false)
+            yield
+                TracePlot(
+                    "normalized margin against the max-margin value (P5.R4)",
+                    "step",
+                    "normalizedMargin",
+                    "maxMargin",
+                    false
+                )
             if g > 0 then
-                yield TracePlot("dual constraint over the unit circle, level 1 (P5.C2)", "angle", "dualConstraint", "level", false)
+                yield
+                    TracePlot(
+                        "dual constraint over the unit circle, level 1 (P5.C2)",
+                        "angle",
+                        "dualConstraint",
+                        "level",
+                        false
+                    )
+
                 yield TracePlot("neuron directions of θ̄ (P5.R2)", "angle", "neuronShare", "", false)
         ]
 
