@@ -92,6 +92,7 @@ type Theorems =
             Registered(Papers.P2LocalPl.plugin)
             Registered(Papers.P3Newton.plugin)
             Registered(Papers.P4Moderate.plugin)
+            Registered(Papers.P5ConvexDual.plugin)
         |]
 
     /// Every registered theorem, in paper order.

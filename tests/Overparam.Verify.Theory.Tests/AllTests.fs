@@ -12,4 +12,5 @@ let all =
             P4ModerateTests.tests
             BallTests.tests
             P3NewtonTests.tests
+            P5ConvexDualTests.tests
         ]
