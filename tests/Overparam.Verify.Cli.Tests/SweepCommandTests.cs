@@ -144,6 +144,10 @@ public class SweepCommandTests
         Assert.Contains("P2  4 trials", list);
         Ok(h.Run("sweep", "report", "--store", h.PathOf("p2.db"), "--out", h.PathOf("again")));
         Assert.Equal(Cells(h.PathOf("p2/summary.json")), Cells(h.PathOf("again/summary.json")));
+        Ok(h.Run("sweep", "report", "--store", h.PathOf("p2.db"), "--out", h.PathOf("html"), "--format", "html"));
+        Assert.True(File.Exists(h.PathOf("html/report.html")));
+        Assert.False(File.Exists(h.PathOf("html/report.md")));
+        Assert.Equal(File.ReadAllText(h.PathOf("again/phase-diagram.svg")), File.ReadAllText(h.PathOf("html/phase-diagram.svg")));
     }
 
     [Theory]

@@ -247,7 +247,9 @@ public static class SweepCommand
         var store = new Option<string>("--store") { Description = "SQLite run store", DefaultValueFactory = _ => DefaultStore };
         var sweep = new Option<string?>("--sweep") { Description = "Sweep key (needed when the store holds several)" };
         var output = new Option<string>("--out") { Description = "Report folder", DefaultValueFactory = _ => DefaultOut };
-        var cmd = new Command("report", "Report every cell stored for a sweep (e.g. after merging shards).") { store, sweep, output };
+        var format = new Option<string>("--format") { Description = "Report documents beside summary.json and the diagram: all (report.md and report.html), md or html", DefaultValueFactory = _ => "all" };
+        format.AcceptOnlyFromAmong("all", "md", "html");
+        var cmd = new Command("report", "Report every cell stored for a sweep (e.g. after merging shards).") { store, sweep, output, format };
         cmd.SetAction(parse =>
         {
             var storePath = parse.GetRequiredValue(store);
@@ -272,8 +274,10 @@ public static class SweepCommand
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep        {chosen.Key}: {cells.Count} cells, {results.Count} trials"));
             ctx.Out.WriteLine($"trials       {data.TrialsText()}");
             ctx.Out.WriteLine($"boundary     {SweepReport.BoundaryLine(data)}");
-            SweepReport.Write(outDir, data);
-            ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, "report.md")}, report.html, summary.json, phase-diagram.svg");
+            var fmt = parse.GetRequiredValue(format);
+            SweepReport.Write(outDir, data, fmt);
+            string docs = fmt switch { "md" => "report.md", "html" => "report.html", _ => "report.md, report.html" };
+            ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, docs.Split(',')[0])}{(fmt == "all" ? ", report.html" : "")}, summary.json, phase-diagram.svg");
             return CliApp.ExitOk;
         });
         return cmd;

@@ -60,20 +60,20 @@ public static class SweepReport
     /// <summary>File names written into the output folder.</summary>
     public static readonly string[] Files = ["report.md", "report.html", "summary.json", "phase-diagram.svg"];
 
-    /// <summary>Creates <paramref name="dir"/> if needed (its parent must exist) and writes the three files.</summary>
+    /// <summary>
+    /// Creates <paramref name="dir"/> if needed (its parent must exist) and writes summary.json, phase-diagram.svg and
+    /// the report documents <paramref name="format"/> names: "all" (report.md and report.html), "md" or "html".
+    /// </summary>
     /// <exception cref="OutputPathException">The parent folder does not exist, or a file cannot be written.</exception>
-    public static void Write(string dir, SweepReportData data)
+    public static void Write(string dir, SweepReportData data, string format = "all")
     {
         ArgumentNullException.ThrowIfNull(data);
-        // Created only now, so a run that fails on its input leaves no empty report folder behind; the three files
-        // are one set, so a full disk leaves the previous set or none, never a mix.
-        AtomicFile.WriteSet(dir, "--out",
-        [
-            ("summary.json", SummaryJson(data)),
-            ("phase-diagram.svg", Svg(data)),
-            ("report.md", Markdown(data)),
-            ("report.html", Html(data)),
-        ]);
+        var files = new List<(string, string)> { ("summary.json", SummaryJson(data)), ("phase-diagram.svg", Svg(data)) };
+        if (format is "all" or "md") files.Add(("report.md", Markdown(data)));
+        if (format is "all" or "html") files.Add(("report.html", Html(data)));
+        // Created only now, so a run that fails on its input leaves no empty report folder behind; the files are one
+        // set, so a full disk leaves the previous set or none, never a mix.
+        AtomicFile.WriteSet(dir, "--out", files);
     }
 
     /// <summary>The phase diagram of <paramref name="data"/>.</summary>
