@@ -87,6 +87,19 @@ public sealed class FeatureMap
     /// <summary>M, the number of features.</summary>
     public int Count => Weights.Rows;
 
+    /// <summary>
+    /// ‖W‖₂ = √λ_max(WᵀW) (a d × d eigenproblem; exact up to the eigensolver's round-off, not a certified bound).
+    /// </summary>
+    public double WeightSpectralNorm => _spectralNorm ??= Math.Sqrt(Math.Max(0.0, SymmetricEigen.ExtremeEigenvalues(Blas.Multiply(Weights, Weights, Op.Transpose)).Max));
+
+    private double? _spectralNorm;
+
+    /// <summary>
+    /// Lip(Φ) ≤ c·‖W‖₂: J_Φ(z) = c·diag(g′(Wz + b))·W with |g′| ≤ 1 for cos and relu (P1.C3's ‖W‖·Lip(σ) factor,
+    /// times the √(2/M) normalization). With ‖U(s)‖₂ this bounds Lip_x v(s, ·) ≤ ‖U(s)‖₂·c·‖W‖₂.
+    /// </summary>
+    public double LipschitzBound => Scale * WeightSpectralNorm;
+
     /// <summary>d, the dimension of the hidden state the map reads.</summary>
     public int InputDimension => Weights.Cols;
 

@@ -458,6 +458,34 @@ public class ResNetRffTests
     }
 
     [Theory]
+    [InlineData(FeatureKind.Gaussian)]
+    [InlineData(FeatureKind.Matern)]
+    [InlineData(FeatureKind.Relu)]
+    public void LipschitzBound_HoldsOnSampledPairs_AndSpectralNormMatchesMathNet(FeatureKind kind)
+    {
+        var fm = Features(kind, 4, 50, 3);
+        var w = Matrix<double>.Build.Dense(fm.Count, fm.InputDimension, (i, j) => fm.Weights[i, j]);
+        Assert.True(Tolerance.Solver.Accepts(w.L2Norm(), fm.WeightSpectralNorm), $"‖W‖₂: MathNet {w.L2Norm():R}, engine {fm.WeightSpectralNorm:R}");
+        var rng = RandomStreams.For(3, "test/pairs");
+        double worst = 0;
+        for (int t = 0; t < 200; t++)
+        {
+            var z = new double[4];
+            var dz = new double[4];
+            rng.FillGaussian(z);
+            rng.FillGaussian(dz, 0.0, t % 2 == 0 ? 1e-3 : 1.0);
+            var a = fm.Evaluate(z);
+            var b = fm.Evaluate(z.Zip(dz, (p, q) => p + q).ToArray());
+            double num = Math.Sqrt(a.Zip(b, (p, q) => (p - q) * (p - q)).Sum());
+            double den = Math.Sqrt(dz.Sum(v => v * v));
+            worst = Math.Max(worst, num / den);
+        }
+        Assert.True(Tolerance.RoundOff.AcceptsAtMost(fm.LipschitzBound, worst), $"sampled ratio {worst:R} above the bound {fm.LipschitzBound:R}");
+        // The bound is not vacuous: small steps along random directions reach a fair fraction of it.
+        Assert.True(worst > 0.1 * fm.LipschitzBound, $"sampled {worst:R}, bound {fm.LipschitzBound:R}");
+    }
+
+    [Theory]
     [InlineData(0.5)]
     [InlineData(1.0)]
     [InlineData(2.5)]
