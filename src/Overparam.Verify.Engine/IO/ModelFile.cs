@@ -26,9 +26,25 @@ public static class ModelFile
     private static readonly string[] RootFields = ["format", "architecture", "activation", "outputScale", "layers"];
     private static readonly string[] LayerFields = ["weight", "bias", "scale", "trainable"];
 
-    /// <summary>Reads and validates a model file.</summary>
+    /// <summary>The "architecture" value of a <see cref="ResNetRff"/>.</summary>
+    public const string ResNetArchitecture = "resnet-rff";
+
+    private static readonly string[] ResNetRootFields = ["format", "architecture", "integrator", "indexing", "depth", "embedding", "readout", "features", "nodes"];
+    private static readonly string[] FeatureFields = ["kind", "bandwidth", "nu", "weight", "offset"];
+
+    /// <summary>Reads and validates an MLP model file.</summary>
+    /// <exception cref="InvalidInputException">The file cannot be read or is not a valid MLP model (a resnet-rff file is refused with a message saying so).</exception>
+    public static Mlp Read(string path) => Parse(ReadText(path), path);
+
+    /// <summary>Reads and validates a model file of any architecture ("mlp" or "resnet-rff").</summary>
     /// <exception cref="InvalidInputException">The file cannot be read or is not a valid model.</exception>
-    public static Mlp Read(string path)
+    public static IDifferentiableModel ReadAny(string path) => ParseAny(ReadText(path), path);
+
+    /// <summary>Reads and validates a resnet-rff model file.</summary>
+    /// <exception cref="InvalidInputException">The file cannot be read or is not a valid resnet-rff model.</exception>
+    public static ResNetRff ReadResNetRff(string path) => ParseResNetRff(ReadText(path), path);
+
+    private static string ReadText(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         // Checked first: .NET reports a directory as "access denied" and a missing file with its full path.
@@ -36,21 +52,40 @@ public static class ModelFile
             throw new InvalidInputException($"{path}: cannot read model file: it is a directory, expected a model file ({FormatId} JSON)");
         if (!File.Exists(path))
             throw new InvalidInputException($"{path}: cannot read model file: file not found");
-        string text;
         try
         {
-            text = File.ReadAllText(path);
+            return File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new InvalidInputException($"{path}: cannot read model file: {e.Message}", e);
         }
-        return Parse(text, path);
     }
 
-    /// <summary>Parses and validates model JSON; <paramref name="sourceName"/> prefixes every error message.</summary>
+    /// <summary>Parses and validates MLP model JSON; <paramref name="sourceName"/> prefixes every error message.</summary>
+    /// <exception cref="InvalidInputException">The text is not a valid MLP model.</exception>
+    public static Mlp Parse(string json, string sourceName) =>
+        WithDocument(json, sourceName, root => ParseModel(root, sourceName) switch
+        {
+            Mlp mlp => mlp,
+            _ => throw Fail(sourceName, $"architecture is \"{ResNetArchitecture}\", but only \"mlp\" models are accepted here"),
+        });
+
+    /// <summary>Parses and validates model JSON of any architecture: an <see cref="Mlp"/> or a <see cref="ResNetRff"/>.</summary>
     /// <exception cref="InvalidInputException">The text is not a valid model.</exception>
-    public static Mlp Parse(string json, string sourceName)
+    public static IDifferentiableModel ParseAny(string json, string sourceName) =>
+        WithDocument(json, sourceName, root => ParseModel(root, sourceName));
+
+    /// <summary>Parses and validates resnet-rff model JSON.</summary>
+    /// <exception cref="InvalidInputException">The text is not a valid resnet-rff model.</exception>
+    public static ResNetRff ParseResNetRff(string json, string sourceName) =>
+        WithDocument(json, sourceName, root => ParseModel(root, sourceName) switch
+        {
+            ResNetRff r => r,
+            _ => throw Fail(sourceName, $"architecture is \"mlp\", but only \"{ResNetArchitecture}\" models are accepted here"),
+        });
+
+    private static T WithDocument<T>(string json, string sourceName, Func<JsonElement, T> parse)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -70,7 +105,7 @@ public static class ModelFile
         }
         using (doc)
         {
-            return ParseRoot(doc.RootElement, sourceName);
+            return parse(doc.RootElement);
         }
     }
 
@@ -136,11 +171,13 @@ public static class ModelFile
         sb.Append(']');
     }
 
-    private static Mlp ParseRoot(JsonElement root, string src)
+    private static IDifferentiableModel ParseModel(JsonElement root, string src)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw Fail(src, $"the top level must be a JSON object, got {Kind(root)}");
-        var fields = Fields(root, "", RootFields, src);
+        // The architecture decides which fields are valid, so it is looked up before the field check.
+        bool resnet = root.TryGetProperty("architecture", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() == ResNetArchitecture;
+        var fields = Fields(root, "", resnet ? ResNetRootFields : RootFields, src);
 
         if (!fields.TryGetValue("format", out var format))
             throw Fail(src, $"missing \"format\" (expected \"{FormatId}\")");
@@ -148,9 +185,10 @@ public static class ModelFile
             throw Fail(src, $"format is {Show(format)}, expected \"{FormatId}\"");
 
         if (!fields.TryGetValue("architecture", out var arch))
-            throw Fail(src, "missing \"architecture\" (expected \"mlp\")");
+            throw Fail(src, $"missing \"architecture\" (expected \"mlp\" or \"{ResNetArchitecture}\")");
+        if (resnet) return ParseResNetRoot(fields, src);
         if (arch.ValueKind != JsonValueKind.String || arch.GetString() != "mlp")
-            throw Fail(src, $"architecture is {Show(arch)}, expected \"mlp\"");
+            throw Fail(src, $"architecture is {Show(arch)}, expected \"mlp\" or \"{ResNetArchitecture}\"");
 
         if (!fields.TryGetValue("activation", out var actEl))
             throw Fail(src, $"missing \"activation\" (one of {string.Join(", ", Activations.AllNames)})");
@@ -182,14 +220,186 @@ public static class ModelFile
         return new Mlp(activation, layers, outputScale);
     }
 
-    private static Layer ParseLayer(JsonElement el, string path, string src)
+    // ------------------------------------------------------------------ resnet-rff
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (UTF-8, no BOM).</summary>
+    /// <exception cref="InvalidInputException">The file cannot be written.</exception>
+    public static void Write(string path, ResNetRff model)
     {
-        if (el.ValueKind != JsonValueKind.Object)
-            throw Fail(src, $"{path} must be an object, got {Kind(el)}");
-        var fields = Fields(el, path + ".", LayerFields, src);
-        if (!fields.TryGetValue("weight", out var wEl))
-            throw Fail(src, $"{path} is missing \"weight\"");
-        string wPath = path + ".weight";
+        ArgumentNullException.ThrowIfNull(path);
+        string text = Serialize(model);
+        try
+        {
+            File.WriteAllText(path, text, new UTF8Encoding(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new InvalidInputException($"{path}: cannot write model file: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The model as overparam.model/1 JSON with "architecture": "resnet-rff":
+    /// <code>
+    /// {"format":"overparam.model/1","architecture":"resnet-rff","integrator":"midpoint","indexing":"linear","depth":L,
+    ///  "embedding":[[..]] (A, d×d_in),"readout":[[..]] (B, k×d),
+    ///  "features":{"kind":"gaussian"|"matern"|"relu","bandwidth":σ_k,"nu":ν or null,"weight":[[..]] (M×d),"offset":[..] (M)},
+    ///  "nodes":[U_0, …, U_L] (each d×M)}
+    /// </code>
+    /// The feature draws are written out, not their seed, so the file alone reproduces the model bit for bit.
+    /// </summary>
+    public static string Serialize(ResNetRff model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var sb = new StringBuilder();
+        sb.Append("{\n");
+        sb.Append("  \"format\": \"").Append(FormatId).Append("\",\n");
+        sb.Append("  \"architecture\": \"").Append(ResNetArchitecture).Append("\",\n");
+        sb.Append("  \"integrator\": \"").Append(IntegratorName(model.Integrator)).Append("\",\n");
+        sb.Append("  \"indexing\": \"").Append(IndexingName(model.Indexing)).Append("\",\n");
+        sb.Append("  \"depth\": ").Append(model.Depth.ToString(CultureInfo.InvariantCulture)).Append(",\n");
+        sb.Append("  \"embedding\": ");
+        AppendMatrix(sb, model.Embedding, "    ");
+        sb.Append(",\n  \"readout\": ");
+        AppendMatrix(sb, model.Readout, "    ");
+        var f = model.Features;
+        sb.Append(",\n  \"features\": {\n");
+        sb.Append("    \"kind\": \"").Append(FeatureKindName(f.Kind)).Append("\",\n");
+        sb.Append("    \"bandwidth\": ").Append(Number(f.Bandwidth)).Append(",\n");
+        sb.Append("    \"nu\": ").Append(double.IsNaN(f.Nu) ? "null" : Number(f.Nu)).Append(",\n");
+        sb.Append("    \"weight\": ");
+        AppendMatrix(sb, f.Weights, "      ");
+        sb.Append(",\n    \"offset\": ");
+        AppendArray(sb, f.Offsets.ToArray());
+        sb.Append("\n  },\n  \"nodes\": [\n");
+        for (int l = 0; l <= model.Depth; l++)
+        {
+            sb.Append("    ");
+            AppendMatrix(sb, model.Node(l), "      ");
+            sb.Append(l < model.Depth ? ",\n" : "\n");
+        }
+        sb.Append("  ]\n}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>"euler", "midpoint" or "rk4".</summary>
+    public static string IntegratorName(OdeIntegrator integrator) => integrator switch
+    {
+        OdeIntegrator.Euler => "euler",
+        OdeIntegrator.Midpoint => "midpoint",
+        OdeIntegrator.Rk4 => "rk4",
+        _ => throw new ArgumentOutOfRangeException(nameof(integrator)),
+    };
+
+    /// <summary>"linear" or "repository" (the <c>int(t·L − 1)</c> quirk).</summary>
+    public static string IndexingName(NodeIndexing indexing) => indexing switch
+    {
+        NodeIndexing.Linear => "linear",
+        NodeIndexing.RepositoryQuirk => "repository",
+        _ => throw new ArgumentOutOfRangeException(nameof(indexing)),
+    };
+
+    /// <summary>"gaussian", "matern" or "relu".</summary>
+    public static string FeatureKindName(FeatureKind kind) => kind switch
+    {
+        FeatureKind.Gaussian => "gaussian",
+        FeatureKind.Matern => "matern",
+        FeatureKind.Relu => "relu",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private static void AppendMatrix(StringBuilder sb, Matrix m, string indent)
+    {
+        sb.Append("[\n");
+        for (int i = 0; i < m.Rows; i++)
+        {
+            sb.Append(indent);
+            AppendArray(sb, m.Row(i));
+            sb.Append(i + 1 < m.Rows ? ",\n" : "\n");
+        }
+        sb.Append(indent, 0, indent.Length - 2).Append(']');
+    }
+
+    private static ResNetRff ParseResNetRoot(Dictionary<string, JsonElement> fields, string src)
+    {
+        string integratorName = RequireString(fields, "integrator", src, ["euler", "midpoint", "rk4"]);
+        var integrator = integratorName switch { "euler" => OdeIntegrator.Euler, "midpoint" => OdeIntegrator.Midpoint, _ => OdeIntegrator.Rk4 };
+        var indexing = fields.ContainsKey("indexing")
+            ? RequireString(fields, "indexing", src, ["linear", "repository"]) == "linear" ? NodeIndexing.Linear : NodeIndexing.RepositoryQuirk
+            : NodeIndexing.Linear;
+        if (!fields.TryGetValue("depth", out var depthEl)) throw Fail(src, "missing \"depth\"");
+        if (depthEl.ValueKind != JsonValueKind.Number || !depthEl.TryGetInt32(out int depth) || depth < 1)
+            throw Fail(src, $"depth must be an integer ≥ 1, got {Show(depthEl)}");
+        var a = ParseMatrix(Require(fields, "embedding", src), "embedding", src);
+        var b = ParseMatrix(Require(fields, "readout", src), "readout", src);
+
+        var fEl = Require(fields, "features", src);
+        if (fEl.ValueKind != JsonValueKind.Object) throw Fail(src, $"features must be an object, got {Kind(fEl)}");
+        var ff = Fields(fEl, "features.", FeatureFields, src);
+        string kindName = RequireString(ff, "kind", src, ["gaussian", "matern", "relu"], "features.");
+        var kind = kindName switch { "gaussian" => FeatureKind.Gaussian, "matern" => FeatureKind.Matern, _ => FeatureKind.Relu };
+        double bandwidth = ReadNumber(Require(ff, "bandwidth", src, "features."), "features.bandwidth", src);
+        double nu = double.NaN;
+        if (ff.TryGetValue("nu", out var nuEl) && nuEl.ValueKind != JsonValueKind.Null) nu = ReadNumber(nuEl, "features.nu", src);
+        if (kind == FeatureKind.Matern && double.IsNaN(nu)) throw Fail(src, "features.nu is required for matern features");
+        var w = ParseMatrix(Require(ff, "weight", src, "features."), "features.weight", src);
+        var offEl = Require(ff, "offset", src, "features.");
+        if (offEl.ValueKind != JsonValueKind.Array) throw Fail(src, $"features.offset must be an array, got {Kind(offEl)}");
+        var offsets = new double[offEl.GetArrayLength()];
+        int q = 0;
+        foreach (var v in offEl.EnumerateArray())
+        {
+            offsets[q] = ReadNumber(v, $"features.offset[{q}]", src);
+            q++;
+        }
+        FeatureMap features;
+        try
+        {
+            features = new FeatureMap(kind, w, offsets, bandwidth, nu);
+        }
+        catch (InvalidInputException e)
+        {
+            throw Fail(src, "features: " + e.Message);
+        }
+
+        var nodesEl = Require(fields, "nodes", src);
+        if (nodesEl.ValueKind != JsonValueKind.Array) throw Fail(src, $"nodes must be an array of matrices, got {Kind(nodesEl)}");
+        if (nodesEl.GetArrayLength() != depth + 1)
+            throw Fail(src, $"nodes has {nodesEl.GetArrayLength()} matrices, expected depth + 1 = {depth + 1}");
+        int d = w.Cols, m = w.Rows;
+        var theta = new double[checked((depth + 1) * d * m)];
+        int l = 0;
+        foreach (var nodeEl in nodesEl.EnumerateArray())
+        {
+            var u = ParseMatrix(nodeEl, $"nodes[{l}]", src);
+            if (u.Rows != d || u.Cols != m)
+                throw Fail(src, $"nodes[{l}] is {u.Rows}×{u.Cols}, expected d×M = {d}×{m}");
+            u.Data.CopyTo(theta, l * d * m);
+            l++;
+        }
+        try
+        {
+            return new ResNetRff(a, b, features, depth, integrator, indexing, theta);
+        }
+        catch (InvalidInputException e)
+        {
+            throw Fail(src, e.Message);
+        }
+    }
+
+    private static JsonElement Require(Dictionary<string, JsonElement> fields, string name, string src, string prefix = "") =>
+        fields.TryGetValue(name, out var el) ? el : throw Fail(src, $"missing \"{prefix}{name}\"");
+
+    private static string RequireString(Dictionary<string, JsonElement> fields, string name, string src, string[] valid, string prefix = "")
+    {
+        var el = Require(fields, name, src, prefix);
+        if (el.ValueKind != JsonValueKind.String || Array.IndexOf(valid, el.GetString()) < 0)
+            throw Fail(src, $"{prefix}{name} is {Show(el)}; valid: {string.Join(", ", valid)}");
+        return el.GetString()!;
+    }
+
+    private static Matrix ParseMatrix(JsonElement wEl, string wPath, string src)
+    {
         if (wEl.ValueKind != JsonValueKind.Array)
             throw Fail(src, $"{wPath} must be an array of rows, got {Kind(wEl)}");
         int rows = wEl.GetArrayLength();
@@ -218,6 +428,18 @@ public static class ModelFile
             }
             i++;
         }
+        return new Matrix(rows, cols, data);
+    }
+
+    private static Layer ParseLayer(JsonElement el, string path, string src)
+    {
+        if (el.ValueKind != JsonValueKind.Object)
+            throw Fail(src, $"{path} must be an object, got {Kind(el)}");
+        var fields = Fields(el, path + ".", LayerFields, src);
+        if (!fields.TryGetValue("weight", out var wEl))
+            throw Fail(src, $"{path} is missing \"weight\"");
+        var weight = ParseMatrix(wEl, path + ".weight", src);
+        int rows = weight.Rows;
 
         double[]? bias = null;
         if (fields.TryGetValue("bias", out var bEl) && bEl.ValueKind != JsonValueKind.Null)
@@ -246,7 +468,7 @@ public static class ModelFile
                 _ => throw Fail(src, $"{path}.trainable must be true or false, got {Show(tEl)}"),
             };
         }
-        return new Layer(new Matrix(rows, cols, data), bias, scale, trainable);
+        return new Layer(weight, bias, scale, trainable);
     }
 
     private static Dictionary<string, JsonElement> Fields(JsonElement obj, string prefix, string[] allowed, string src)
