@@ -233,12 +233,27 @@ public static class ShallowJacobianBounds
         for (int i = 0; i < x.Rows; i++)
         {
             var row = x.Row(i);
-            m = Math.Max(m, Math.Sqrt(Blas.Dot(row, row)));
+            m = Math.Max(m, Norm2(row));
         }
         return m == 0 ? 0 : RoundUp(m, x.Cols + 4);
     }
 
-    private static double Norm2(ReadOnlySpan<double> v) => Math.Sqrt(Blas.Dot(v, v));
+    // ‖v‖₂ with every entry scaled by the same power of two (exact) before squaring: raw squares of entries below
+    // ~1e−162 underflow to 0 (β came out as 5e−324 for a layer of 1e−170 weights, a "certified" bound below the truth)
+    // and above ~1e154 overflow. The k-term recursive sum and √ keep the (k + 1)u·½ + u error the margins cover.
+    private static double Norm2(ReadOnlySpan<double> v)
+    {
+        double m = NormInf(v);
+        if (m == 0 || !double.IsFinite(m)) return m;
+        int e = Math.ILogB(m);
+        double s = 0;
+        foreach (var x in v)
+        {
+            double y = Math.ScaleB(x, -e);
+            s += y * y;
+        }
+        return Math.ScaleB(Math.Sqrt(s), e);
+    }
 
     private static double NormInf(ReadOnlySpan<double> v)
     {
