@@ -47,7 +47,9 @@ public class ConformanceTests
         var spec = Sweeps.SweepSpec.Create(t, [t.Trial.Axes[0]], new Dictionary<string, string>(), 11);
         var axisDefault = t.Trial.Options.First(o => o.Name == t.Trial.Axes[0]).Default;
         var cell = new Sweeps.Cell([KeyValuePair.Create(t.Trial.Axes[0], Sweeps.SweepSpec.Canonical(spec.Option(t.Trial.Axes[0]), axisDefault))]);
-        Assert.NotNull(Sweeps.Sweep.CheckCells(spec, [cell]));
+        // The theorem validates the default cell (an invalid default would throw here) and sizes it sensibly.
+        var size = Sweeps.Sweep.CheckCells(spec, [cell]);
+        Assert.True(double.IsFinite(size.TotalDoubles) && size.TotalDoubles >= size.LargestArray && size.LargestArray >= 0, $"{size}");
         var a = Sweeps.Sweep.RunTrial(spec, new Sweeps.TrialKey(cell, 0));
         var b = Sweeps.Sweep.RunTrial(spec, new Sweeps.TrialKey(cell, 0));
         Assert.Equal(t.Trial.Metrics.Select(m => m.Name), Sweeps.SweepSpec.ParseMetrics(a.MetricsJson).Keys);

@@ -14,6 +14,9 @@ public class SweepTrialTests
 {
     private static readonly Tolerance RatioAgreement = new(1e-12, 1e-9);
 
+    // Relative to λ_max: backward-stable eigensolvers on the same symmetric matrix differ by O(n·u)·‖K‖.
+    private const double EigenvalueAgreement = 1e-12;
+
     internal static SweepSpec Spec(string activation = "softplus", string labels = "random", string steps = "3000", string theory = "p4c5-sqrt-kd-over-b-kappa-n") =>
         SweepSpec.Create(Theorems.Find("P4"), ["n", "k"],
             new Dictionary<string, string> { ["d"] = "5", ["activation"] = activation, ["labels"] = labels, ["steps"] = steps, ["theory-ratio"] = theory }, 3);
@@ -58,7 +61,8 @@ public class SweepTrialTests
         var kernel = Ntk.FromJacobian(Initializers.P4TwoLayer(5, 6, ActivationKind.Softplus, 1.0, seed), x);
         var ev = Matrix<double>.Build.DenseOfRowArrays(kernel.ToRows()).Evd().EigenValues.Select(z => z.Real).ToArray();
         Assert.True(RatioAgreement.Accepts(1.0 / ev.Max(), r.Metric("learning-rate")), $"{1.0 / ev.Max():R} vs {r.Metric("learning-rate"):R}");
-        Assert.True(RatioAgreement.Accepts(ev.Min(), r.Metric("lambda-min-init")) || Math.Abs(ev.Min() - r.Metric("lambda-min-init")) <= 1e-12 * ev.Max());
+        // Two eigensolvers agree on λ_min to a few ulps of the spectrum's scale λ_max, not of λ_min itself.
+        Assert.True(Math.Abs(ev.Min() - r.Metric("lambda-min-init")) <= EigenvalueAgreement * ev.Max(), $"{ev.Min():R} vs {r.Metric("lambda-min-init"):R}");
     }
 
     [Fact]

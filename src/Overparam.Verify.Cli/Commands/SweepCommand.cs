@@ -277,7 +277,7 @@ public static class SweepCommand
             var fmt = parse.GetRequiredValue(format);
             SweepReport.Write(outDir, data, fmt);
             string docs = fmt switch { "md" => "report.md", "html" => "report.html", _ => "report.md, report.html" };
-            ctx.Out.WriteLine($"wrote        {Path.Combine(outDir, docs.Split(',')[0])}{(fmt == "all" ? ", report.html" : "")}, summary.json, phase-diagram.svg");
+            ctx.Out.WriteLine($"wrote        {outDir}{Path.DirectorySeparatorChar}{docs}, summary.json, phase-diagram.svg");
             return CliApp.ExitOk;
         });
         return cmd;

@@ -248,10 +248,7 @@ public static class SweepReport
         sb.Append(inv, $"<p class=\"explain\">{H(spec.Trial.Description)}</p>\n");
         if (cov is not null && d.Boundary is { } b && InsideGrid(d, b))
         {
-            string side = b.Bounded && b.High < 1 ? cov.BelowOne
-                : b.Bounded && b.Low > 1 ? cov.AboveOne
-                : $"the 95% interval contains 1 or is unbounded, so these trials do not decide on which side of {cov.ReferenceLabel} the boundary lies.";
-            sb.Append(inv, $"<p>Against the reference {H(cov.ReferenceLabel)} ({H(cov.Name)} = 1): {H(side)}</p>\n");
+            sb.Append(inv, $"<p>Against the reference {H(cov.ReferenceLabel)} ({H(cov.Name)} = 1): {H(Side(cov, b))}</p>\n");
         }
         sb.Append("<h2>Phase diagram</h2>\n<figure>\n");
         // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of any URL.
@@ -289,6 +286,12 @@ public static class SweepReport
         return sb.ToString();
     }
 
+    // A side of the reference is claimed only when the whole interval lies on it; a point estimate alone decides nothing.
+    private static string Side(SweepCovariate cov, BoundaryEstimate b) =>
+        b.Bounded && b.High < 1 ? cov.BelowOne
+        : b.Bounded && b.Low > 1 ? cov.AboveOne
+        : $"the 95% interval contains 1 or is unbounded, so these trials do not decide on which side of {cov.ReferenceLabel} the boundary lies.";
+
     /// <summary>report.md: the boundary, how to read it, and the cell table.</summary>
     public static string Markdown(SweepReportData d)
     {
@@ -313,10 +316,7 @@ public static class SweepReport
                 sb.Append(inv, $"The fitted 50% success boundary (a sampled estimate from the trials below) is **{cov.BoundaryForm} with c₀ = {bb.C0:G4}**");
                 sb.Append(bb.Bounded ? string.Create(inv, $", 95% interval [{bb.Low:G4}, {bb.High:G4}] (Fieller)") : ", 95% interval unbounded (the slope is not significant)");
                 sb.Append(inv, $". Against the reference {cov.ReferenceLabel} ({cov.Name} = 1): ");
-                // A side of the reference is claimed only when the whole interval lies on it; a point estimate alone decides nothing.
-                sb.Append(bb.Bounded && bb.High < 1 ? cov.BelowOne + "\n\n"
-                        : bb.Bounded && bb.Low > 1 ? cov.AboveOne + "\n\n"
-                        : $"the 95% interval contains 1 or is unbounded, so these trials do not decide on which side of {cov.ReferenceLabel} the boundary lies.\n\n");
+                sb.Append(Side(cov, bb)).Append("\n\n");
                 sb.Append(inv, $"Logistic fit (Firth): P = σ({bb.Fit.Intercept:G4} + ({bb.Fit.Slope:G4} ± {bb.Fit.SlopeStdError:G3})·ln({cov.Name})); ");
                 sb.Append(inv, $"ln c₀ = {Math.Log(bb.C0):G4} ± {bb.LogC0StdError:G3} (delta method).");
                 if (bb.Fit.Separated) sb.Append(" The cells separate successes from failures exactly, so only the penalized (Firth) estimate is finite; the interval reflects the grid spacing.");

@@ -114,15 +114,7 @@ public static class ModelFile
     public static void Write(string path, Mlp model)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text = Serialize(model);
-        try
-        {
-            File.WriteAllText(path, text, new UTF8Encoding(false));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new InvalidInputException($"{path}: cannot write model file: {e.Message}", e);
-        }
+        WriteText(path, Serialize(model));
     }
 
     /// <summary>The model as overparam.model/1 JSON, every field written, one weight row per line.</summary>
@@ -220,14 +212,9 @@ public static class ModelFile
         return new Mlp(activation, layers, outputScale);
     }
 
-    // ------------------------------------------------------------------ resnet-rff
-
-    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (UTF-8, no BOM).</summary>
-    /// <exception cref="InvalidInputException">The file cannot be written.</exception>
-    public static void Write(string path, ResNetRff model)
+    // Both architectures write the same way: UTF-8 without a BOM, an I/O failure as one input-error line.
+    private static void WriteText(string path, string text)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        string text = Serialize(model);
         try
         {
             File.WriteAllText(path, text, new UTF8Encoding(false));
@@ -236,6 +223,16 @@ public static class ModelFile
         {
             throw new InvalidInputException($"{path}: cannot write model file: {e.Message}", e);
         }
+    }
+
+    // ------------------------------------------------------------------ resnet-rff
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (UTF-8, no BOM).</summary>
+    /// <exception cref="InvalidInputException">The file cannot be written.</exception>
+    public static void Write(string path, ResNetRff model)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        WriteText(path, Serialize(model));
     }
 
     /// <summary>

@@ -1502,8 +1502,6 @@ let private certifyOnly: Theorem<Setup, Analysis> =
 /// target·f(w₀)), and the metrics count the instances that met the hypotheses, so a sweep over n and d shows where
 /// the d ≥ n theorem applies and where training converges regardless (papers.md §2.5).
 let trial: TrialSpec =
-    let num (c: Collections.Generic.IReadOnlyDictionary<string, float>) name = c[name]
-
     certifyTrial
         certifyOnly
         [ "n"; "d"; "steps"; "target-reduction"; "output-scale"; "radius"; "lr" ]
@@ -1529,19 +1527,14 @@ let trial: TrialSpec =
                 Quantity = "positive"
             }
         ]
-        (SweepCovariate(
-            "n/d",
-            "n = c₀·d",
-            Func<_, _>(fun c -> num c "n" / num c "d"),
-            "d",
-            Func<_, _>(fun c -> num c "d"),
-            "n",
-            Func<_, _>(fun c -> num c "n"),
-            Func<_, _, _>(fun x y -> y / x),
-            "n = d",
-            "GD reaches its target half the time only with fewer samples than input dimensions, inside P2's d ≥ n theorem.",
-            "GD reaches its target half the time even with more samples than input dimensions, beyond P2's d ≥ n theorem."
-        ))
+        (ratioCovariate
+            "n/d"
+            "n = c₀·d"
+            ("d", (fun c -> c["d"]))
+            ("n", (fun c -> c["n"]))
+            "n = d"
+            "GD reaches its target half the time only with fewer samples than input dimensions, inside P2's d ≥ n theorem."
+            "GD reaches its target half the time even with more samples than input dimensions, beyond P2's d ≥ n theorem.")
         ("A trial is `certify local-pl` on one generated instance (its seed derived from the run seed, n and d): "
          + "Gaussian inputs, the P2 positive initialization, the hypotheses checked on certified numbers, GD trained. "
          + "Success: P2.R4, the run reached f ≤ target·f(w₀) within its step budget.")

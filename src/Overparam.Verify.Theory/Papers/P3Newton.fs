@@ -136,7 +136,7 @@ let setupOf (i: RunInput) : Setup =
 
     let data, source =
         match i.Data with
-        | Some _ -> dataOf i (fun d -> d, "") (fun _ _ -> invalidOp "data is given")
+        | Some given -> Dataset.Create(given.X, given.Y), sourceName i
         | None ->
             let f = Opt.float i "frequency"
 

@@ -1823,8 +1823,6 @@ let runTrial (i: RunInput) : TrialOutcome =
 
 /// The sweep's view of the P4.R4 trial: axes, seed streams, metrics and the covariate n/(kd) of the boundary fit.
 let trial: TrialSpec =
-    let num (c: Collections.Generic.IReadOnlyDictionary<string, float>) name = c[name]
-
     {
         Info =
             SweepTrialInfo(
@@ -1847,19 +1845,14 @@ let trial: TrialSpec =
                         "the theory ratio: √(kd)/(B·κ(X)·n), P4.C5 with κ(X) from order-10 quadrature (estimated), or kd/n"
                     )
                 |],
-                SweepCovariate(
-                    "n/(kd)",
-                    "n = c₀·kd",
-                    Func<_, _>(fun c -> num c "n" / (num c "k" * num c "d")),
-                    "kd",
-                    Func<_, _>(fun c -> num c "k" * num c "d"),
-                    "n",
-                    Func<_, _>(fun c -> num c "n"),
-                    Func<_, _, _>(fun x y -> y / x),
-                    "n = kd",
-                    "training needs more parameters than samples (kd ≈ n/c₀) to succeed half the time.",
+                ratioCovariate
+                    "n/(kd)"
+                    "n = c₀·kd"
+                    ("kd", (fun c -> c["k"] * c["d"]))
+                    ("n", (fun c -> c["n"]))
+                    "n = kd"
+                    "training needs more parameters than samples (kd ≈ n/c₀) to succeed half the time."
                     "training succeeds half the time already with fewer parameters than samples."
-                )
             )
         Size = trialSize
         Run = runTrial

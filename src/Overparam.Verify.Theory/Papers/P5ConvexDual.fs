@@ -220,16 +220,7 @@ let setupOf (i: RunInput) : Setup =
 
     let data, source, kind =
         match i.Data with
-        | Some given ->
-            let ds = Dataset.Create(given.X, given.Y)
-
-            let name =
-                if String.IsNullOrEmpty i.DataSource then
-                    "given"
-                else
-                    i.DataSource
-
-            ds, name, None
+        | Some given -> Dataset.Create(given.X, given.Y), sourceName i, None
         | None ->
             let n = Opt.int i "n"
             let d = Opt.int i "d"
@@ -1342,8 +1333,6 @@ let private certifyOnly: Theorem<Setup, Analysis> =
 /// P5's sweep trial is its certificate (Contract.certifyTrial): success is P5.R1 (the run reached the independent
 /// convex optimum), so a sweep with --dataset orthogonal measures P5.R3 and with --dataset teacher P5.R6.
 let trial: TrialSpec =
-    let num (c: Collections.Generic.IReadOnlyDictionary<string, float>) name = c[name]
-
     certifyTrial
         certifyOnly
         [ "n"; "width" ]
@@ -1369,19 +1358,14 @@ let trial: TrialSpec =
                 Quantity = "directions"
             }
         ]
-        (SweepCovariate(
-            "m/N",
-            "m = c₀·N",
-            Func<_, _>(fun c -> num c "width" / num c "n"),
-            "N",
-            Func<_, _>(fun c -> num c "n"),
-            "m",
-            Func<_, _>(fun c -> num c "width"),
-            Func<_, _, _>(fun x y -> y / x),
-            "m = N",
-            "The run reaches the convex optimum half the time already with fewer neurons than samples.",
-            "The run reaches the convex optimum half the time only with more neurons than samples."
-        ))
+        (ratioCovariate
+            "m/N"
+            "m = c₀·N"
+            ("N", (fun c -> c["n"]))
+            ("m", (fun c -> c["width"]))
+            "m = N"
+            "The run reaches the convex optimum half the time already with fewer neurons than samples."
+            "The run reaches the convex optimum half the time only with more neurons than samples.")
         ("A trial is `certify convex-dual` on one generated instance (its seed derived from the run seed, N and m): "
          + "subgradient descent on log L from a small initialization, the KKT multipliers at the normalized limit, the "
          + "dual certificate over every activation pattern, and an independent solve of P_cvx. "
