@@ -114,7 +114,8 @@ public class GramFormationErrorContractTests
         var w = new Matrix(5, 3);
         RandomStreams.For(2, "gram-err-doc/w").FillGaussian(w.Data);
         var v = new double[5];
-        Assert.Throws<InvalidInputException>(() => ShallowNtk.GramFormationError(x, new Matrix(5, 2), v, ActivationKind.Tanh));
+        var shape = Assert.Throws<InvalidInputException>(() => ShallowNtk.GramFormationError(x, new Matrix(5, 2), v, ActivationKind.Tanh));
+        Assert.Contains("W is 5×2", shape.Message);
         Assert.Throws<InvalidInputException>(() => ShallowNtk.GramFormationError(x, w, new double[4], ActivationKind.Tanh));
         Assert.Throws<ArgumentNullException>(() => ShallowNtk.GramFormationError(null!, w, v, ActivationKind.Tanh));
         Assert.Throws<ArgumentNullException>(() => ShallowNtk.GramFormationError(x, null!, v, ActivationKind.Tanh));
