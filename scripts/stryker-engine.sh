@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stryker.NET on the engine's certified numerics (kernels, certified eigenvalue bounds, curvature): the mutation score
-# of the engine tests against them. Run from the repository root; the report lands in
+# of the engine tests that exercise them (test-case-filter in the config: the whole engine suite per mutant does not
+# fit on 2 cores). Run from the repository root; the report lands in
 # tests/Overparam.Verify.Engine.Tests/StrykerOutput/<date>/reports/. Takes the build lock like every dotnet call here.
 set -euo pipefail
 cd "$(dirname "$0")/.."

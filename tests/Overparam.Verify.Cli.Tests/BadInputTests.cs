@@ -158,6 +158,8 @@ public class BadInputTests
     // n = 100000 passed the n·k·d guard and crashed with an OverflowException in Matrix..ctor (exit 134).
     [InlineData("certify moderate with n = 100000, d = 10 and k = 200 is too large: the n×n kernel would have 1E+10 entries", "certify moderate --n 100000")]
     [InlineData("certify local-pl with n = 60000, d = 60000 and widths 16,16 is too large", "certify local-pl --n 60000 --d 60000")]
+    // A trace of 10¹⁰ records stays in memory until the run ends: refused before training (it used to grow for hours).
+    [InlineData("train --steps 10000000000 --log-every 1 is too large: it needs about", "train --model {model} --data {data} --steps 10000000000 --log-every 1")]
     // Fits in one array but not in memory: 5·n² doubles for n = 30000 is about 34 GiB.
     [InlineData("GiB of memory", "certify local-pl --n 30000 --d 30000 --widths 2")]
     public void Size_TooLarge_RejectedBeforeAllocating(string expected, string commandLine) => Check(expected, commandLine);

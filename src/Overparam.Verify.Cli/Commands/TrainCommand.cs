@@ -19,6 +19,12 @@ public static class TrainCommand
     /// <summary>Optimizers accepted by <c>--optimizer</c>.</summary>
     public static readonly string[] Optimizers = ["gd", "sgd", "flow", "subgradient", "newton", "gauss-newton"];
 
+    /// <summary>Trace records kept when <c>--log-every</c> is not given: every step up to this many steps, else about this many.</summary>
+    public const long AutoLogRecords = 100_000;
+
+    // One TraceRecord in memory: seven 8-byte fields, the object header and its list slot, rounded up to 16 doubles.
+    private const double TraceRecordDoubles = 16;
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext ctx)
     {
@@ -31,7 +37,7 @@ public static class TrainCommand
         var endTime = new Option<double?>("--end-time") { Description = "Flow only: integrate up to this time t" };
         var batch = new Option<int?>("--batch") { Description = "SGD mini-batch size (default: n/4, at least 1)" };
         var seed = new Option<ulong>("--seed") { Description = "Run seed (SGD batches draw from stream 'train/sgd-batches')", DefaultValueFactory = _ => 0UL };
-        var logEvery = new Option<int>("--log-every") { Description = "Record the trace every k steps", DefaultValueFactory = _ => 1 };
+        var logEvery = new Option<int?>("--log-every") { Description = $"Record the trace every k steps (default: every step up to {AutoLogRecords:N0} steps, else about {AutoLogRecords:N0} records)" };
         var probeNtk = new Option<bool>("--probe-ntk") { Description = "Record λ_min of the NTK at every logged step (costs one n×n eigenproblem each)" };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model here" };
         var trace = new Option<string?>("--trace") { Description = "Write the training trace here (CSV)" };
@@ -78,8 +84,12 @@ public static class TrainCommand
             if (tEnd is double te && !(te > 0)) throw Bad("--end-time", "must be positive", te);
             int? batchSize = parse.GetValue(batch);
             if (batchSize is int bs && bs < 1) throw Bad("--batch", "must be at least 1", bs);
-            int every = parse.GetValue(logEvery);
+            int every = parse.GetValue(logEvery) ?? (int)Math.Min(int.MaxValue, Math.Max(1, (maxSteps + AutoLogRecords - 1) / AutoLogRecords));
             if (every < 1) throw Bad("--log-every", "must be at least 1", every);
+            // Every logged step stays in memory as one trace record until the run ends: refuse a trace that cannot fit
+            // now rather than after hours of training.
+            ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"train --steps {maxSteps} --log-every {every}"),
+                0, "the trace", ((double)maxSteps / every + 2) * TraceRecordDoubles);
 
             var (m, d) = Inputs.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(data));
             if (batchSize > d.N) throw new InvalidInputException($"--batch {batchSize}: larger than the n = {d.N} samples of the data");

@@ -31,6 +31,13 @@ public sealed record ShallowJacobianBoundsResult(
     double SecondDerivativeSup,
     double SigmaMinLower);
 
+/// <summary>J(W)J(W)ᵀ at one W with its float64 spectrum and a certified lower bound on λ_min (P4.R1).</summary>
+/// <param name="Gram">The computed n × n Gram K̃.</param>
+/// <param name="Eigenvalues">Eigenvalues of K̃, ascending (float64, <i>exact up to round-off</i>).</param>
+/// <param name="LambdaMinLower">λ_min of the exact J Jᵀ is ≥ this, <b>certified</b> (rounding of K̃'s formation and of
+/// the Cholesky included); −∞ when nothing was certified.</param>
+public sealed record CertifiedGram(Matrix Gram, double[] Eigenvalues, double LambdaMinLower);
+
 /// <summary>
 /// P4.C1/P4.C3/P4.C4: σ_min(J) exactly, and analytic (certified) bounds β ≥ sup_W ‖J(W)‖ and a Jacobian-Lipschitz
 /// constant L for the shallow model f(x) = vᵀφ(Wx) with W ∈ ℝ^{k×d} trained and v fixed. Derivations (also in
@@ -70,6 +77,25 @@ public static class ShallowJacobianBounds
     {
         var (xs, w, v) = Unpack(model, x);
         return Compute(xs, w, v, model.Activation);
+    }
+
+    /// <summary>
+    /// P4.R1's α̂_τ² at a visited W: the Gram K = J(W)J(W)ᵀ of a P4-shaped two-layer <see cref="Mlp"/> (computed once),
+    /// its eigenvalues (ascending, float64: <i>exact up to round-off</i>, not a bound), and a <b>certified</b> lower
+    /// bound λ_min(J Jᵀ) ≥ <see cref="CertifiedGram.LambdaMinLower"/> (<see cref="CertifiedEigenvalue.LambdaMin"/> with
+    /// <see cref="ShallowNtk.GramFormationError"/>; −∞ when no shifted Cholesky succeeded). A per-step contraction bound
+    /// 1 − 2ηα̂²(…) built on the lower bound is looser than the true one, so a run above it refutes soundly.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Not of the P4 shape (see <see cref="Compute(Mlp, Matrix)"/>).</exception>
+    public static CertifiedGram GramWithLowerBound(Mlp model, Matrix x)
+    {
+        var (xs, w, v) = Unpack(model, x);
+        var gram = ShallowNtk.Gram(xs, w, v, model.Activation);
+        var ev = SymmetricEigen.Eigenvalues(gram);
+        double lower = ev.Length == 0
+            ? double.PositiveInfinity
+            : CertifiedEigenvalue.LambdaMin(gram, ev[0], ShallowNtk.GramFormationError(xs, w, v, model.Activation)).Bound;
+        return new CertifiedGram(gram, ev, lower);
     }
 
     /// <summary>As the public overload, with the dense symmetric eigenvalue routine (ascending) supplied.</summary>

@@ -198,10 +198,13 @@ let setupOf (i: RunInput) : Setup =
 // Quantities at one point W
 // ---------------------------------------------------------------------------------------------------------------
 
-/// What the checks need at one visited W: λ_min and λ_max of K = JJᵀ (exact), maxᵢ Kᵢᵢ = maxᵢ‖∇fᵢ‖², ‖r‖_∞.
+/// What the checks need at one visited W: λ_min and λ_max of K = JJᵀ (exact up to round-off), a certified lower
+/// bound on λ_min (P4.R1's certified row), maxᵢ Kᵢᵢ = maxᵢ‖∇fᵢ‖², ‖r‖_∞.
 type PointQuantities =
     {
         LambdaMin: float
+        /// λ_min(J Jᵀ) ≥ this, certified (−∞ when nothing was certified).
+        LambdaMinLower: float
         LambdaMax: float
         MaxDiagonal: float
         ResidualInf: float
@@ -209,12 +212,14 @@ type PointQuantities =
 
 /// Exact quantities at W (the model's current parameters), via the closed-form Gram (P4.C1 fast path).
 let pointQuantities (model: Mlp) (d: Dataset) =
-    let k = ShallowNtk.Gram(model, d.X)
-    let ev = SymmetricEigen.Eigenvalues k
+    let g = ShallowJacobianBounds.GramWithLowerBound(model, d.X)
+    let k = g.Gram
+    let ev = g.Eigenvalues
     let r = MlpDifferentiation.Residuals(model, d.X, d.Y)
 
     {
         LambdaMin = ev[0]
+        LambdaMinLower = g.LambdaMinLower
         LambdaMax = ev[ev.Length - 1]
         MaxDiagonal = Seq.init d.N (fun i -> k[i, i]) |> Seq.max
         ResidualInf = r |> Array.fold (fun m t -> max m (abs t)) 0.0
@@ -263,7 +268,8 @@ type private PointObserver(model0: Mlp, d: Dataset) =
     member _.Snapshots = snaps
 
     interface ITraceObserver with
-        member _.Columns = [| "lambdaMinNtk"; "lambdaMaxNtk"; "maxDiagonal"; "residualInf" |]
+        member _.Columns =
+            [| "lambdaMinNtk"; "lambdaMaxNtk"; "maxDiagonal"; "residualInf"; "lambdaMinNtkLower" |]
 
         member _.Observe(_, _, theta, values) =
             let c = calls
@@ -278,6 +284,7 @@ type private PointObserver(model0: Mlp, d: Dataset) =
             values[1] <- q.LambdaMax
             values[2] <- q.MaxDiagonal
             values[3] <- q.ResidualInf
+            values[4] <- q.LambdaMinLower
 
 let private runLogged
     (monitor: IRunMonitor)
@@ -303,11 +310,13 @@ let private runLogged
     let lambdaMax = tr.Observed "lambdaMaxNtk"
     let maxDiagonal = tr.Observed "maxDiagonal"
     let residualInf = tr.Observed "residualInf"
+    let lambdaMinLower = tr.Observed "lambdaMinNtkLower"
 
     let points =
         Array.init tr.Count (fun i ->
             {
                 LambdaMin = lambdaMin[i]
+                LambdaMinLower = lambdaMinLower[i]
                 LambdaMax = lambdaMax[i]
                 MaxDiagonal = maxDiagonal[i]
                 ResidualInf = residualInf[i]
@@ -628,7 +637,10 @@ let analyze (s: Setup) : Analysis =
                 else
                     nan
 
+            // The estimated factor uses the float λ_min; the certified one its certified lower bound, so that a
+            // step above it is evidence against P4.R1 whatever the eigensolver's rounding.
             let a2 t = max lead.Points[t].LambdaMin 0.0
+            let a2Lower t = max lead.Points[t].LambdaMinLower 0.0
 
             let bh =
                 Array.init m (fun t ->
@@ -637,7 +649,7 @@ let analyze (s: Setup) : Analysis =
                     (beta * beta + curv * (lead.Points[t].ResidualInf + beta * step))
                     * (1.0 + 16.0 * CertifiedEigenvalue.UnitRoundoff))
 
-            ratios, Array.init m (fun t -> q betaHat (a2 t)), Array.init m (fun t -> q bh[t] (a2 t)), bh
+            ratios, Array.init m (fun t -> q betaHat (a2 t)), Array.init m (fun t -> q bh[t] (a2Lower t)), bh
         else
             [||], [||], [||], [||]
 
@@ -1186,7 +1198,9 @@ let r1Certified =
                         a
                         a.QCertified
                         NumberStatus.Certified
-                        (sprintf "α̂_τ exact, β_H,τ certified (largest %g); steps with ηβ_H,τ > 2 are skipped" worstBh)
+                        (sprintf
+                            "α̂_τ² a certified lower bound on λ_min(J Jᵀ), β_H,τ certified (largest %g); steps with ηβ_H,τ > 2 are skipped"
+                            worstBh)
     }
 
 /// P4.R2: ‖W_τ − W₀‖_F ≤ R = 4‖r₀‖/α, promised under the c-dependent P4.C4. Conditional bound.

@@ -206,6 +206,60 @@ public class ShallowJacobianBoundsCertificationTests
     }
 
     [Fact]
+    public void GramWithLowerBound_IdentityOnOrthogonalRows_BoundIsBelowTheExactLambdaMinAndClose()
+    {
+        // P4.R1's certified α̂²: φ′ ≡ 1 and v = ±ν/√k with ν = 2, k = 4 gives v = ±1 exactly, so J Jᵀ = ‖v‖²XXᵀ = 4·diag(s²)
+        // and λ_min = 4·0.75² = 2.25 exactly.
+        double[] s = [3.0, 0.75, 2.5, 1.25];
+        var x = new Matrix(4, 6);
+        for (int i = 0; i < 4; i++) x[i, i + 1] = s[i];
+        var model = Initializers.P4TwoLayer(6, 4, ActivationKind.Identity, nu: 2.0, seed: 5);
+        var g = ShallowJacobianBounds.GramWithLowerBound(model, x);
+        var exact = Q(4) * Q(0.75) * Q(0.75);
+        Assert.True(Q(g.LambdaMinLower) <= exact, $"certified {g.LambdaMinLower:R} above the exact λ_min 2.25");
+        Assert.True(2.25 - g.LambdaMinLower <= 1e-11 * 36.0, $"certified {g.LambdaMinLower:R} gives away more than rounding");
+        Assert.Equal(4, g.Eigenvalues.Length);
+        Assert.True(Math.Abs(g.Eigenvalues[0] - 2.25) <= 1e-14 * 36.0 && Math.Abs(g.Eigenvalues[3] - 36.0) <= 1e-14 * 36.0);
+    }
+
+    [Theory]
+    [InlineData(ActivationKind.Tanh)]
+    [InlineData(ActivationKind.Softplus)]
+    [InlineData(ActivationKind.Relu)]
+    public void GramWithLowerBound_AgreesWithTheModelGramAndStaysBelowItsSmallestEigenvalue(ActivationKind activation)
+    {
+        var x = DataGenerators.GaussianInputs(6, 3, 41);
+        var model = Initializers.P4TwoLayer(3, 8, activation, nu: 1.5, seed: 41);
+        var g = ShallowJacobianBounds.GramWithLowerBound(model, x);
+        var reference = ShallowNtk.Gram(model, x);
+        var ev = DenseOracle.Eigenvalues(reference);
+        double scale = ev[^1];
+        for (int i = 0; i < reference.Data.Length; i++)
+            Assert.True(Math.Abs(g.Gram.Data[i] - reference.Data[i]) <= 1e-13 * scale, $"{activation}: Gram entry {i} differs");
+        for (int i = 0; i < ev.Length; i++)
+            Assert.True(Math.Abs(g.Eigenvalues[i] - ev[i]) <= 1e-12 * scale, $"{activation}: eigenvalue {i} differs");
+        Assert.True(g.LambdaMinLower > 0 && g.LambdaMinLower <= ev[0], $"{activation}: bound {g.LambdaMinLower:R} vs λ_min {ev[0]:R}");
+    }
+
+    [Fact]
+    public void GramWithLowerBound_MorePointsThanParameters_CertifiesNoPositiveBound()
+    {
+        // n = 5 > kd = 4: λ_min(J Jᵀ) = 0, so the bound must not be positive.
+        var x = DataGenerators.GaussianInputs(5, 2, 31);
+        var model = Initializers.P4TwoLayer(2, 2, ActivationKind.Tanh, nu: 1.0, seed: 31);
+        Assert.True(ShallowJacobianBounds.GramWithLowerBound(model, x).LambdaMinLower <= 0);
+    }
+
+    [Fact]
+    public void GramWithLowerBound_NotOfTheP4Shape_IsRefusedWithTheReason()
+    {
+        var model = Initializers.P4TwoLayer(2, 2, ActivationKind.Tanh, nu: 1.0, seed: 31);
+        var x = DataGenerators.GaussianInputs(3, 5, 31);
+        var e = Assert.Throws<InvalidInputException>(() => ShallowJacobianBounds.GramWithLowerBound(model, x));
+        Assert.Contains("columns", e.Message);
+    }
+
+    [Fact]
     public void Compute_MorePointsThanParameters_CertifiesNothing()
     {
         // n > kd: J Jᵀ (5×5) has rank ≤ kd = 4, so λ_min = 0 and no positive lower bound may be certified.
