@@ -102,26 +102,45 @@ public class SweepFaultTests
         using var h = new CliHarness();
         var store = StoreWithTrials(h, "s.db");
         var key = File.ReadAllText(h.PathOf("rep-s.db/summary.json")).Split("\"sweepKey\": \"")[1].Split('"')[0];
-        void Lease(int pid)
+        string now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        void Lease(int pid, string startedAt, string shard = "1/1")
         {
             using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store, Pooling = false }.ToString());
             db.Open();
+            using (var clear = db.CreateCommand())
+            {
+                clear.CommandText = "DELETE FROM leases;";
+                clear.ExecuteNonQuery();
+            }
             using var cmd = db.CreateCommand();
-            cmd.CommandText = "INSERT OR REPLACE INTO leases VALUES($k, 'someone-else', $p, $h, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');";
-            cmd.Parameters.AddWithValue("$k", key + "/1/1");
+            cmd.CommandText = "INSERT INTO leases VALUES($k, 'someone-else', $p, $h, $t, $t);";
+            cmd.Parameters.AddWithValue("$k", key + "/" + shard);
             cmd.Parameters.AddWithValue("$p", pid);
             cmd.Parameters.AddWithValue("$h", Environment.MachineName);
+            cmd.Parameters.AddWithValue("$t", startedAt);
             cmd.ExecuteNonQuery();
         }
         // A live process on this host (this test's own) holds the sweep: refused with who holds it.
-        Lease(Environment.ProcessId);
+        Lease(Environment.ProcessId, now);
         var (c1, _, e1) = h.Run([.. Tiny, "--store", store, "--resume", "--out", h.PathOf("r1")]);
         AssertOneLine(c1, e1, 2, $"store in use: {store} is running sweep {key}");
         // Nor may a merge replace the store under it.
         var (cm, _, em) = h.Run("sweep", "merge", StoreWithTrials(h, "other.db"), "--out", store);
         AssertOneLine(cm, em, 2, "store in use");
+        // Another sharding of the same sweep whose cells overlap (1/2 and 1/4 share cell 0) is refused too; one whose
+        // cells are disjoint (2/4 owns odd cells only) may run beside it.
+        Lease(Environment.ProcessId, now, "1/2");
+        var (cs, _, es) = h.Run([.. Tiny, "--store", store, "--resume", "--shard", "1/4"]);
+        AssertOneLine(cs, es, 2, $"store in use: {store} is running {key}/1/2, which overlaps sweep {key} (shard 1/4)");
+        var (cd, _, ed) = h.Run([.. Tiny, "--store", store, "--resume", "--shard", "2/4"]);
+        Assert.True(cd == 0, ed);
+        // The holder's PID now belongs to a process that started after the lease (this one, with a lease dated
+        // January): the holder was killed and its PID reused, so the lease is taken over.
+        Lease(Environment.ProcessId, "2026-01-01T00:00:00.000Z");
+        var (c0, _, e0) = h.Run([.. Tiny, "--store", store, "--resume", "--out", h.PathOf("r0")]);
+        Assert.True(c0 == 0, e0);
         // A process that no longer exists (killed without releasing): taken over.
-        Lease(int.MaxValue - 7);
+        Lease(int.MaxValue - 7, now);
         var (c2, stdout, e2) = h.Run([.. Tiny, "--store", store, "--resume", "--out", h.PathOf("r2")]);
         Assert.True(c2 == 0, e2);
         Assert.Contains("0 run, 8 already stored", stdout);

@@ -70,4 +70,25 @@ public class SweepGridRangeTests
         Assert.Equal(all.Count, union.Count);
         Assert.Equal(all.Select(c => c.Json).Order(), union.Select(c => c.Json).Order());
     }
+
+    [Fact]
+    public void ShardOverlaps_AgreesWithEnumeratingTheCells()
+    {
+        // Oracle: two shardings overlap when some cell index (up to N·M covers every residue pair) is owned by both.
+        for (int n = 1; n <= 6; n++)
+            for (int m = 1; m <= 6; m++)
+                for (int i = 1; i <= n; i++)
+                    for (int j = 1; j <= m; j++)
+                    {
+                        Shard a = new(i, n), b = new(j, m);
+                        bool shared = Enumerable.Range(0, n * m).Any(c => a.Owns(c) && b.Owns(c));
+                        Assert.True(shared == a.Overlaps(b), $"{a} and {b}: enumeration says {shared}");
+                    }
+    }
+
+    [Theory]
+    [InlineData("3/8", true)]
+    [InlineData("0/8", false)]
+    [InlineData("x", false)]
+    public void ShardTryParse_NullInsteadOfThrowing(string text, bool valid) => Assert.Equal(valid, Shard.TryParse(text) is not null);
 }

@@ -167,7 +167,9 @@ public static class SweepCommand
 
             var spec = spec0;
             using var db = RunStore.Open(storePath);
-            db.Claim($"{spec.Key}/{sh}", $"sweep {spec.Key} (shard {sh})");
+            db.Claim($"{spec.Key}/{sh}", $"sweep {spec.Key} (shard {sh})",
+                key => key.StartsWith(spec.Key + "/", StringComparison.Ordinal)
+                    && Shard.TryParse(key[(spec.Key.Length + 1)..]) is Shard other && other.Overlaps(sh));
             CheckResume(db, spec, storePath, parse.GetValue(resume));
             db.EnsureSweep(spec.Key, theorem.Id, spec.ToJson());
 

@@ -178,8 +178,12 @@ public sealed class RunStore : IDisposable
     /// two processes never run the same trials side by side. A lease whose process has ended (same host) or whose
     /// heartbeat is older than <see cref="LeaseTimeout"/> (another host) is taken over.
     /// </summary>
-    /// <exception cref="InvalidInputException">Another live run holds the lease: "store in use".</exception>
-    public void Claim(string leaseKey, string what)
+    /// <param name="leaseKey">What is claimed, e.g. a sweep and shard.</param>
+    /// <param name="what">How the holder is described in the refusal.</param>
+    /// <param name="overlaps">Other lease keys that cover some of the same work (another sharding of the same sweep);
+    /// a live lease on any of them is refused as well.</param>
+    /// <exception cref="InvalidInputException">Another live run holds the lease or an overlapping one: "store in use".</exception>
+    public void Claim(string leaseKey, string what, Func<string, bool>? overlaps = null)
     {
         ArgumentNullException.ThrowIfNull(leaseKey);
         lock (_gate)
@@ -190,12 +194,16 @@ public sealed class RunStore : IDisposable
                 using (var q = _db.CreateCommand())
                 {
                     q.Transaction = tx;
-                    q.CommandText = "SELECT owner, pid, host, started_at, heartbeat_at FROM leases WHERE lease_key = $k;";
-                    q.Parameters.AddWithValue("$k", leaseKey);
+                    q.CommandText = "SELECT lease_key, owner, pid, host, started_at, heartbeat_at FROM leases;";
                     using var r = q.ExecuteReader();
-                    if (r.Read() && r.GetString(0) != _owner && Alive(r.GetInt32(1), r.GetString(2), r.GetString(4)))
-                        throw new InvalidInputException(
-                            $"store in use: {Path} is running {what} in process {r.GetInt32(1)} on {r.GetString(2)} (since {r.GetString(3)}, last trial {r.GetString(4)}); wait for it, or use another --store");
+                    while (r.Read())
+                    {
+                        string key = r.GetString(0);
+                        if (key != leaseKey && overlaps?.Invoke(key) != true) continue;
+                        if (r.GetString(1) != _owner && Alive(r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5)))
+                            throw new InvalidInputException(
+                                $"store in use: {Path} is running {(key == leaseKey ? what : $"{key}, which overlaps {what}")} in process {r.GetInt32(2)} on {r.GetString(3)} (since {r.GetString(4)}, last trial {r.GetString(5)}); wait for it, or use another --store");
+                    }
                 }
                 using (var up = _db.CreateCommand())
                 {
@@ -250,33 +258,58 @@ public sealed class RunStore : IDisposable
         {
             if (Scalar<long>(_db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'leases';") == 0) return null;
             using var q = _db.CreateCommand();
-            q.CommandText = "SELECT lease_key, pid, host, heartbeat_at FROM leases;";
+            q.CommandText = "SELECT lease_key, pid, host, started_at, heartbeat_at FROM leases;";
             using var r = q.ExecuteReader();
             while (r.Read())
-                if (Alive(r.GetInt32(1), r.GetString(2), r.GetString(3)))
+                if (Alive(r.GetInt32(1), r.GetString(2), r.GetString(3), r.GetString(4)))
                     return $"process {r.GetInt32(1)} on {r.GetString(2)} (sweep {r.GetString(0)})";
             return (string?)null;
         }
     });
 
-    private static bool Alive(int pid, string host, string heartbeat)
+    // How much later than the lease a holder's process may seem to have started: /proc gives the start in clock ticks
+    // since boot, and converting that to wall time can be off by a little.
+    private static readonly TimeSpan StartClockSlack = TimeSpan.FromSeconds(2);
+
+    private static bool Alive(int pid, string host, string startedAt, string heartbeat)
     {
         if (host == Environment.MachineName)
         {
-            if (pid == Environment.ProcessId) return true; // another run in this very process
+            if (pid == Environment.ProcessId) return StartedBefore(System.Diagnostics.Process.GetCurrentProcess(), startedAt);
             try
             {
                 using var p = System.Diagnostics.Process.GetProcessById(pid);
-                return !p.HasExited;
+                // A process that started after the lease was taken only reuses the PID of the holder, which was killed.
+                return !p.HasExited && StartedBefore(p, startedAt);
             }
             catch (ArgumentException)
             {
                 return false; // no such process: its run ended without releasing the lease (killed)
             }
+            catch (InvalidOperationException)
+            {
+                return false; // it exited while we looked
+            }
         }
-        return DateTime.TryParse(heartbeat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at)
-            && DateTime.UtcNow - at < LeaseTimeout;
+        return Utc(heartbeat) is DateTime at && DateTime.UtcNow - at < LeaseTimeout;
     }
+
+    private static bool StartedBefore(System.Diagnostics.Process p, string startedAt)
+    {
+        if (Utc(startedAt) is not DateTime leaseStart) return true;   // unreadable: keep the lease (the safe side)
+        try
+        {
+            return p.StartTime.ToUniversalTime() <= leaseStart + StartClockSlack;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return true;   // start time unknown here: only the PID can tell, as before
+        }
+    }
+
+    private static DateTime? Utc(string stamp) =>
+        DateTime.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at)
+            ? at : null;
 
     private void Heartbeat(SqliteTransaction tx)
     {

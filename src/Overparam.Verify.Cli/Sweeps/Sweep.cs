@@ -51,6 +51,28 @@ public readonly record struct Shard(int Index, int Count)
         return new Shard(i, n);
     }
 
+    /// <summary>Parses "i/N"; null when <paramref name="text"/> is not a valid shard.</summary>
+    public static Shard? TryParse(string text)
+    {
+        try
+        {
+            return Parse(text);
+        }
+        catch (InvalidInputException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// True when some cell index belongs to both shards: c ≡ i − 1 (mod N) and c ≡ j − 1 (mod M) have a common
+    /// solution exactly when i − 1 ≡ j − 1 (mod gcd(N, M)) (Chinese remainder theorem). Two shardings of one sweep
+    /// that overlap would run the same trials side by side.
+    /// </summary>
+    public bool Overlaps(Shard other) => (Index - 1) % Gcd(Count, other.Count) == (other.Index - 1) % Gcd(Count, other.Count);
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Index}/{Count}");
 }
