@@ -395,14 +395,27 @@ type Ball =
 
 /// μ_F by papers.md §1.4's formula, rounded down: (2σ_min(B)²/N)·e^{−2Λ}·λ_G.
 let muF (sigmaMinB: float) (n: int) (lambdaBudget: float) (infLambdaG: float) =
-    2.0 * sigmaMinB * sigmaMinB / float n * exp (-2.0 * lambdaBudget) * max infLambdaG 0.0 * (1.0 - 16.0 * u)
+    let lg = if Double.IsNaN infLambdaG then nan else max infLambdaG 0.0
+    2.0 * sigmaMinB * sigmaMinB / float n * exp (-2.0 * lambdaBudget) * lg * (1.0 - 16.0 * u)
 
-/// The ball at radius R from the certified σ_min(B), Lip(Φ) and λ_G(0).
-let ballAt (sigmaMinB: float) (n: int) (lip: float) (lambdaG0: float) (radius: float) =
+/// sup_z ‖Φ(z)‖: √2 for random Fourier features ((2/M)·Σcos² ≤ 2); ReLU features are unbounded (NaN: no ball bound).
+let featureNormBound (kind: FeatureKind) =
+    match kind with
+    | FeatureKind.Relu -> nan
+    | _ -> sqrt 2.0
+
+/// The ball at radius R from the certified σ_min(B), Lip(Φ) and λ_G(0), for features bounded by `phiBound`
+/// (NaN: unbounded features, no certified λ_G over the ball, every ball number NaN).
+let ballAt (phiBound: float) (sigmaMinB: float) (n: int) (lip: float) (lambdaG0: float) (radius: float) =
     let budget = lip * radius * (1.0 + 2.0 * u)
-    let shrink = sqrt (2.0 * float n) * lip * radius * (1.0 + 4.0 * u)
+    let shrink = sqrt (float n) * phiBound * lip * radius * (1.0 + 4.0 * u)
     let root = (if lambdaG0 > 0.0 then sqrt lambdaG0 * (1.0 - 2.0 * u) else 0.0) - shrink
-    let lg = if root > 0.0 then root * root * (1.0 - 2.0 * u) else 0.0
+
+    let lg =
+        if Double.IsNaN shrink then nan
+        elif root > 0.0 then root * root * (1.0 - 2.0 * u)
+        else 0.0
+
     let mu = muF sigmaMinB n budget lg
 
     {
@@ -415,12 +428,12 @@ let ballAt (sigmaMinB: float) (n: int) (lip: float) (lambdaG0: float) (radius: f
 
 /// The R maximizing R²·e^{−2ℓR}·(s − aR)² on (0, s/a), s = √λ_G(0), a = √(2N)·ℓ (the smaller root of
 /// ℓaR² − (2a + ℓs)R + s = 0); NaN when λ_G(0) ≤ 0. Any R gives a certified statement: this one is a choice.
-let bestRadius (n: int) (lip: float) (lambdaG0: float) =
-    if not (lambdaG0 > 0.0) || not (lip > 0.0) then
+let bestRadius (phiBound: float) (n: int) (lip: float) (lambdaG0: float) =
+    if not (lambdaG0 > 0.0) || not (lip > 0.0) || Double.IsNaN phiBound then
         nan
     else
         let s = sqrt lambdaG0
-        let a = sqrt (2.0 * float n) * lip
+        let a = sqrt (float n) * phiBound * lip
         let bq = 2.0 * a + lip * s
         let disc = bq * bq - 4.0 * lip * a * s
         // The smaller root, in the cancellation-free form 2c/(b + √disc).
@@ -657,10 +670,12 @@ let analyze (s: Setup) : Analysis =
     let radius, chosen =
         match s.Radius with
         | Some r -> r, false
-        | None -> bestRadius n lip lg0, true
+        | None -> bestRadius (featureNormBound s.Kind) n lip lg0, true
 
     let ball =
-        if Double.IsNaN radius then
+        // No radius because λ_G(U₀) has no positive certified bound: nothing over the ball (P1.C1 fails). With
+        // unbounded (ReLU) features every ball number stays NaN: not certified, so P1.C1 and P1.C4 are inconclusive.
+        if Double.IsNaN radius && not (Double.IsNaN(featureNormBound s.Kind)) then
             {
                 Radius = nan
                 LipschitzBudget = nan
@@ -669,7 +684,7 @@ let analyze (s: Setup) : Analysis =
                 Capacity = 0.0
             }
         else
-            ballAt sigmaB n lip lg0 radius
+            ballAt (featureNormBound s.Kind) sigmaB n lip lg0 radius
 
     let kappa = quadratureFactor s.Integrator s.Depth
     let muPredict = kappa * ball.MuF
@@ -805,6 +820,9 @@ let c1 =
                                 a.LambdaG0
                                 a.LambdaG0Estimate
                         )
+                    elif Double.IsNaN(featureNormBound a.Setup.Kind) then
+                        Verdict.Inconclusive
+                            "ReLU features are unbounded (‖Φ(z)‖ grows with ‖z‖): the perturbation bound over the ball needs sup‖Φ‖, so λ_G over the ball is not certified"
                     elif a.Ball.LambdaGBall > 0.0 then
                         Verdict.Holds a.Ball.LambdaGBall
                     else
@@ -871,7 +889,9 @@ let c3 =
                 let f = exp (-2.0 * a.Ball.LipschitzBudget)
 
                 let v =
-                    if Double.IsNaN a.Ball.LipschitzBudget then
+                    if Double.IsNaN a.Ball.LipschitzBudget && Double.IsNaN(featureNormBound a.Setup.Kind) then
+                        Verdict.Inconclusive "no radius: ReLU features give no certified ball (P1.C1); pass --radius"
+                    elif Double.IsNaN a.Ball.LipschitzBudget then
                         Verdict.Fails "no radius: λ_G(U₀) has no positive certified lower bound (P1.C1)"
                     else
                         Verdict.ofLowerBound NumberStatus.Certified f 0.0
@@ -916,7 +936,9 @@ let c4 =
                 let threshold = 4.0 * a.F0Upper
 
                 let v =
-                    if a.Ball.Capacity > threshold then
+                    if Double.IsNaN a.Ball.Capacity then
+                        Verdict.Inconclusive "μ_F over the ball is not certified here (P1.C1 over the ball)"
+                    elif a.Ball.Capacity > threshold then
                         Verdict.Holds(a.Ball.Capacity - threshold)
                     else
                         Verdict.Fails(
@@ -994,7 +1016,7 @@ let r1 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if not (isFlow a) || not (Tolerances.resolvable a.F0) || a.Losses.Length < 2 then
+                if not (isFlow a) || not (Tolerances.resolvable a.F0) || a.Losses.Length < 2 || not (a.MuPredict > 0.0) then
                     None
                 else
                     let holds, worst, slack = Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
@@ -1021,7 +1043,7 @@ let r2 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if isFlow a || not (Tolerances.resolvable a.F0) || a.Losses.Length < 2 then
+                if isFlow a || not (Tolerances.resolvable a.F0) || a.Losses.Length < 2 || not (a.MuPredict > 0.0) then
                     None
                 else
                     let holds, worst, slack = Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
