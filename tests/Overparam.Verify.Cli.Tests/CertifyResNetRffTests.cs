@@ -58,8 +58,8 @@ public class CertifyResNetRffTests
         var rng = new Random(3); // the test's own data; no theorem number depends on this generator
         for (int i = 0; i < 12; i++)
         {
-            double a = rng.NextDouble() - 0.5, b = rng.NextDouble() - 0.5, c = rng.NextDouble() - 0.5;
-            rows.Add(FormattableString.Invariant($"{a},{b},{c},{0.3 * a - 0.2 * b + 1.0 * c}"));
+            double a = rng.NextDouble() - 0.5, b = rng.NextDouble() - 0.5, e = rng.NextDouble() - 0.5;
+            rows.Add(FormattableString.Invariant($"{a},{b},{e},{0.3 * a - 0.2 * b + 1.0 * e}"));
         }
         File.WriteAllLines(h.PathOf("d.csv"), rows);
         var (code, stdout, stderr) = h.Run("certify", "resnet-rff", "--data", h.PathOf("d.csv"), "--steps", "3", "--feature-count", "64", "--depth", "4", "--out", h.PathOf("o"));
@@ -70,5 +70,59 @@ public class CertifyResNetRffTests
         // Targets unrelated to B·x: the initial loss is far above the certified ball's capacity.
         Assert.Equal(VerdictKind.HypothesesNotMet, c.Verdict.Kind);
         Assert.Contains("P1.C4", c.Verdict.Reason);
+    }
+}
+
+/// <summary>`inspect` on a resnet-rff model file: the MLP quantities plus λ_G at every node.</summary>
+public class InspectResNetRffTests
+{
+    [Fact]
+    public void Inspect_ResNetRffModelFile_MatchesTheEngineAndFiniteDifferences()
+    {
+        using var h = new CliHarness();
+        int n = 7, d = 3;
+        var fm = Overparam.Verify.Engine.Models.FeatureMap.Gaussian(d, 32, 0.7, 5UL);
+        var model = Overparam.Verify.Engine.Models.ResNetRff.Create(d, 1, fm, 4, 5UL);
+        var theta = new double[model.ParameterCount];
+        for (int j = 0; j < theta.Length; j++) theta[j] = 0.05 * Math.Sin(1.3 * j);
+        model.SetParameters(theta);
+        Overparam.Verify.Engine.IO.ModelFile.Write(h.PathOf("m.json"), model);
+        var (dataPath, xs, ys) = h.WriteRandomCsv("d.csv", 9, n, d);
+        var (code, stdout, stderr) = h.Run("inspect", "--model", h.PathOf("m.json"), "--data", dataPath, "--json");
+        Assert.True(code == 0, stdout + stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.Equal("resnet-rff", root.GetProperty("architecture").GetString());
+        var x = new Overparam.Verify.Engine.LinearAlgebra.Matrix(n, d);
+        for (int i = 0; i < n; i++) for (int k = 0; k < d; k++) x[i, k] = xs[i][k];
+        var f = model.Forward(x);
+        double loss = 0;
+        for (int i = 0; i < n; i++) loss += 0.5 * (f[i] - ys[i]) * (f[i] - ys[i]);
+        Assert.Equal(loss, root.GetProperty("loss").GetDouble(), 1e-12);
+        var lambdaG = root.GetProperty("featureGramMinEigenvalues").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(5, lambdaG.Length);
+        Assert.Equal(model.FeatureGramMinEigenvalues(x), lambdaG);
+        // NTK diagonal entry i is ‖∇_θ f_i‖²: central differences of f_i along its own gradient give ‖∇_θ f_i‖.
+        var ntk = root.GetProperty("ntk");
+        for (int i = 0; i < n; i++)
+        {
+            double kii = ntk[i][i].GetDouble();
+            var e = new double[n];
+            e[i] = 1;
+            var g = model.Vjp(x, e);
+            double norm = Math.Sqrt(g.Sum(v => v * v));
+            const double eps = 1e-5;
+            var plus = model.Clone();
+            var minus = model.Clone();
+            plus.SetParameters(theta.Select((t, j) => t + eps * g[j] / norm).ToArray());
+            minus.SetParameters(theta.Select((t, j) => t - eps * g[j] / norm).ToArray());
+            double fd = (plus.Forward(x)[i] - minus.Forward(x)[i]) / (2 * eps);
+            Assert.True(Math.Abs(Math.Sqrt(kii) - fd) <= 1e-6 * Math.Max(1, fd), $"row {i}: √K_ii = {Math.Sqrt(kii)}, FD {fd}");
+        }
+        // The summary names the architecture and λ_G.
+        var (c2, summary, err2) = h.Run("inspect", "--model", h.PathOf("m.json"), "--data", dataPath);
+        Assert.True(c2 == 0, err2);
+        Assert.Contains("resnet-rff", summary);
+        Assert.Contains("λ_G min", summary);
     }
 }
