@@ -120,21 +120,27 @@ let tests =
                 Expect.floatClose Accuracy.veryHigh a.Kappa (15.5 / 16.0) "κ_L"
                 Expect.isTrue (close 1e-12 a.MuPredict (a.Kappa * a.Ball.MuF)) "the predictions use κ_L·μ_F"
 
-            testCase "P1.C4 on both sides of its threshold: the initial loss scaled to 0.99 and 1.01 of R²μ_F/4"
+            testCase "P1.C4 on both sides of its two thresholds: certified (holds) and refuting (fails), undecided between"
             <| fun () ->
                 let eps0 = 1e-5
                 let a = analysisWith [ "target-noise", Contract.r17 eps0 ]
                 let capacity = a.Ball.Capacity
-                // F(U₀) = ½ε²·mean ξ² and nothing else in P1.C4 depends on y: scale ε to put 4F(U₀) at capacity·(1 ± 1%).
-                let epsStar = eps0 * sqrt (capacity / (4.0 * a.F0))
-
-                let verdictAt factor =
-                    let b = analysisWith [ "target-noise", Contract.r17 (epsStar * sqrt factor) ]
+                // The oracle's upper value of the paper's R²μ_F(R): U₀ is in the ball and e^(−2Λ) ≤ 1.
+                let o = oracleOf a
+                let r = a.Ball.Radius
+                let upper = r * r * 2.0 * o.SigmaMinB * o.SigmaMinB / float a.N * o.LambdaG0
+                Expect.isTrue (upper > 2.0 * capacity) "the certified value is well below the upper one"
+                // F(U₀) = ½ε²·mean ξ² and nothing else in P1.C4 depends on y: scale ε to put 4F(U₀) at a target.
+                let verdictAt target =
+                    let eps = eps0 * sqrt (target / (4.0 * a.F0))
+                    let b = analysisWith [ "target-noise", Contract.r17 eps ]
                     Expect.isTrue (close 1e-12 b.Ball.Capacity capacity) "the ball does not depend on the targets"
                     Verdict.name (c4.Evaluate b).Value.Verdict
 
-                Expect.equal (verdictAt 0.99) "holds" "just below the threshold"
-                Expect.equal (verdictAt 1.01) "fails" "just above the threshold"
+                Expect.equal (verdictAt (0.99 * capacity)) "holds" "just below the certified threshold"
+                Expect.equal (verdictAt (1.01 * capacity)) "inconclusive" "just above it: the certified bound is too loose to decide"
+                Expect.equal (verdictAt (0.99 * upper)) "inconclusive" "just below the refuting threshold"
+                Expect.equal (verdictAt (1.01 * upper)) "fails" "just above it: even the upper value is too small"
 
             testCase "ReLU features are unbounded: no certified ball, P1.C1 and P1.C4 inconclusive, never holding"
             <| fun () ->
@@ -148,12 +154,16 @@ let tests =
                 | OverallVerdict.Inconclusive _ -> ()
                 | v -> failtestf "expected inconclusive, got %A" v
 
-            testCase "an estimated along-run row never carries the verdict; a fabricated C4 failure does"
+            testCase "a C4 the certified bound cannot reach is inconclusive; one the upper value refutes is not met"
             <| fun () ->
                 let a = analysisWith []
-                let failing = { a with F0Upper = a.Ball.Capacity }
-                let conds, preds = Theorem.evaluate theorem failing
-                match Theorem.decide conds preds with
+                let verdictOf x = Theorem.evaluate theorem x ||> Theorem.decide
+
+                match verdictOf { a with F0Upper = a.Ball.Capacity } with
+                | OverallVerdict.Inconclusive r -> Expect.stringContains r "P1.C4" "names P1.C4"
+                | v -> failtestf "expected inconclusive, got %A" v
+
+                match verdictOf { a with F0 = 1.0; F0Upper = 1.0 } with
                 | OverallVerdict.HypothesesNotMet r -> Expect.stringContains r "P1.C4" "names P1.C4"
                 | v -> failtestf "expected hypotheses-not-met, got %A" v
 

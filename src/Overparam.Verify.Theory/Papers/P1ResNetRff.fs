@@ -813,12 +813,19 @@ let c1 =
         Evaluate =
             fun a ->
                 let v =
-                    if not (a.LambdaG0 > 0.0) then
+                    if not (a.LambdaG0 > 0.0) && not (a.LambdaG0Estimate > 0.0) then
+                        // U₀ is in the ball: a singular Gram there fails the hypothesis itself.
                         Verdict.Fails(
                             sprintf
-                                "λ_G at U₀ has no positive certified lower bound (bound %g, estimate %g): the feature Gram is numerically singular — more features, or a smaller bandwidth"
-                                a.LambdaG0
+                                "the feature Gram at U₀ is singular (λ_min ≈ %g): more features, distinct points, or a smaller bandwidth"
                                 a.LambdaG0Estimate
+                        )
+                    elif not (a.LambdaG0 > 0.0) then
+                        Verdict.Inconclusive(
+                            sprintf
+                                "λ_G(U₀) ≈ %g has no positive certified lower bound (bound %g)"
+                                a.LambdaG0Estimate
+                                a.LambdaG0
                         )
                     elif Double.IsNaN(featureNormBound a.Setup.Kind) then
                         Verdict.Inconclusive
@@ -826,9 +833,10 @@ let c1 =
                     elif a.Ball.LambdaGBall > 0.0 then
                         Verdict.Holds a.Ball.LambdaGBall
                     else
-                        Verdict.Fails(
+                        // Only the certified bound gives out: λ_G over the ball may still be positive.
+                        Verdict.Inconclusive(
                             sprintf
-                                "at R = %g the certified perturbation bound leaves nothing of λ_G(U₀) = %g (√(2N)·Lip(Φ)·R ≥ √λ_G)"
+                                "at R = %g the certified perturbation bound leaves nothing of λ_G(U₀) = %g (√(2N)·Lip(Φ)·R ≥ √λ_G): a smaller --radius"
                                 a.Ball.Radius
                                 a.LambdaG0
                         )
@@ -892,7 +900,7 @@ let c3 =
                     if Double.IsNaN a.Ball.LipschitzBudget && Double.IsNaN(featureNormBound a.Setup.Kind) then
                         Verdict.Inconclusive "no radius: ReLU features give no certified ball (P1.C1); pass --radius"
                     elif Double.IsNaN a.Ball.LipschitzBudget then
-                        Verdict.Fails "no radius: λ_G(U₀) has no positive certified lower bound (P1.C1)"
+                        Verdict.Inconclusive "no radius: λ_G(U₀) has no positive certified lower bound (P1.C1)"
                     else
                         Verdict.ofLowerBound NumberStatus.Certified f 0.0
 
@@ -934,20 +942,37 @@ let c4 =
         Evaluate =
             fun a ->
                 let threshold = 4.0 * a.F0Upper
+                // The paper's R²μ_F(R) is at most R²·(2σ_min(B)²/N)·λ_G(U₀): U₀ is in the ball and e^(−2Λ) ≤ 1. With
+                // the estimates of σ_min(B) and λ_G(U₀) this upper value can refute the condition at this R (an
+                // estimate refutes, never establishes); between it and the certified value the row is undecided.
+                let upper =
+                    a.Ball.Radius * a.Ball.Radius * 2.0 * a.SigmaMinBEstimate * a.SigmaMinBEstimate / float a.N
+                    * max a.LambdaG0Estimate 0.0
+
+                let at =
+                    sprintf "at R = %g%s" a.Ball.Radius (if a.RadiusChosen then " (the radius maximizing the certified R²μ_F)" else "")
 
                 let v =
-                    if Double.IsNaN a.Ball.Capacity then
+                    if Double.IsNaN a.Ball.Capacity && not (upper <= 4.0 * a.F0) then
                         Verdict.Inconclusive "μ_F over the ball is not certified here (P1.C1 over the ball)"
                     elif a.Ball.Capacity > threshold then
                         Verdict.Holds(a.Ball.Capacity - threshold)
-                    else
+                    elif upper <= 4.0 * a.F0 then
                         Verdict.Fails(
                             sprintf
-                                "R²·μ_F(R) = %g is not above 4F(U₀) = %g at R = %g%s"
+                                "even R²·(2σ_min(B)²/N)·λ_G(U₀) = %g, an upper value of R²μ_F(R), is not above 4F(U₀) = %g %s"
+                                upper
+                                (4.0 * a.F0)
+                                at
+                        )
+                    else
+                        Verdict.Inconclusive(
+                            sprintf
+                                "the certified R²·μ_F(R) = %g is not above 4F(U₀) = %g %s, and its upper value %g does not refute it"
                                 a.Ball.Capacity
                                 threshold
-                                a.Ball.Radius
-                                (if a.RadiusChosen then " (the best radius)" else "")
+                                at
+                                upper
                         )
 
                 outcome a.Ball.Capacity threshold NumberStatus.Certified v
