@@ -18,7 +18,9 @@ let private powerMax (a: float[,]) =
     let mutable lam = 0.0
 
     for _ in 1..2000 do
-        let w = Array.init n (fun i -> Seq.sum (seq { for j in 0 .. n - 1 -> a[i, j] * v[j] }))
+        let w =
+            Array.init n (fun i -> Seq.sum (seq { for j in 0 .. n - 1 -> a[i, j] * v[j] }))
+
         let nrm = sqrt (Array.sumBy (fun t -> t * t) w)
         lam <- nrm
         v <- w |> Array.map (fun t -> t / nrm)
@@ -45,12 +47,17 @@ let private oracleOf (a: Analysis) =
     // σ_min(B) for a 1 × d readout is its Euclidean norm.
     let sigma = sqrt (Seq.sum (seq { for k in 0 .. d - 1 -> b[0, k] * b[0, k] }))
     // Lip(Φ) = √(2/M)·‖W‖₂ with ‖W‖₂² = λ_max(WᵀW).
-    let wtw = Array2D.init d d (fun j k -> Seq.sum (seq { for r in 0 .. m - 1 -> fm.Weights[r, j] * fm.Weights[r, k] }))
+    let wtw =
+        Array2D.init d d (fun j k -> Seq.sum (seq { for r in 0 .. m - 1 -> fm.Weights[r, j] * fm.Weights[r, k] }))
+
     let lip = sqrt (2.0 / float m) * sqrt (powerMax wtw)
     // The feature Gram at X(0) = x, entry by entry from the definition.
     let phi =
         Array2D.init n m (fun i r ->
-            let pre = fm.Offsets[r] + Seq.sum (seq { for k in 0 .. d - 1 -> fm.Weights[r, k] * x[i, k] })
+            let pre =
+                fm.Offsets[r]
+                + Seq.sum (seq { for k in 0 .. d - 1 -> fm.Weights[r, k] * x[i, k] })
+
             sqrt (2.0 / float m) * cos pre)
 
     let g = Matrix(n, n)
@@ -82,9 +89,13 @@ let private oracleOf (a: Analysis) =
 /// ≥ (√λ_G(U₀) − √(2N)·Lip(Φ)·R)₊² (theory/P1-resnet-rff.md).
 let private oracleMu (sigma: float) (n: int) (lip: float) (lambda0: float) (r: float) =
     let root = sqrt lambda0 - sqrt (2.0 * float n) * lip * r
-    2.0 * sigma * sigma / float n * exp (-2.0 * lip * r) * (if root > 0.0 then root * root else 0.0)
 
-let private close rel (a: float) (b: float) = abs (a - b) <= rel * max (abs a) (abs b)
+    2.0 * sigma * sigma / float n
+    * exp (-2.0 * lip * r)
+    * (if root > 0.0 then root * root else 0.0)
+
+let private close rel (a: float) (b: float) =
+    abs (a - b) <= rel * max (abs a) (abs b)
 
 let tests =
     testList
@@ -95,9 +106,18 @@ let tests =
                 let a = analysisWith []
                 let o = oracleOf a
                 // Certified lower bounds below (and within round-off of) the exact values; the Lipschitz bound above.
-                Expect.isTrue (a.SigmaMinB <= o.SigmaMinB && close 1e-12 a.SigmaMinB o.SigmaMinB) (sprintf "σ_min(B) %g vs %g" a.SigmaMinB o.SigmaMinB)
-                Expect.isTrue (a.LambdaG0 <= o.LambdaG0 && close 1e-9 a.LambdaG0 o.LambdaG0) (sprintf "λ_G(U₀) %g vs %g" a.LambdaG0 o.LambdaG0)
-                Expect.isTrue (a.Lipschitz >= o.LipPhi && a.Lipschitz <= 1.2 * o.LipPhi) (sprintf "Lip(Φ) %g vs %g" a.Lipschitz o.LipPhi)
+                Expect.isTrue
+                    (a.SigmaMinB <= o.SigmaMinB && close 1e-12 a.SigmaMinB o.SigmaMinB)
+                    (sprintf "σ_min(B) %g vs %g" a.SigmaMinB o.SigmaMinB)
+
+                Expect.isTrue
+                    (a.LambdaG0 <= o.LambdaG0 && close 1e-9 a.LambdaG0 o.LambdaG0)
+                    (sprintf "λ_G(U₀) %g vs %g" a.LambdaG0 o.LambdaG0)
+
+                Expect.isTrue
+                    (a.Lipschitz >= o.LipPhi && a.Lipschitz <= 1.2 * o.LipPhi)
+                    (sprintf "Lip(Φ) %g vs %g" a.Lipschitz o.LipPhi)
+
                 Expect.isTrue (a.F0Upper >= o.F0 && close 1e-9 a.F0Upper o.F0) (sprintf "F(U₀) %g vs %g" a.F0Upper o.F0)
 
             testCase "μ_F(R) and the P1.C4 threshold follow papers.md's formula (independent oracle)"
@@ -111,7 +131,11 @@ let tests =
                 Expect.isTrue (a.Ball.MuF <= same) "μ_F is rounded down"
                 // ... and sit below the value from the exact inputs (certified = conservative), within a few percent.
                 let exact = oracleMu o.SigmaMinB a.N o.LipPhi o.LambdaG0 r
-                Expect.isTrue (a.Ball.MuF <= exact && a.Ball.MuF >= 0.8 * exact) (sprintf "μ_F %g vs exact-input oracle %g" a.Ball.MuF exact)
+
+                Expect.isTrue
+                    (a.Ball.MuF <= exact && a.Ball.MuF >= 0.8 * exact)
+                    (sprintf "μ_F %g vs exact-input oracle %g" a.Ball.MuF exact)
+
                 let row = (c4.Evaluate a).Value
                 Expect.isTrue (close 1e-9 row.Threshold (4.0 * o.F0) && row.Threshold >= 4.0 * o.F0) "threshold 4F(U₀)"
                 Expect.isTrue (close 1e-12 row.Value (r * r * same)) "value R²μ_F(R)"
@@ -120,7 +144,8 @@ let tests =
                 Expect.floatClose Accuracy.veryHigh a.Kappa (15.5 / 16.0) "κ_L"
                 Expect.isTrue (close 1e-12 a.MuPredict (a.Kappa * a.Ball.MuF)) "the predictions use κ_L·μ_F"
 
-            testCase "P1.C4 on both sides of its two thresholds: certified (holds) and refuting (fails), undecided between"
+            testCase
+                "P1.C4 on both sides of its two thresholds: certified (holds) and refuting (fails), undecided between"
             <| fun () ->
                 let eps0 = 1e-5
                 let a = analysisWith [ "target-noise", Contract.r17 eps0 ]
@@ -138,7 +163,12 @@ let tests =
                     Verdict.name (c4.Evaluate b).Value.Verdict
 
                 Expect.equal (verdictAt (0.99 * capacity)) "holds" "just below the certified threshold"
-                Expect.equal (verdictAt (1.01 * capacity)) "inconclusive" "just above it: the certified bound is too loose to decide"
+
+                Expect.equal
+                    (verdictAt (1.01 * capacity))
+                    "inconclusive"
+                    "just above it: the certified bound is too loose to decide"
+
                 Expect.equal (verdictAt (0.99 * upper)) "inconclusive" "just below the refuting threshold"
                 Expect.equal (verdictAt (1.01 * upper)) "fails" "just above it: even the upper value is too small"
 
@@ -157,7 +187,9 @@ let tests =
             testCase "a C4 the certified bound cannot reach is inconclusive; one the upper value refutes is not met"
             <| fun () ->
                 let a = analysisWith []
-                let verdictOf x = Theorem.evaluate theorem x ||> Theorem.decide
+
+                let verdictOf x =
+                    Theorem.evaluate theorem x ||> Theorem.decide
 
                 match verdictOf { a with F0Upper = a.Ball.Capacity } with
                 | OverallVerdict.Inconclusive r -> Expect.stringContains r "P1.C4" "names P1.C4"
@@ -175,7 +207,10 @@ let tests =
                 let n = 2 + rng.Next(500)
                 let sigma = 0.1 + rng.NextDouble()
                 let rStar = bestRadius (sqrt 2.0) n lip lambda0
-                let cap r = (ballAt (sqrt 2.0) sigma n lip lambda0 r).Capacity
+
+                let cap r =
+                    (ballAt (sqrt 2.0) sigma n lip lambda0 r).Capacity
+
                 let best = cap rStar
                 let bound = sqrt lambda0 / (sqrt (2.0 * float n) * lip)
 

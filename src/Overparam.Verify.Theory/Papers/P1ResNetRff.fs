@@ -167,7 +167,11 @@ let setupOf (i: RunInput) : Setup =
         let p = nu - 0.5
 
         if not (Double.IsFinite nu && p >= 0.0 && p <= 20.0 && Math.Round p = p) then
-            bad (sprintf "--nu must be a half-integer 1/2, 3/2, …, 41/2 (the Matérn kernel in closed form), got %s" (r17 nu))
+            bad (
+                sprintf
+                    "--nu must be a half-integer 1/2, 3/2, …, 41/2 (the Matérn kernel in closed form), got %s"
+                    (r17 nu)
+            )
 
     let integrator =
         match Opt.text i "integrator" with
@@ -181,8 +185,15 @@ let setupOf (i: RunInput) : Setup =
     if not (Double.IsFinite readoutScale) then
         bad (sprintf "--readout-scale must be finite, got %s" (r17 readoutScale))
 
-    let optimizer = Optimizer.parse "resnet-rff" [ Optimizer.Flow; Optimizer.Gd ] (Opt.text i "optimizer")
-    let eta = if optimizer = Optimizer.Gd then Opt.positiveOption i "learning-rate" else None
+    let optimizer =
+        Optimizer.parse "resnet-rff" [ Optimizer.Flow; Optimizer.Gd ] (Opt.text i "optimizer")
+
+    let eta =
+        if optimizer = Optimizer.Gd then
+            Opt.positiveOption i "learning-rate"
+        else
+            None
+
     let steps = Opt.int64AtLeast i "steps" 1L
 
     let flowTolerance =
@@ -190,6 +201,7 @@ let setupOf (i: RunInput) : Setup =
             Opt.fraction i "flow-tolerance"
         else
             nan
+
     let target = Opt.fraction i "target-reduction"
     let radius = Opt.positiveOption i "radius"
     let tracePoints = Opt.intAtLeast i "trace-points" 2
@@ -237,8 +249,7 @@ let setupOf (i: RunInput) : Setup =
 
                     s + noise * xi[r])
 
-            Dataset.Create(x, y),
-            sprintf "generated: %d points x ~ N(0, I/%d), y = B·x + %s·ξ" n dim (r17 noise))
+            Dataset.Create(x, y), sprintf "generated: %d points x ~ N(0, I/%d), y = B·x + %s·ξ" n dim (r17 noise))
 
     {
         Data = data
@@ -295,7 +306,9 @@ let certifiedLipschitz (fm: FeatureMap) =
         s
 
     let lambdaMax =
-        [ 0 .. d - 1 ] |> List.map rowSum |> List.max
+        [ 0 .. d - 1 ]
+        |> List.map rowSum
+        |> List.max
         |> fun v -> v * (1.0 + 2.0 * gammaOf (m + d + 4))
 
     fm.Scale * sqrt lambdaMax * (1.0 + 8.0 * u)
@@ -351,8 +364,15 @@ let certifiedSigmaMin (b: Matrix) =
         fro2 <- fro2 + v * v
 
     let est = lambdaMinOf (bbt)
-    let cert = CertifiedEigenvalue.LambdaMin(bbt, est, gammaOf (d + 2) * fro2 * (1.0 + 4.0 * u))
-    (if cert.Bound > 0.0 then sqrt cert.Bound * (1.0 - 2.0 * u) else 0.0), sqrt (max est 0.0)
+
+    let cert =
+        CertifiedEigenvalue.LambdaMin(bbt, est, gammaOf (d + 2) * fro2 * (1.0 + 4.0 * u))
+
+    (if cert.Bound > 0.0 then
+         sqrt cert.Bound * (1.0 - 2.0 * u)
+     else
+         0.0),
+    sqrt (max est 0.0)
 
 /// min_{i≠j} ‖zᵢ − zⱼ‖ over the rows (the separation δ of P1.C6).
 let separation (z: Matrix) =
@@ -396,7 +416,11 @@ type Ball =
 /// μ_F by papers.md §1.4's formula, rounded down: (2σ_min(B)²/N)·e^{−2Λ}·λ_G.
 let muF (sigmaMinB: float) (n: int) (lambdaBudget: float) (infLambdaG: float) =
     let lg = if Double.IsNaN infLambdaG then nan else max infLambdaG 0.0
-    2.0 * sigmaMinB * sigmaMinB / float n * exp (-2.0 * lambdaBudget) * lg * (1.0 - 16.0 * u)
+
+    2.0 * sigmaMinB * sigmaMinB / float n
+    * exp (-2.0 * lambdaBudget)
+    * lg
+    * (1.0 - 16.0 * u)
 
 /// sup_z ‖Φ(z)‖: √2 for random Fourier features ((2/M)·Σcos² ≤ 2); ReLU features are unbounded (NaN: no ball bound).
 let featureNormBound (kind: FeatureKind) =
@@ -409,7 +433,13 @@ let featureNormBound (kind: FeatureKind) =
 let ballAt (phiBound: float) (sigmaMinB: float) (n: int) (lip: float) (lambdaG0: float) (radius: float) =
     let budget = lip * radius * (1.0 + 2.0 * u)
     let shrink = sqrt (float n) * phiBound * lip * radius * (1.0 + 4.0 * u)
-    let root = (if lambdaG0 > 0.0 then sqrt lambdaG0 * (1.0 - 2.0 * u) else 0.0) - shrink
+
+    let root =
+        (if lambdaG0 > 0.0 then
+             sqrt lambdaG0 * (1.0 - 2.0 * u)
+         else
+             0.0)
+        - shrink
 
     let lg =
         if Double.IsNaN shrink then nan
@@ -491,7 +521,7 @@ type private FlowObserver(model0: ResNetRff, x: Matrix, lip: float, delta0: floa
                 let ns = model0.NodeSize
                 let mutable integral = 0.0
 
-                for l in 0 .. depth do
+                for l in 0..depth do
                     let mutable s2 = 0.0
 
                     for j in l * ns .. (l + 1) * ns - 1 do
@@ -710,12 +740,7 @@ let analyze (s: Setup) : Analysis =
         match s.Optimizer with
         | Optimizer.Gd -> TrainerOptions(LearningRate = eta, Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L)
         | _ ->
-            TrainerOptions(
-                Steps = s.MaxSteps,
-                TargetLoss = target,
-                LogEvery = 1L,
-                RelativeTolerance = s.FlowTolerance
-            )
+            TrainerOptions(Steps = s.MaxSteps, TargetLoss = target, LogEvery = 1L, RelativeTolerance = s.FlowTolerance)
 
     let result =
         s.Optimizer.Trainer.Run(objective, ReadOnlySpan theta0, options.ObservedBy(observer).MonitoredBy m)
@@ -736,8 +761,7 @@ let analyze (s: Setup) : Analysis =
     let budget = tr.Observed "lipschitzBudget"
 
     let muHat =
-        Array.init steps.Length (fun k ->
-            kappa * muF sigmaB n budget[k] (min lgNodes[k] lgRefined[k]))
+        Array.init steps.Length (fun k -> kappa * muF sigmaB n budget[k] (min lgNodes[k] lgRefined[k]))
 
     let rho = Array.map2 (fun g f -> if f > 0.0 then g / f else nan) gradL2 losses
 
@@ -897,7 +921,10 @@ let c3 =
                 let f = exp (-2.0 * a.Ball.LipschitzBudget)
 
                 let v =
-                    if Double.IsNaN a.Ball.LipschitzBudget && Double.IsNaN(featureNormBound a.Setup.Kind) then
+                    if
+                        Double.IsNaN a.Ball.LipschitzBudget
+                        && Double.IsNaN(featureNormBound a.Setup.Kind)
+                    then
                         Verdict.Inconclusive "no radius: ReLU features give no certified ball (P1.C1); pass --radius"
                     elif Double.IsNaN a.Ball.LipschitzBudget then
                         Verdict.Inconclusive "no radius: λ_G(U₀) has no positive certified lower bound (P1.C1)"
@@ -926,7 +953,10 @@ let c3Run =
                             Verdict.Holds(a.Ball.LipschitzBudget - worst)
                         else
                             Verdict.Inconclusive(
-                                sprintf "the run's budget %g exceeded the ball's %g: it left the ball" worst a.Ball.LipschitzBudget
+                                sprintf
+                                    "the run's budget %g exceeded the ball's %g: it left the ball"
+                                    worst
+                                    a.Ball.LipschitzBudget
                             )
 
                     outcome a.Ball.LipschitzBudget worst NumberStatus.Certified v
@@ -946,11 +976,18 @@ let c4 =
                 // the estimates of σ_min(B) and λ_G(U₀) this upper value can refute the condition at this R (an
                 // estimate refutes, never establishes); between it and the certified value the row is undecided.
                 let upper =
-                    a.Ball.Radius * a.Ball.Radius * 2.0 * a.SigmaMinBEstimate * a.SigmaMinBEstimate / float a.N
+                    a.Ball.Radius * a.Ball.Radius * 2.0 * a.SigmaMinBEstimate * a.SigmaMinBEstimate
+                    / float a.N
                     * max a.LambdaG0Estimate 0.0
 
                 let at =
-                    sprintf "at R = %g%s" a.Ball.Radius (if a.RadiusChosen then " (the radius maximizing the certified R²μ_F)" else "")
+                    sprintf
+                        "at R = %g%s"
+                        a.Ball.Radius
+                        (if a.RadiusChosen then
+                             " (the radius maximizing the certified R²μ_F)"
+                         else
+                             "")
 
                 let v =
                     if Double.IsNaN a.Ball.Capacity && not (upper <= 4.0 * a.F0) then
@@ -984,7 +1021,8 @@ let c6 =
         ConditionCheck.Id = "P1.C6"
         Statement = "separation of the embedded points: value δ(0) = min_(i≠j)‖Ax_i − Ax_j‖, threshold 0"
         Role = ConditionRole.Hypothesis
-        Evaluate = fun a -> outcome a.Delta0 0.0 NumberStatus.Exact (Verdict.ofLowerBound NumberStatus.Exact a.Delta0 0.0)
+        Evaluate =
+            fun a -> outcome a.Delta0 0.0 NumberStatus.Exact (Verdict.ofLowerBound NumberStatus.Exact a.Delta0 0.0)
     }
 
 /// P1.C6 along the run: min_{t,l} δ(s_l; U_t)/(e^{−Λ̄(U_t)}δ(0)) ≥ 1. Measurement (exact at the logged nodes).
@@ -1006,7 +1044,9 @@ let c6Run =
                             Verdict.Holds(worst - 1.0)
                         else
                             Verdict.Inconclusive(
-                                sprintf "δ(s)/(e^(−Λ̄)δ(0)) = %g < 1 (the continuous flow's bound, held against the discrete map)" worst
+                                sprintf
+                                    "δ(s)/(e^(−Λ̄)δ(0)) = %g < 1 (the continuous flow's bound, held against the discrete map)"
+                                    worst
                             )
 
                     outcome worst 1.0 NumberStatus.Exact v
@@ -1041,10 +1081,17 @@ let r1 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if not (isFlow a) || not (Tolerances.resolvable a.F0) || a.Losses.Length < 2 || not (a.MuPredict > 0.0) then
+                if
+                    not (isFlow a)
+                    || not (Tolerances.resolvable a.F0)
+                    || a.Losses.Length < 2
+                    || not (a.MuPredict > 0.0)
+                then
                     None
                 else
-                    let holds, worst, slack = Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
+                    let holds, worst, slack =
+                        Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
+
                     let w = max worst 0
 
                     Some
@@ -1068,10 +1115,17 @@ let r2 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if isFlow a || not (Tolerances.resolvable a.F0) || a.Losses.Length < 2 || not (a.MuPredict > 0.0) then
+                if
+                    isFlow a
+                    || not (Tolerances.resolvable a.F0)
+                    || a.Losses.Length < 2
+                    || not (a.MuPredict > 0.0)
+                then
                     None
                 else
-                    let holds, worst, slack = Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
+                    let holds, worst, slack =
+                        Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
+
                     let w = max worst 0
 
                     Some
@@ -1112,7 +1166,9 @@ let r3 =
                     else
                         let bound = min bound a.Ball.Radius
                         let observed = finiteMax a.DriftL2
-                        let holds, slack = Envelope.single (Tolerances.rateAt bound) Sense.AtMost bound observed
+
+                        let holds, slack =
+                            Envelope.single (Tolerances.rateAt bound) Sense.AtMost bound observed
 
                         Some
                             {
@@ -1144,7 +1200,9 @@ let r6 =
                 let idx =
                     [| 0 .. a.Losses.Length - 1 |]
                     |> Array.filter (fun k ->
-                        Tolerances.resolvable a.Losses[k] && not (Double.IsNaN a.MuHat[k]) && a.MuHat[k] > 0.0)
+                        Tolerances.resolvable a.Losses[k]
+                        && not (Double.IsNaN a.MuHat[k])
+                        && a.MuHat[k] > 0.0)
 
                 if idx.Length = 0 then
                     None
@@ -1153,7 +1211,9 @@ let r6 =
                     let ratios = idx |> Array.map (fun k -> a.PlRatio[k] / a.MuHat[k])
                     let j = Array.findIndex (fun r -> r = Array.min ratios) ratios
                     let k = idx[j]
-                    let holds, slack = Envelope.single Tolerances.rate Sense.AtLeast a.MuHat[k] a.PlRatio[k]
+
+                    let holds, slack =
+                        Envelope.single Tolerances.rate Sense.AtLeast a.MuHat[k] a.PlRatio[k]
 
                     Some
                         {
@@ -1259,7 +1319,14 @@ let quantities (a: Analysis) : QuantityGroup list =
             "The PL ball and P1.C4",
             true,
             [|
-                q "R" ball.Radius NumberStatus.Exact (if a.RadiusChosen then "the radius maximizing R²μ_F(R)" else "--radius")
+                q
+                    "R"
+                    ball.Radius
+                    NumberStatus.Exact
+                    (if a.RadiusChosen then
+                         "the radius maximizing R²μ_F(R)"
+                     else
+                         "--radius")
                 q "mu_F" ball.MuF NumberStatus.Certified "μ_F(R) = (2σ_min(B)²/N)·e^(−2Λ̄(R))·λ_G over the ball"
                 q "R^2 mu_F" ball.Capacity NumberStatus.Certified "left side of P1.C4"
                 q "4F0" (4.0 * a.F0Upper) NumberStatus.Certified "right side of P1.C4 (rounding included)"
@@ -1279,7 +1346,11 @@ let quantities (a: Analysis) : QuantityGroup list =
                 q "L" (float s.Depth) NumberStatus.Exact "depth (integration steps)"
                 q "sigma_min(B)" a.SigmaMinB NumberStatus.Certified "certified lower bound (P1.C2)"
                 q "Lip(Phi)" a.Lipschitz NumberStatus.Certified "√(2/M)·‖W‖₂, certified upper bound"
-                q "lambda_G(U0)" a.LambdaG0 NumberStatus.Certified "λ_min of the feature Gram at X(0), certified lower bound"
+                q
+                    "lambda_G(U0)"
+                    a.LambdaG0
+                    NumberStatus.Certified
+                    "λ_min of the feature Gram at X(0), certified lower bound"
                 q "lambda_G(U0) estimate" a.LambdaG0Estimate NumberStatus.Exact "the eigensolver's value"
                 q "lambda_min K" a.KernelLambdaMin NumberStatus.Exact "the limit kernel's Gram (P1.C7)"
                 q "delta(0)" a.Delta0 NumberStatus.Exact "min pairwise distance (P1.C6)"
@@ -1296,7 +1367,11 @@ let quantities (a: Analysis) : QuantityGroup list =
                 q "min mu_hat" (finiteMin a.MuHat) NumberStatus.Estimated "min_t μ̂_F(U_t)"
                 q "max drift" (finiteMax a.DriftL2) NumberStatus.Exact "max_t ‖U_t − U₀‖_L²"
                 q "max Lambda(U_t)" (finiteMax a.LipschitzBudget) NumberStatus.Certified "max_t Λ̄(U_t)"
-                q "min lambda_G nodes" (finiteMin a.LambdaGNodes) NumberStatus.Certified "min over steps and nodes (only at the visited U_t)"
+                q
+                    "min lambda_G nodes"
+                    (finiteMin a.LambdaGNodes)
+                    NumberStatus.Certified
+                    "min over steps and nodes (only at the visited U_t)"
                 q "inf_s lambda_G" (finiteMin a.LambdaGRefined) NumberStatus.Estimated "refined on the stage states"
                 q "beta_hat" a.BetaHat NumberStatus.Estimated "power iteration at U₀ (GD only)"
                 q "eta" a.Eta NumberStatus.Exact "GD step (L² metric)"
@@ -1324,7 +1399,12 @@ let quantities (a: Analysis) : QuantityGroup list =
 let trace (a: Analysis) : TraceTable =
     let idx = thinIndices a.Steps.Length a.Setup.MaxTracePoints
     let pick (xs: float[]) = idx |> Array.map (fun k -> xs[k])
-    let x, xName = if isFlow a then a.Times, "time" else (a.Steps |> Array.map float), "step"
+
+    let x, xName =
+        if isFlow a then
+            a.Times, "time"
+        else
+            (a.Steps |> Array.map float), "step"
 
     TraceTable(
         [|
@@ -1332,21 +1412,50 @@ let trace (a: Analysis) : TraceTable =
                 xName
                 ColumnRole.Index
                 NumberStatus.Exact
-                (if isFlow a then "flow time t (Dormand–Prince)" else "GD step k")
+                (if isFlow a then
+                     "flow time t (Dormand–Prince)"
+                 else
+                     "GD step k")
                 (pick x)
             column "loss" ColumnRole.Observed NumberStatus.Exact "F(U_t) = (1/2N)Σ(BX_i(1) − y_i)²" (pick a.Losses)
             column
                 "envelope"
                 ColumnRole.Bound
-                (if isFlow a then NumberStatus.Certified else NumberStatus.Estimated)
-                (if isFlow a then "e^(−κ_Lμ_F t)·F(U₀) (P1.R1)" else "q^k·F(U₀) (P1.R2)")
+                (if isFlow a then
+                     NumberStatus.Certified
+                 else
+                     NumberStatus.Estimated)
+                (if isFlow a then
+                     "e^(−κ_Lμ_F t)·F(U₀) (P1.R1)"
+                 else
+                     "q^k·F(U₀) (P1.R2)")
                 (pick a.Envelope)
             column "plRatio" ColumnRole.Observed NumberStatus.Exact "‖∇F‖²_L²/F (P1.R6)" (pick a.PlRatio)
             column "muHat" ColumnRole.Bound NumberStatus.Estimated "μ̂_F(U_t) (P1.R6)" (pick a.MuHat)
-            column "lambdaGNodes" ColumnRole.Diagnostic NumberStatus.Certified "min_l λ_G(s_l; U_t), certified lower bound (P1.C1)" (pick a.LambdaGNodes)
-            column "lambdaGRefined" ColumnRole.Diagnostic NumberStatus.Estimated "inf_s λ_G(s; U_t) over nodes and stage states (P1.C1)" (pick a.LambdaGRefined)
-            column "lipschitzBudget" ColumnRole.Diagnostic NumberStatus.Certified "Λ̄(U_t) (P1.C3)" (pick a.LipschitzBudget)
-            column "separationRatio" ColumnRole.Diagnostic NumberStatus.Exact "min_l δ(s_l)/(e^(−Λ̄)δ(0)) (P1.C6)" (pick a.SeparationRatio)
+            column
+                "lambdaGNodes"
+                ColumnRole.Diagnostic
+                NumberStatus.Certified
+                "min_l λ_G(s_l; U_t), certified lower bound (P1.C1)"
+                (pick a.LambdaGNodes)
+            column
+                "lambdaGRefined"
+                ColumnRole.Diagnostic
+                NumberStatus.Estimated
+                "inf_s λ_G(s; U_t) over nodes and stage states (P1.C1)"
+                (pick a.LambdaGRefined)
+            column
+                "lipschitzBudget"
+                ColumnRole.Diagnostic
+                NumberStatus.Certified
+                "Λ̄(U_t) (P1.C3)"
+                (pick a.LipschitzBudget)
+            column
+                "separationRatio"
+                ColumnRole.Diagnostic
+                NumberStatus.Exact
+                "min_l δ(s_l)/(e^(−Λ̄)δ(0)) (P1.C6)"
+                (pick a.SeparationRatio)
             column "drift" ColumnRole.Observed NumberStatus.Exact "‖U_t − U₀‖_L² (P1.R3, P1.R5)" (pick a.DriftL2)
         |],
         [|
@@ -1372,7 +1481,12 @@ let trace (a: Analysis) : TraceTable =
 /// The options of one P1.C5 trial: the point cloud is fixed by --data-seed, the features come from the trial's seed.
 let trialOptions: OptionSpec list =
     [
-        OptionSpec("n", OptionKind.Integer, "50", "Points x ~ N(0, I/d) (drawn from --data-seed, the same in every trial)")
+        OptionSpec(
+            "n",
+            OptionKind.Integer,
+            "50",
+            "Points x ~ N(0, I/d) (drawn from --data-seed, the same in every trial)"
+        )
         OptionSpec("d", OptionKind.Integer, "5", "Input dimension")
         OptionSpec("feature-count", OptionKind.Integer, "256", "Number of random features M")
         OptionSpec("bandwidth", OptionKind.Real, "0.2", "Kernel bandwidth / length scale σ_k > 0")
@@ -1384,7 +1498,12 @@ let trialOptions: OptionSpec list =
             Choices = [| "gaussian"; "matern" |]
         )
         OptionSpec("nu", OptionKind.Real, "1.5", "Matérn smoothness ν (half-integer)")
-        OptionSpec("data-seed", OptionKind.Long, "0", "Seed of the point cloud (fixed across trials: C5 is over feature draws)")
+        OptionSpec(
+            "data-seed",
+            OptionKind.Long,
+            "0",
+            "Seed of the point cloud (fixed across trials: C5 is over feature draws)"
+        )
     ]
 
 type private C5Setup =
@@ -1410,14 +1529,19 @@ let private c5Setup (i: RunInput) =
     let matern = Opt.text i "features" = "matern"
     let nu = Opt.float i "nu"
 
-    if matern && not (Double.IsFinite nu && nu >= 0.5 && nu <= 20.5 && Math.Round(nu - 0.5) = nu - 0.5) then
+    if
+        matern
+        && not (Double.IsFinite nu && nu >= 0.5 && nu <= 20.5 && Math.Round(nu - 0.5) = nu - 0.5)
+    then
         bad (sprintf "--nu must be a half-integer 1/2, 3/2, …, 41/2, got %s" (r17 nu))
 
     ProblemSize.Require(
         sprintf "a P1.C5 trial with N = %d, M = %d" n count,
         float n * float count,
         "the N×M feature matrix",
-        2.0 * float n * float count + 3.0 * float n * float n + 2.0 * float count * float d
+        2.0 * float n * float count
+        + 3.0 * float n * float n
+        + 2.0 * float count * float d
     )
 
     {
@@ -1455,11 +1579,7 @@ let private runC5 (i: RunInput) : TrialOutcome =
     let lambdaHat = lambdaMinOf (Blas.Gram phi)
     let success = lambdaHat >= lambdaK / 2.0
 
-    TrialOutcome(
-        (if success then "passed" else "failed"),
-        success,
-        [| lambdaK; lambdaHat; lambdaHat / lambdaK |]
-    )
+    TrialOutcome((if success then "passed" else "failed"), success, [| lambdaK; lambdaHat; lambdaHat / lambdaK |])
 
 /// `overparam sweep run resnet-rff --axis feature-count=16,64,256,1024`: P1.C5's recipe as a sweep.
 let trial: TrialSpec =
@@ -1490,6 +1610,7 @@ let trial: TrialSpec =
         Size =
             fun i ->
                 let t = c5Setup i
+
                 TrialSize(
                     sprintf "a cell N = %d, M = %d" t.N t.Count,
                     float t.N * float t.Count,
