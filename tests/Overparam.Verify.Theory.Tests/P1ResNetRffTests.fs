@@ -199,6 +199,34 @@ let tests =
                 | OverallVerdict.HypothesesNotMet r -> Expect.stringContains r "P1.C4" "names P1.C4"
                 | v -> failtestf "expected hypotheses-not-met, got %A" v
 
+            testCase "P1.C5's trial: the fraction of draws with λ_min(Ĝ) ≥ λ/2 rises with the feature count"
+            <| fun () ->
+                let successes (m: int) =
+                    [ 1UL .. 12UL ]
+                    |> List.filter (fun seed ->
+                        let values =
+                            Collections.Generic.Dictionary<string, string>(
+                                dict [ "feature-count", string m; "n", "30" ]
+                            )
+
+                        let input = Contract.trialInput trial values Overparam.Verify.Engine.RunMonitor.None
+
+                        let input =
+                            { input with
+                                Values = input.Values.Add("seed", string seed)
+                            }
+
+                        let o = trial.Run input
+                        Expect.equal o.Metrics.Count 3 "three metrics"
+                        // Success is exactly the recipe's event, from the trial's own numbers.
+                        Expect.equal o.Success (o.Metrics[1] >= o.Metrics[0] / 2.0) "success is λ_min(Ĝ) ≥ λ/2"
+                        o.Success)
+                    |> List.length
+
+                let few, many = successes 32, successes 2048
+                Expect.equal few 0 "32 features never reach λ/2 on 30 points"
+                Expect.equal many 12 "2048 features always do"
+
             testProperty "the default radius maximizes R²·μ_F(R) (any other R gives less)"
             <| fun (seed: int) ->
                 let rng = Random(seed)
