@@ -298,8 +298,9 @@ type Theorem<'setup, 'analysis> =
         Trace: 'analysis -> TraceTable
         /// How the run ended when it fell short of its target; empty otherwise.
         RunNote: 'analysis -> string
-        /// The data and the initial model the run used (hashed into the provenance).
-        Instance: 'analysis -> Dataset * Mlp
+        /// The data and the initial model the run used, the model as its model-file JSON (`ModelFile.Serialize`, any
+        /// architecture); both are hashed into the provenance.
+        Instance: 'analysis -> Dataset * string
         /// The sweep trial, when the theorem defines one (`overparam sweep run <command>`).
         Trial: TrialSpec option
     }
@@ -330,7 +331,7 @@ let valuesOf (specs: OptionSpec list) (given: seq<string * string>) =
     |> Map.ofList
 
 /// Tool, build, machine and content hashes (the invocation is added by the CLI).
-let provenance (data: Dataset) (model: Mlp) =
+let provenance (data: Dataset) (modelJson: string) =
     Provenance(
         MachineInfo.ToolVersion,
         MachineInfo.SourceCommit,
@@ -341,7 +342,7 @@ let provenance (data: Dataset) (model: Mlp) =
         Overparam.Verify.Engine.LinearAlgebra.SimdInfo.Name,
         Overparam.Verify.Engine.LinearAlgebra.SimdInfo.WidthBits,
         ContentHash.OfDataset data,
-        ContentHash.OfBytes(ReadOnlySpan(Text.Encoding.UTF8.GetBytes(ModelFile.Serialize model)))
+        ContentHash.OfBytes(ReadOnlySpan(Text.Encoding.UTF8.GetBytes modelJson))
     )
 
 /// Deterministic thinning to at most m indices, first and last kept.

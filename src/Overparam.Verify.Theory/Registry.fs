@@ -89,6 +89,7 @@ type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
 type Theorems =
     static let all: ITheorem[] =
         [|
+            Registered(Papers.P1ResNetRff.plugin)
             Registered(Papers.P2LocalPl.plugin)
             Registered(Papers.P3Newton.plugin)
             Registered(Papers.P4Moderate.plugin)

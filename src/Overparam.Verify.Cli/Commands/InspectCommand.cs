@@ -4,6 +4,7 @@ using System.Text.Json;
 using Overparam.Verify.Cli.Output;
 using Overparam.Verify.Engine;
 using Overparam.Verify.Engine.Data;
+using Overparam.Verify.Engine.IO;
 using Overparam.Verify.Engine.Kernels;
 using Overparam.Verify.Engine.LinearAlgebra;
 using Overparam.Verify.Engine.Models;
@@ -33,6 +34,18 @@ public static class InspectCommand
         cmd.SetAction(parse =>
         {
             ctx.StartBudget(parse.GetValue(maxSeconds));
+            // A resnet-rff model file (P1) has its own summary: the same loss, gradient and NTK, plus λ_G at every node.
+            if (ModelFile.ReadAny(parse.GetRequiredValue(model)) is ResNetRff resnet)
+            {
+                var rr = CliProgress.Run(ctx, "reading the data", monitor =>
+                {
+                    var d = Inputs.LoadData(parse.GetRequiredValue(data));
+                    return (d, r: ComputeResNet(resnet, d, monitor));
+                });
+                if (parse.GetValue(json)) ctx.Out.WriteLine(ResNetJson(resnet, rr.d, rr.r));
+                else WriteResNetSummary(ctx.Out, resnet, rr.d, rr.r);
+                return CliApp.ExitOk;
+            }
             var r = CliProgress.Run(ctx, "reading the model and data", monitor =>
             {
                 var (m, d) = Inputs.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(data));
@@ -69,6 +82,95 @@ public static class InspectCommand
         monitor.Phase($"NTK eigenvalues ({data.N}×{data.N})");
         var eig = SymmetricEigen.Eigenvalues(ntk);
         return new InspectResult(outputs, loss, gradNorm, ntk, eig, model.ParameterCount);
+    }
+
+    /// <summary>
+    /// Everything <c>inspect</c> reports for a resnet-rff model (one output, k = 1): outputs B X(1), the loss ½‖f − y‖²,
+    /// ‖∇_θ loss‖₂ by the discrete adjoint, the NTK J Jᵀ (J by N adjoint passes) and its eigenvalues, and P1.C1's
+    /// λ_G(s_l) = λ_min(Φ(X(s_l))Φ(X(s_l))ᵀ) at every node (one forward pass keeps the node features).
+    /// </summary>
+    public static (InspectResult Result, double[] LambdaG) ComputeResNet(ResNetRff model, Dataset data, IRunMonitor? monitor = null)
+    {
+        monitor ??= RunMonitor.None;
+        if (model.InputDimension != data.D)
+            throw new InvalidInputException($"the model expects inputs of dimension {model.InputDimension}, but the data has d = {data.D} feature columns");
+        if (model.OutputDimension != 1)
+            throw new InvalidInputException($"inspect compares one output with the data's y column; this resnet-rff model has {model.OutputDimension} outputs");
+        double n = data.N, p = model.ParameterCount;
+        ProblemSize.Require($"inspect with n = {data.N} samples and {model.ParameterCount} parameters", Math.Max(n * p, n * model.FeatureCount),
+            "the n×p Jacobian", n * p + 5 * n * n + (model.Depth + 4.0) * n * model.FeatureCount);
+        monitor.Phase($"outputs, loss and gradient (n = {data.N})");
+        var outputs = model.Forward(data.X);
+        var residual = new double[data.N];
+        double loss = 0;
+        for (int i = 0; i < data.N; i++)
+        {
+            residual[i] = outputs[i] - data.Y[i];
+            loss += 0.5 * residual[i] * residual[i];
+        }
+        var gradient = model.Vjp(data.X, residual);
+        double gradNorm = Norm(gradient);
+        RunMonitor.ThrowIfStopped(monitor);
+        monitor.Phase($"NTK J Jᵀ ({data.N}×{data.N}) from {data.N} adjoint passes");
+        var ntk = Blas.Gram(model.Jacobian(data.X));
+        if (!outputs.All(double.IsFinite)) throw Overflow("the outputs B X(1)");
+        if (!double.IsFinite(loss)) throw Overflow("the loss ½‖f − y‖²");
+        if (!double.IsFinite(gradNorm)) throw Overflow("the gradient");
+        if (!ntk.IsFinite()) throw Overflow("the NTK J Jᵀ");
+        RunMonitor.ThrowIfStopped(monitor);
+        monitor.Phase($"λ_G at the {model.Depth + 1} nodes and the NTK eigenvalues");
+        var lambdaG = model.FeatureGramMinEigenvalues(data.X);
+        var eig = SymmetricEigen.Eigenvalues(ntk);
+        return (new InspectResult(outputs, loss, gradNorm, ntk, eig, model.ParameterCount), lambdaG);
+    }
+
+    private static string ResNetJson(ResNetRff model, Dataset data, (InspectResult R, double[] LambdaG) x)
+    {
+        var r = x.R;
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("architecture", ModelFile.ResNetArchitecture);
+            w.WriteString("features", ModelFile.FeatureKindName(model.Features.Kind));
+            w.WriteNumber("featureCount", model.FeatureCount);
+            w.WriteNumber("depth", model.Depth);
+            w.WriteString("integrator", ModelFile.IntegratorName(model.Integrator));
+            w.WriteNumber("n", data.N);
+            w.WriteNumber("d", data.D);
+            w.WriteNumber("parameterCount", r.ParameterCount);
+            Json.WriteArray(w, "outputs", r.Outputs);
+            Json.WriteNumber(w, "loss", r.Loss);
+            Json.WriteNumber(w, "gradientNorm", r.GradientNorm);
+            w.WriteStartArray("ntk");
+            for (int i = 0; i < r.Ntk.Rows; i++) Json.WriteArray(w, null, r.Ntk.Row(i));
+            w.WriteEndArray();
+            Json.WriteArray(w, "ntkEigenvalues", r.NtkEigenvalues);
+            Json.WriteArray(w, "featureGramMinEigenvalues", x.LambdaG);
+            w.WriteStartObject("numberStatus");
+            foreach (var key in new[] { "outputs", "loss", "gradientNorm", "ntk", "ntkEigenvalues", "featureGramMinEigenvalues" }) w.WriteString(key, "exact");
+            w.WriteEndObject();
+            w.WriteString("loss_normalization", "half-sum: 0.5*||f - y||^2");
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static void WriteResNetSummary(TextWriter o, ResNetRff model, Dataset data, (InspectResult R, double[] LambdaG) x)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var r = x.R;
+        double lmin = r.NtkEigenvalues.Length > 0 ? r.NtkEigenvalues[0] : double.NaN;
+        double lmax = r.NtkEigenvalues.Length > 0 ? r.NtkEigenvalues[^1] : double.NaN;
+        int worst = Array.IndexOf(x.LambdaG, x.LambdaG.Min());
+        o.WriteLine(string.Create(inv, $"model        resnet-rff, d={model.HiddenDimension}, {ModelFile.FeatureKindName(model.Features.Kind)} features M={model.FeatureCount}, L={model.Depth} ({ModelFile.IntegratorName(model.Integrator)}), {r.ParameterCount} trainable parameters"));
+        o.WriteLine(string.Create(inv, $"data         n={data.N}, d={data.D}"));
+        o.WriteLine(string.Create(inv, $"loss         {r.Loss:G10}   (½‖f−y‖², exact)"));
+        o.WriteLine(string.Create(inv, $"‖∇loss‖₂     {r.GradientNorm:G10}   (exact, discrete adjoint)"));
+        o.WriteLine(string.Create(inv, $"NTK λ_min    {lmin:G10}   (exact)"));
+        o.WriteLine(string.Create(inv, $"NTK λ_max    {lmax:G10}   (exact)"));
+        o.WriteLine(string.Create(inv, $"λ_G min      {x.LambdaG[worst]:G10}   at s = {worst}/{model.Depth} (P1.C1: feature Gram at the nodes, exact)"));
+        o.WriteLine(string.Create(inv, $"λ_G(s_l)     {string.Join(" ", x.LambdaG.Select(v => v.ToString("G4", inv)))}"));
     }
 
     private static InvalidInputException Overflow(string what) =>

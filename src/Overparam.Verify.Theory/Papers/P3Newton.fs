@@ -9,6 +9,7 @@ open Overparam.Verify.Engine
 open Overparam.Verify.Contracts
 open Overparam.Verify.Engine.Curvature
 open Overparam.Verify.Engine.Data
+open Overparam.Verify.Engine.IO
 open Overparam.Verify.Engine.Kernels
 open Overparam.Verify.Engine.LinearAlgebra
 open Overparam.Verify.Engine.Models
@@ -958,7 +959,7 @@ let private certifyOnly: Theorem<Setup, Analysis> =
                 ]
                 |> List.filter (fun t -> t <> "")
                 |> String.concat "; "
-        Instance = fun a -> a.Setup.Data, a.Model0
+        Instance = fun a -> a.Setup.Data, ModelFile.Serialize a.Model0
         Trial = None
     }
 

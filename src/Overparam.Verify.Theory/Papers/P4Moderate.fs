@@ -9,6 +9,7 @@ open Overparam.Verify.Engine
 open Overparam.Verify.Contracts
 open Overparam.Verify.Engine.Curvature
 open Overparam.Verify.Engine.Data
+open Overparam.Verify.Engine.IO
 open Overparam.Verify.Engine.Kernels
 open Overparam.Verify.Engine.LinearAlgebra
 open Overparam.Verify.Engine.Models
@@ -1895,6 +1896,6 @@ let plugin: Theorem<Setup, Analysis> =
                     match notes with
                     | [] -> ""
                     | first :: _ -> sprintf "%d of %d runs fell short (first: %s)" notes.Length runs.Length first
-        Instance = fun a -> a.Setup.Data, a.Model0
+        Instance = fun a -> a.Setup.Data, ModelFile.Serialize a.Model0
         Trial = Some trial
     }

@@ -10,6 +10,7 @@ open Overparam.Verify.Engine
 open Overparam.Verify.Contracts
 open Overparam.Verify.Engine.Convex
 open Overparam.Verify.Engine.Data
+open Overparam.Verify.Engine.IO
 open Overparam.Verify.Engine.LinearAlgebra
 open Overparam.Verify.Engine.Models
 open Overparam.Verify.Engine.Numerics
@@ -1326,7 +1327,7 @@ let private certifyOnly: Theorem<Setup, Analysis> =
                 ]
                 |> List.filter (fun t -> t <> "")
                 |> String.concat "; "
-        Instance = fun a -> a.Setup.Data, asMlp a.Model a.Theta0
+        Instance = fun a -> a.Setup.Data, ModelFile.Serialize(asMlp a.Model a.Theta0)
         Trial = None
     }
 
