@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Overparam.Verify.Contracts;
 using Overparam.Verify.Engine.LinearAlgebra;
+using Overparam.Verify.Theory;
 
 namespace Overparam.Verify.Cli.Tests;
 
@@ -32,6 +33,22 @@ public class HardeningTests
         var readme = File.ReadAllText(Path.Combine(InspectTests.RepoRoot(), "README.md"));
         foreach (var line in new[] { "| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |", "| 5 |", "| 130 |" })
             Assert.Contains(line, readme);
+    }
+
+    [Fact]
+    public void Help_EveryTheoremCommand_StatesEachDefaultOnce()
+    {
+        using var h = new CliHarness();
+        var commands = Theorems.All.Select(t => new[] { "certify", t.Command })
+            .Concat(Theorems.All.Where(t => t.Trial is not null).Select(t => new[] { "sweep", "run", t.Command }))
+            .Append(["sweep", "moderate"]).Append(["train"]);
+        foreach (var command in commands)
+        {
+            var (code, stdout, stderr) = h.Run([.. command, "--help"]);
+            Assert.True(code == 0, stderr);
+            foreach (var line in stdout.Split('\n'))
+                Assert.False(line.Split("[default:").Length > 2, $"{string.Join(' ', command)} --help states a default twice: {line.Trim()}");
+        }
     }
 
     [Fact]

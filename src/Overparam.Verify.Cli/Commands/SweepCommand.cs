@@ -62,7 +62,8 @@ public static class SweepCommand
             string def = gridded ? presetAxes![o.Name] : o.Default;
             var opt = new Option<string>("--" + o.Name)
             {
-                Description = o.Help + (gridded ? " (an axis: v | v1,v2 | a:b:step | a:b*factor | a:b)" : "") + (def.Length > 0 ? $" [default: {def}]" : ""),
+                // The help shows DefaultValueFactory's value itself; spelling it out here printed it twice.
+                Description = o.Help + (gridded ? " (an axis: v | v1,v2 | a:b:step | a:b*factor | a:b)" : ""),
                 DefaultValueFactory = _ => def,
             };
             if (o.Kind == OptionKind.Choice && o.Choices.Count > 0) opt.AcceptOnlyFromAmong([.. o.Choices]);
