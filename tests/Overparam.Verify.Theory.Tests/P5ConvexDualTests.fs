@@ -197,6 +197,26 @@ let tests =
                     | OverallVerdict.HypothesesNotMet _ -> ()
                     | v -> failtestf "seed %s: %A" seed v
 
+            testCase
+                "the exponential loss runs end to end: consistent, the certificate certified, the normalized margin at the max-margin value (P5.R4)"
+            <| fun () ->
+                let cert =
+                    Contract.certify plugin (Contract.inputOf plugin [ "loss", "exponential" ] None)
+
+                Expect.equal cert.Verdict.Kind VerdictKind.Consistent cert.Verdict.Reason
+                Expect.equal (List.ofSeq cert.Verdict.Established) [ "P5.C1"; "P5.C3"; "P5.C2" ] "established"
+                let r1 = cert.Predictions |> Seq.find (fun p -> p.Id = "P5.R1")
+                Expect.isTrue r1.Holds (sprintf "P5.R1: %s" r1.Note)
+                let r4 = cert.Predictions |> Seq.find (fun p -> p.Id = "P5.R4")
+                // Below the max-margin value and close to it: the limit direction is the max-margin one.
+                Expect.isTrue
+                    (r4.Holds && r4.Slack > 0.99)
+                    (sprintf "P5.R4 observed %g of bound %g" r4.Observed r4.Bound)
+                // The same data under the logistic loss reach the same limit (papers.md §5.2: any exponential tail).
+                let logistic = Contract.certify plugin (Contract.inputOf plugin [] None)
+                let r4l = logistic.Predictions |> Seq.find (fun p -> p.Id = "P5.R4")
+                Expect.isTrue (Tolerance(0.0, 1e-3).Accepts(r4l.Bound, r4.Bound)) "one max-margin value"
+
             testCase "the default certificate is consistent: P5.C1–C3 established, P5.R1 and P5.R2 observed"
             <| fun () ->
                 let cert = Contract.certify plugin (Contract.inputOf plugin [] None)

@@ -28,7 +28,11 @@ public sealed record BenchResult(string Kernel, int Size, int Threads, double Me
 /// Sizes: gemm N×N·N×N; gemv N×N; syrk N×4N; chol N×N; eig/eigpairs N×N; ntk n = N samples of a d=64, widths 512,512 tanh MLP;
 /// gd one full-batch gradient step (loss ½‖f − y‖², value and gradient, then θ −= ηg) of that MLP on N samples;
 /// act-tanh, act-sigmoid, act-softplus σ and σ′ over an N × 512 array (vectorised and threaded), and the same with
-/// "-scalar" appended for the scalar single-threaded loop they replace.
+/// "-scalar" appended for the scalar single-threaded loop they replace;
+/// relu-sgd the P5 subgradient-descent run (<see cref="ReluSubgradientSteps"/> steps on log L, logistic loss) of a
+/// width-200 bias-free ReLU network on N orthogonally separable samples in d = 2; convex-cert the exact d = 2
+/// hyperplane arrangement of N such samples and the P5.C2 dual certificate over it (two NNLS cone projections per
+/// pattern) for the multipliers λᵢ = 1/N. benchmarks/reference/p5_reference.py runs the same two loops in numpy/torch.
 /// </summary>
 public static class BenchCommand
 {
@@ -36,8 +40,15 @@ public static class BenchCommand
     public static readonly string[] Kernels =
     [
         "gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "gd",
-        "act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar", "all",
+        "act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar",
+        "relu-sgd", "convex-cert", "all",
     ];
+
+    /// <summary>Steps of the relu-sgd benchmark: the issue's 10⁵.</summary>
+    public const long ReluSubgradientSteps = 100_000;
+
+    /// <summary>Hidden width m of the relu-sgd benchmark.</summary>
+    public const int ReluBenchWidth = 200;
 
     /// <summary>The "act" group: every activation kernel, vectorised and scalar.</summary>
     private static readonly string[] ActivationKernelNames =
@@ -173,6 +184,10 @@ public static class BenchCommand
             return TimeActivation(kernel, sizeOrDefault, repeats, rng);
         if (kernel == "gd")
             return TimeGradientStep(sizeOrDefault, repeats, rng);
+        if (kernel == "relu-sgd")
+            return TimeReluSubgradient(sizeOrDefault, repeats);
+        if (kernel == "convex-cert")
+            return TimeConvexCertificate(sizeOrDefault, repeats);
         if (kernel != "ntk")
             throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
         int n = sizeOrDefault ?? 1000;
@@ -220,6 +235,39 @@ public static class BenchCommand
         {
             objective.ValueAndGradient(theta, grad);
             Blas.Axpy(-eta, grad, theta);
+        }, repeats);
+    }
+
+    // The P5 training loop as `certify convex-dual` runs it (subgradient descent on log L, logistic loss, η = 0.003,
+    // initial scale 1e-3), without the trace observer: N orthogonally separable samples in d = 2, width 200.
+    private static BenchResult TimeReluSubgradient(int? sizeOrDefault, int repeats)
+    {
+        int n = sizeOrDefault ?? 50;
+        var data = Overparam.Verify.Engine.Data.DataGenerators.OrthogonallySeparable(n, 2, seed: 0);
+        var model = new ReluTwoLayer(ReluBenchWidth, 2);
+        var objective = new Overparam.Verify.Engine.Training.ReluClassificationObjective(model, data.X, data.Y,
+            Overparam.Verify.Engine.Training.ClassificationLoss.Logistic, Overparam.Verify.Engine.Training.LossScale.LogMean);
+        var theta0 = model.SmallInitialization(0);
+        var options = new Overparam.Verify.Engine.Training.TrainerOptions
+        {
+            LearningRate = 0.003,
+            Steps = ReluSubgradientSteps,
+            LogEvery = ReluSubgradientSteps,
+        };
+        return Measure("relu-sgd", n, null, () => Overparam.Verify.Engine.Training.SubgradientDescent.Run(objective, theta0, options), repeats);
+    }
+
+    // Arrangement (exact angle sweep) plus the dual certificate over it, as P5.C4 and P5.C2 compute them.
+    private static BenchResult TimeConvexCertificate(int? sizeOrDefault, int repeats)
+    {
+        int n = sizeOrDefault ?? 50;
+        var data = Overparam.Verify.Engine.Data.DataGenerators.OrthogonallySeparable(n, 2, seed: 0);
+        var lambda = new double[n];
+        Array.Fill(lambda, 1.0 / n);
+        return Measure("convex-cert", n, null, () =>
+        {
+            var arrangement = Overparam.Verify.Engine.Convex.HyperplaneArrangements.Enumerate(data.X);
+            Overparam.Verify.Engine.Convex.DualCertificate.Evaluate(data.X, data.Y, lambda, arrangement);
         }, repeats);
     }
 

@@ -27,7 +27,7 @@ public sealed record NnlsResult(
 /// <summary>
 /// Non-negative least squares by the active-set method of Lawson and Hanson (<i>Solving Least Squares Problems</i>,
 /// 1974, ch. 23), with the unconstrained sub-problems solved on the passive columns through the Gram matrix AᵀA
-/// (computed once, <see cref="Blas.Gram"/>), a Cholesky factor (<see cref="Cholesky"/>) and one step of iterative
+/// (the entries of the passive columns, each computed once), a Cholesky factor (<see cref="Cholesky"/>) and one step of iterative
 /// refinement against the true residual — which recovers the accuracy the normal equations lose on the small, well-
 /// conditioned systems P5 solves (cone projections with N ≤ a few hundred rows, KKT multipliers on the margin support).
 /// Used by the P5 certificate (papers.md §5.3, §8); the independent convex solver shares none of it.
@@ -50,7 +50,9 @@ public static class Nnls
         if (maxIterations <= 0) maxIterations = 3 * n + 10;
 
         var at = a.Transpose();                 // n×m: column j of A as a contiguous row
-        var gram = Blas.Gram(at);               // AᵀA
+        // AᵀA entries are formed on demand for the passive columns only: a cone projection in d = 2 has N columns
+        // but at most a couple ever enter, so the full N×N Gram would be almost all waste.
+        var gram = new LazyGram(at);
         var atb = new double[n];
         for (int j = 0; j < n; j++) atb[j] = Blas.Dot(at.Row(j), b);
         double scale = 0;
@@ -146,7 +148,7 @@ public static class Nnls
     }
 
     /// <summary>Least squares on the passive columns (others 0) with one refinement step; null when singular.</summary>
-    private static double[]? SolvePassive(Matrix a, Matrix at, Matrix gram, double[] atb, ReadOnlySpan<double> b, bool[] passive)
+    private static double[]? SolvePassive(Matrix a, Matrix at, LazyGram gram, double[] atb, ReadOnlySpan<double> b, bool[] passive)
     {
         int n = passive.Length;
         var idx = new List<int>();
@@ -171,6 +173,36 @@ public static class Nnls
         for (int p = 0; p < k; p++) s[idx[p]] += delta[p];
         foreach (double v in s) if (!double.IsFinite(v)) return null;
         return s;
+    }
+
+    /// <summary>AᵀA, each entry computed (as one dot product of two columns of A) the first time it is read.</summary>
+    private sealed class LazyGram
+    {
+        private readonly Matrix _at;
+        private readonly double[] _values;
+
+        public LazyGram(Matrix at)
+        {
+            _at = at;
+            _values = new double[at.Rows * at.Rows];
+            Array.Fill(_values, double.NaN);   // the marker for "not yet computed": a finite A has no NaN entry
+        }
+
+        public double this[int p, int q]
+        {
+            get
+            {
+                int n = _at.Rows;
+                double v = _values[p * n + q];
+                if (double.IsNaN(v))
+                {
+                    v = Blas.Dot(_at.Row(p), _at.Row(q));
+                    _values[p * n + q] = v;
+                    _values[q * n + p] = v;
+                }
+                return v;
+            }
+        }
     }
 
     private static void Residual(Matrix a, ReadOnlySpan<double> x, ReadOnlySpan<double> b, Span<double> r)

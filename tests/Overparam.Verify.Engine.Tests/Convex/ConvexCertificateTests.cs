@@ -225,6 +225,22 @@ public class ConvexCertificateTests
     }
 
     [Fact]
+    public void ConvexSolver_Restarts_ReachTheSameBracketInFewerIterations()
+    {
+        // PDLP-style restarts change the path, not the problem: both brackets must contain a common optimum, and the
+        // restarted run must need fewer iterations (measured 3–17× fewer on N = 20 and 50; asserted only "fewer").
+        var data = DataGenerators.OrthogonallySeparable(20, 2, 1);
+        var arrangement = HyperplaneArrangements.Enumerate(data.X);
+        var plain = ConvexProgramSolver.Solve(data.X, data.Y, arrangement, new ConvexSolverOptions { RelativeGap = 1e-5, Restarts = false });
+        var restarted = ConvexProgramSolver.Solve(data.X, data.Y, arrangement, new ConvexSolverOptions { RelativeGap = 1e-5 });
+        Assert.True(plain.Converged && restarted.Converged, $"{plain.Iterations}, {restarted.Iterations}");
+        Assert.True(restarted.Restarts > 0 && plain.Restarts == 0);
+        Assert.True(restarted.Iterations < plain.Iterations, $"restarted {restarted.Iterations} ≥ plain {plain.Iterations}");
+        Assert.True(Math.Max(plain.LowerBound, restarted.LowerBound) <= Math.Min(plain.UpperBound, restarted.UpperBound),
+            $"[{plain.LowerBound}, {plain.UpperBound}] and [{restarted.LowerBound}, {restarted.UpperBound}] are disjoint");
+    }
+
+    [Fact]
     public void TrainedNetwork_OrthogonallySeparable_ApproachesTheIndependentOptimumFromAbove()
     {
         // Any separating network, normalised to margin 1, is feasible for P_nc and (through its neurons) for P_cvx, so
