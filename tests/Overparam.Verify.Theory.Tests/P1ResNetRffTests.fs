@@ -156,11 +156,21 @@ let tests =
                 let upper = r * r * 2.0 * o.SigmaMinB * o.SigmaMinB / float a.N * o.LambdaG0
                 Expect.isTrue (upper > 2.0 * capacity) "the certified value is well below the upper one"
                 // F(U₀) = ½ε²·mean ξ² and nothing else in P1.C4 depends on y: scale ε to put 4F(U₀) at a target.
-                let verdictAt target =
+                // The user fixes the ball with --radius (the tool's own best radius, so the numbers are the same): only
+                // then can the refuting branch fail the hypothesis, whose radius is otherwise free.
+                let verdictWith radius target =
                     let eps = eps0 * sqrt (target / (4.0 * a.F0))
-                    let b = analysisWith [ "target-noise", Contract.r17 eps ]
+
+                    let b =
+                        analysisWith (
+                            [ "target-noise", Contract.r17 eps ]
+                            @ (if radius then [ "radius", Contract.r17 r ] else [])
+                        )
+
                     Expect.isTrue (close 1e-12 b.Ball.Capacity capacity) "the ball does not depend on the targets"
                     Verdict.name (c4.Evaluate b).Value.Verdict
+
+                let verdictAt = verdictWith true
 
                 Expect.equal (verdictAt (0.99 * capacity)) "holds" "just below the certified threshold"
 
@@ -171,6 +181,11 @@ let tests =
 
                 Expect.equal (verdictAt (0.99 * upper)) "inconclusive" "just below the refuting threshold"
                 Expect.equal (verdictAt (1.01 * upper)) "fails" "just above it: even the upper value is too small"
+
+                Expect.equal
+                    (verdictWith false (1.01 * upper))
+                    "inconclusive"
+                    "the same instance at the tool's own radius: larger balls are not excluded"
 
             testCase "ReLU features are unbounded: no certified ball, P1.C1 and P1.C4 inconclusive, never holding"
             <| fun () ->
@@ -184,7 +199,8 @@ let tests =
                 | OverallVerdict.Inconclusive _ -> ()
                 | v -> failtestf "expected inconclusive, got %A" v
 
-            testCase "a C4 the certified bound cannot reach is inconclusive; one the upper value refutes is not met"
+            testCase
+                "a C4 the certified bound cannot reach is inconclusive; one the upper value refutes at a given radius is not met"
             <| fun () ->
                 let a = analysisWith []
 
@@ -195,9 +211,27 @@ let tests =
                 | OverallVerdict.Inconclusive r -> Expect.stringContains r "P1.C4" "names P1.C4"
                 | v -> failtestf "expected inconclusive, got %A" v
 
-                match verdictOf { a with F0 = 1.0; F0Upper = 1.0 } with
+                match
+                    verdictOf
+                        { a with
+                            F0 = 1.0
+                            F0Upper = 1.0
+                            RadiusChosen = false
+                        }
+                with
                 | OverallVerdict.HypothesesNotMet r -> Expect.stringContains r "P1.C4" "names P1.C4"
                 | v -> failtestf "expected hypotheses-not-met, got %A" v
+
+                match
+                    verdictOf
+                        { a with
+                            F0 = 1.0
+                            F0Upper = 1.0
+                            RadiusChosen = true
+                        }
+                with
+                | OverallVerdict.Inconclusive r -> Expect.stringContains r "--radius" "says how to test one ball"
+                | v -> failtestf "expected inconclusive at the tool's own radius, got %A" v
 
             testCase "P1.C5's trial: the fraction of draws with λ_min(Ĝ) ≥ λ/2 rises with the feature count"
             <| fun () ->

@@ -994,6 +994,16 @@ let c4 =
                         Verdict.Inconclusive "μ_F over the ball is not certified here (P1.C1 over the ball)"
                     elif a.Ball.Capacity > threshold then
                         Verdict.Holds(a.Ball.Capacity - threshold)
+                    elif upper <= 4.0 * a.F0 && a.RadiusChosen then
+                        // R is the theorem's free parameter and the upper value grows like R²: failing at the radius
+                        // the tool picked says nothing about larger balls, so it is not a failed hypothesis.
+                        Verdict.Inconclusive(
+                            sprintf
+                                "not established: even R²·(2σ_min(B)²/N)·λ_G(U₀) = %g, an upper value of R²μ_F(R), is not above 4F(U₀) = %g %s; the radius is the theorem's free parameter and larger ones are not excluded (give --radius to test one ball)"
+                                upper
+                                (4.0 * a.F0)
+                                at
+                        )
                     elif upper <= 4.0 * a.F0 then
                         Verdict.Fails(
                             sprintf
