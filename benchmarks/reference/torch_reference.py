@@ -11,7 +11,7 @@ Workloads (names match `overparam bench` kernels):
                                        the P3 net f(x) = N^(−β)Σ cᵢ tanh(wᵢx + ηᵢ), β = 0.52, width N = --size, on
                                        n = 128 equispaced x with the newton-vs-gd target, loss (1/2n)‖f − y‖²: one GD
                                        step; or one regularized Newton / Gauss–Newton step = value and gradient (with
-                                       the graph kept), exactly 10 CG iterations on (M + λI)v, λ = 0.1·N^(1−2β), with
+                                       the graph kept), exactly 10 CG iterations on (M + λI)v, λ = 10·N^(1−2β), with
                                        M v by double backward (Hessian) or by J(Jᵀ·) through the double-vjp trick
                                        (Gauss–Newton), then the candidate's value and gradient
 Prints one JSON object per workload: min/median/max seconds, repeats, threads, torch version and the BLAS core.
@@ -87,7 +87,7 @@ def p3_workload(name, width):
                 th.sub_(1e-2 * gr)
             return loss
         return call
-    lam = 0.1 * width ** (1 - 2 * beta)
+    lam = 10 * width ** (1 - 2 * beta)
     hessian = name == "p3-newton"
 
     def call():

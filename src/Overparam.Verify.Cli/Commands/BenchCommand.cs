@@ -230,7 +230,7 @@ public static class BenchCommand
     // One step of the P3 net f(x) = N^(−β)Σ cᵢ tanh(wᵢx + ηᵢ), β = 0.52, on n = 128 equispaced x with the
     // newton-vs-gd target (papers.md §3.6), N = size (default 1000, p = 3N): GD (value, gradient, θ −= ηg), or a
     // regularized Newton / Gauss–Newton step (value and gradient, exactly 10 CG iterations on exact curvature-vector
-    // products with λ = 0.1·N^(1−2β), which keeps H + λI positive definite here, then the candidate's loss and gradient, as the next step needs them). The
+    // products with λ = 10·N^(1−2β), large enough that H + λI is positive definite at θ₀ on this target, then the candidate's loss and gradient, as the next step needs them). The
     // PyTorch reference (benchmarks/reference/torch_reference.py) does the same work with double backward.
     private static BenchResult TimeShallowStep(string kernel, int? sizeOrDefault, int repeats)
     {
@@ -266,7 +266,7 @@ public static class BenchCommand
             Overparam.Verify.Engine.Training.NewtonSolver.ConjugateGradient,
             Overparam.Verify.Engine.Training.DampingSchedule.Fixed,
             CgRelativeTolerance: double.Epsilon);
-        double lambda = 0.1 * Math.Pow(width, 1 - 2 * beta);
+        double lambda = 10 * Math.Pow(width, 1 - 2 * beta);
         var candidate = new double[theta.Length];
         var candidateGrad = new double[theta.Length];
         // θ stays at θ₀: every repeat times the same step (the candidate is evaluated, not accepted).
