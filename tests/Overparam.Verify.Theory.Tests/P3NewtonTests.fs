@@ -70,13 +70,10 @@ let tests =
                         (abs (a.Envelope[idx] - e) <= 1e-12 * max e 1e-300)
                         (sprintf "envelope at step %d: %g vs %g" k a.Envelope[idx] e)
 
-                Expect.floatClose
-                    Accuracy.high
-                    a.Envelope[0]
-                    a.L0
-                    "the curve starts at L₀"
-                    testCase
-                    "newton-vs-gd: on a tiny instance Newton's highest-frequency error ends below GD's, bands bracket the mean"
+                Expect.floatClose Accuracy.high a.Envelope[0] a.L0 "the curve starts at L₀"
+
+            testCase
+                "newton-vs-gd: on a tiny instance Newton's highest-frequency error ends below GD's, bands bracket the mean"
             <| fun () ->
                 let values =
                     Contract.valuesOf
