@@ -1,5 +1,5 @@
-using Overparam.Verify.Engine.Training;
 using Overparam.Verify.Engine.Numerics;
+using Overparam.Verify.Engine.Training;
 using Xunit;
 
 namespace Overparam.Verify.Engine.Tests.Training;
