@@ -7,6 +7,13 @@ Workloads (names match `overparam bench` kernels):
                                        NTK parameterisation (scale 1/√fan_in, no biases), loss ½‖f − y‖²
   ntk                                  the empirical NTK of that MLP in the structured form
                                        K = Σ_ℓ s_ℓ²(C_ℓC_ℓᵀ) ⊙ (H_{ℓ−1}H_{ℓ−1}ᵀ) (one forward, one backward, two Grams per layer)
+  p3-gd, p3-newton, p3-gauss-newton
+                                       the P3 net f(x) = N^(−β)Σ cᵢ tanh(wᵢx + ηᵢ), β = 0.52, width N = --size, on
+                                       n = 128 equispaced x with the newton-vs-gd target, loss (1/2n)‖f − y‖²: one GD
+                                       step; or one regularized Newton / Gauss–Newton step = value and gradient (with
+                                       the graph kept), exactly 10 CG iterations on (M + λI)v, λ = 10·N^(1−2β), with
+                                       M v by double backward (Hessian) or by J(Jᵀ·) through the double-vjp trick
+                                       (Gauss–Newton), then the candidate's value and gradient
 Prints one JSON object per workload: min/median/max seconds, repeats, threads, torch version and the BLAS core.
 Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset so OpenBLAS picks its own (AVX-512) kernels.
 """
@@ -52,7 +59,83 @@ def mlp(n=1000, d=64, widths=(512, 512), seed=0):
     return ws, scales, x, y
 
 
+def p3_workload(name, width):
+    n, beta = 128, 0.52
+    x = torch.linspace(0.0, 1.0, n)
+    pi = math.pi
+    y = 4 * x + torch.sin(2 * pi * x) + 0.8 * (torch.sin(8 * pi * x) + torch.sin(10 * pi * x) + torch.sin(16 * pi * x))
+    g = torch.Generator().manual_seed(0)
+    theta0 = torch.cat([torch.randn(width, generator=g), torch.randn(width, generator=g),
+                        torch.rand(width, generator=g) * 2 - 1])
+    scale = width ** -beta
+
+    def forward(th):
+        w, b, c = th[:width], th[width:2 * width], th[2 * width:]
+        return scale * (torch.tanh(torch.outer(x, w) + b) @ c)
+
+    def loss_of(th):
+        r = forward(th) - y
+        return 0.5 / n * torch.dot(r, r)
+
+    if name == "p3-gd":
+        th = theta0.clone().requires_grad_(True)
+
+        def call():
+            loss = loss_of(th)
+            (gr,) = torch.autograd.grad(loss, th)
+            with torch.no_grad():
+                th.sub_(1e-2 * gr)
+            return loss
+        return call
+    lam = 10 * width ** (1 - 2 * beta)
+    hessian = name == "p3-newton"
+
+    def call():
+        th = theta0.clone().requires_grad_(True)
+        if hessian:
+            loss = loss_of(th)
+            (gr,) = torch.autograd.grad(loss, th, create_graph=True)
+
+            def product(v):
+                (hv,) = torch.autograd.grad(gr, th, v, retain_graph=True)
+                return hv
+        else:
+            f = forward(th)
+            loss = 0.5 / n * torch.dot(f - y, f - y)
+            (gr,) = torch.autograd.grad(loss, th, retain_graph=True)
+            u = torch.zeros(n, requires_grad=True)
+            (jt_u,) = torch.autograd.grad(f, th, u, create_graph=True)
+
+            def product(v):
+                (jv,) = torch.autograd.grad(jt_u, u, v, retain_graph=True)
+                (gn,) = torch.autograd.grad(f, th, jv / n, retain_graph=True)
+                return gn
+        gd = gr.detach()
+        xk = torch.zeros_like(gd)
+        r = gd.clone()
+        p = gd.clone()
+        rr = torch.dot(r, r)
+        for _ in range(10):
+            ap = product(p) + lam * p
+            pap = torch.dot(p, ap)
+            if pap <= 0:
+                raise SystemExit("benchmark CG met negative curvature")
+            a = rr / pap
+            xk = xk + a * p
+            r = r - a * ap
+            rr_new = torch.dot(r, r)
+            p = r + (rr_new / rr) * p
+            rr = rr_new
+        cand = (th.detach() - xk).requires_grad_(True)
+        lc = loss_of(cand)
+        torch.autograd.grad(lc, cand)
+        return lc
+    return call
+
+
 def workload(name, n):
+    if name.startswith("p3-"):
+        return p3_workload(name, n)
     g = torch.Generator().manual_seed(1)
     if name.startswith("act-"):
         z = torch.randn(n, 512, generator=g)

@@ -77,6 +77,7 @@ public static partial class CliApp
             VerifyCommand.Create(context),
             ReportCommand.Create(context),
             SweepCommand.Create(context),
+            ExperimentCommand.Create(context),
         };
 
         var parse = root.Parse(args);

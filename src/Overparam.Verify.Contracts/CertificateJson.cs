@@ -46,6 +46,31 @@ public static partial class CertificateJson
         return SetHash(blank, hash);
     }
 
+    /// <summary>An experiment's result as JSON text ending in a newline (the certificate's conventions; no content hash).</summary>
+    public static string SerializeExperiment(ExperimentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return JsonSerializer.Serialize(result, Options) + "\n";
+    }
+
+    /// <summary>Parses an experiment's result; anything else throws <see cref="CertificateFormatException"/> with one line.</summary>
+    public static ExperimentResult DeserializeExperiment(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            var r = JsonSerializer.Deserialize<ExperimentResult>(json, Options)
+                ?? throw new CertificateFormatException("the experiment result is null");
+            if (r.Schema != ExperimentResult.SchemaId)
+                throw new CertificateFormatException($"unknown schema \"{r.Schema}\" (this tool reads {ExperimentResult.SchemaId})");
+            return r;
+        }
+        catch (JsonException e)
+        {
+            throw new CertificateFormatException($"malformed {ExperimentResult.SchemaId} document ({OneLine(e.Message)})", e);
+        }
+    }
+
     /// <summary>The content hash a certificate's text should carry: SHA-256 of the text with the hash field blanked.</summary>
     public static string ContentHashOf(string json)
     {

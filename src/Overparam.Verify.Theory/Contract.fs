@@ -279,6 +279,15 @@ type TrialSpec =
         Run: RunInput -> TrialOutcome
     }
 
+/// A paper's experiment (`overparam experiment <name>`): the CLI parses its options and writes what Run returns.
+type ExperimentSpec =
+    {
+        /// Name, title, description and options (the shared --seed among them), as the C# CLI reads them.
+        Info: ExperimentInfo
+        /// Runs it; every problem with the options is one InvalidInputException line, thrown before any work.
+        Run: RunInput -> ExperimentResult
+    }
+
 /// A theorem as the pipeline sees it: its definition (checks and IDs), its options, and the functions from options
 /// to an analysis and from an analysis to the certificate's quantity groups and trace.
 type Theorem<'setup, 'analysis> =
@@ -303,6 +312,8 @@ type Theorem<'setup, 'analysis> =
         Instance: 'analysis -> Dataset * string
         /// The sweep trial, when the theorem defines one (`overparam sweep run <command>`).
         Trial: TrialSpec option
+        /// The paper's experiments (`overparam experiment <name>`); empty when it has none.
+        Experiments: ExperimentSpec list
     }
 
 /// Every option a theorem takes: its own, then the shared ones.

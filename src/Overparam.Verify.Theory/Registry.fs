@@ -38,6 +38,14 @@ type ITheorem =
     /// Runs one trial; values["seed"] is the trial's own seed.
     abstract RunTrial: values: IReadOnlyDictionary<string, string> * monitor: IRunMonitor -> TrialOutcome
 
+    /// The paper's experiments (`overparam experiment <name>`); empty when it has none.
+    abstract Experiments: IReadOnlyList<ExperimentInfo>
+
+    /// Runs the experiment named `name`: option name → canonical text (missing ones take their defaults; unknown ones
+    /// are refused) and a monitor (null for none). Bad input throws InvalidInputException with one line.
+    abstract RunExperiment:
+        name: string * values: IReadOnlyDictionary<string, string> * monitor: IRunMonitor -> ExperimentResult
+
 type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
     let options = Contract.allOptions t |> List.toArray
     let cited = Theorem.citedIds t.Definition |> List.toArray
@@ -83,6 +91,27 @@ type private Registered<'s, 'a>(t: Contract.Theorem<'s, 'a>) =
         member _.RunTrial(values, monitor) =
             let monitor = if isNull (box monitor) then RunMonitor.None else monitor
             (trialOf ()).Run(Contract.trialInput (trialOf ()) values monitor)
+
+        member _.Experiments =
+            t.Experiments |> List.map (fun e -> e.Info) |> List.toArray :> IReadOnlyList<_>
+
+        member _.RunExperiment(name, values, monitor) =
+            match t.Experiments |> List.tryFind (fun e -> e.Info.Name = name) with
+            | None -> invalidOp (sprintf "theorem %s defines no experiment %s" t.Definition.Id name)
+            | Some e ->
+                let given =
+                    if isNull values then
+                        Seq.empty
+                    else
+                        values |> Seq.map (fun kv -> kv.Key, kv.Value)
+
+                e.Run
+                    {
+                        Contract.RunInput.Values = Contract.valuesOf (List.ofSeq e.Info.Options) given
+                        Contract.RunInput.Data = None
+                        Contract.RunInput.DataSource = ""
+                        Contract.RunInput.Monitor = (if isNull (box monitor) then RunMonitor.None else monitor)
+                    }
 
 /// The theorem registry: the one list the CLI, verify, the reports and the sweeps read.
 [<AbstractClass; Sealed>]

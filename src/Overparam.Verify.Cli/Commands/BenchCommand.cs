@@ -33,13 +33,15 @@ public sealed record BenchResult(string Kernel, int Size, int Threads, double Me
 /// width-200 bias-free ReLU network on N orthogonally separable samples in d = 2; convex-cert the exact d = 2
 /// hyperplane arrangement of N such samples and the P5.C2 dual certificate over it (two NNLS cone projections per
 /// pattern) for the multipliers λᵢ = 1/N. benchmarks/reference/p5_reference.py runs the same two loops in numpy/torch.
+/// p3-gd, p3-newton, p3-gauss-newton one GD step, and one regularized Newton / Gauss–Newton step (10 CG iterations
+/// on exact products), of the P3 net of width N on n = 128 points (papers.md §3.6).
 /// </summary>
 public static class BenchCommand
 {
     /// <summary>Kernels accepted by the command.</summary>
     public static readonly string[] Kernels =
     [
-        "gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "gd",
+        "gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "gd", "p3-gd", "p3-newton", "p3-gauss-newton",
         "act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar",
         "relu-sgd", "convex-cert", "all",
     ];
@@ -188,6 +190,8 @@ public static class BenchCommand
             return TimeReluSubgradient(sizeOrDefault, repeats);
         if (kernel == "convex-cert")
             return TimeConvexCertificate(sizeOrDefault, repeats);
+        if (kernel.StartsWith("p3-", StringComparison.Ordinal))
+            return TimeShallowStep(kernel, sizeOrDefault, repeats);
         if (kernel != "ntk")
             throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
         int n = sizeOrDefault ?? 1000;
@@ -268,6 +272,60 @@ public static class BenchCommand
         {
             var arrangement = Overparam.Verify.Engine.Convex.HyperplaneArrangements.Enumerate(data.X);
             Overparam.Verify.Engine.Convex.DualCertificate.Evaluate(data.X, data.Y, lambda, arrangement);
+        }, repeats);
+    }
+
+    // One step of the P3 net f(x) = N^(−β)Σ cᵢ tanh(wᵢx + ηᵢ), β = 0.52, on n = 128 equispaced x with the
+    // newton-vs-gd target (papers.md §3.6), N = size (default 1000, p = 3N): GD (value, gradient, θ −= ηg), or a
+    // regularized Newton / Gauss–Newton step (value and gradient, exactly 10 CG iterations on exact curvature-vector
+    // products with λ = 10·N^(1−2β), large enough that H + λI is positive definite at θ₀ on this target, then the candidate's loss and gradient, as the next step needs them). The
+    // PyTorch reference (benchmarks/reference/torch_reference.py) does the same work with double backward.
+    private static BenchResult TimeShallowStep(string kernel, int? sizeOrDefault, int repeats)
+    {
+        int width = sizeOrDefault ?? 1000;
+        const int n = 128;
+        const double beta = 0.52;
+        ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"bench {kernel} --size {width}"), (double)n * width, "its n×N activations", 40.0 * width + 6.0 * n * width);
+        var x = new Matrix(n, 1);
+        var y = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double t = (double)i / (n - 1);
+            x[i, 0] = t;
+            y[i] = 4 * t + Math.Sin(2 * Math.PI * t) + 0.8 * (Math.Sin(8 * Math.PI * t) + Math.Sin(10 * Math.PI * t) + Math.Sin(16 * Math.PI * t));
+        }
+        var model = Initializers.P3Shallow(1, width, beta, seed: 0);
+        var objective = new Overparam.Verify.Engine.Training.ModelLeastSquares(model, x, y, LossNormalization.HalfMean);
+        var theta = model.GetParameters();
+        var grad = new double[theta.Length];
+        if (kernel == "p3-gd")
+        {
+            const double eta = 1e-2;
+            return Measure(kernel, width, null, () =>
+            {
+                objective.ValueAndGradient(theta, grad);
+                Blas.Axpy(-eta, grad, theta);
+            }, repeats);
+        }
+        if (kernel != "p3-newton" && kernel != "p3-gauss-newton")
+            throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
+        var options = new Overparam.Verify.Engine.Training.NewtonOptions(
+            kernel == "p3-newton" ? Overparam.Verify.Engine.Training.NewtonCurvature.Hessian : Overparam.Verify.Engine.Training.NewtonCurvature.GaussNewton,
+            Overparam.Verify.Engine.Training.NewtonSolver.ConjugateGradient,
+            Overparam.Verify.Engine.Training.DampingSchedule.Fixed,
+            CgRelativeTolerance: double.Epsilon);
+        double lambda = 10 * Math.Pow(width, 1 - 2 * beta);
+        var candidate = new double[theta.Length];
+        var candidateGrad = new double[theta.Length];
+        // θ stays at θ₀: every repeat times the same step (the candidate is evaluated, not accepted).
+        return Measure(kernel, width, null, () =>
+        {
+            objective.ValueAndGradient(theta, grad);
+            var solve = Overparam.Verify.Engine.Training.RegularizedNewton.Solve(objective, theta, grad, lambda, options);
+            if (solve.Direction is null || solve.Iterations != options.CgMaxIterations)
+                throw new InvalidOperationException($"benchmark CG stopped early: {solve.Detail}");
+            for (int i = 0; i < theta.Length; i++) candidate[i] = theta[i] - solve.Direction[i];
+            objective.ValueAndGradient(candidate, candidateGrad);
         }, repeats);
     }
 

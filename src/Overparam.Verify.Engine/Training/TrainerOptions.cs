@@ -33,6 +33,13 @@ public sealed record TrainerOptions
     public long LogEvery { get; init; } = 1;
 
     /// <summary>
+    /// Also record every step k ≤ LogFirst (default 0: none besides step 0), so that the first steps of a fast
+    /// method (one Newton step removes most of a residual) are resolved while the rest is thinned by
+    /// <see cref="LogEvery"/>. Must be ≥ 0.
+    /// </summary>
+    public long LogFirst { get; init; }
+
+    /// <summary>
     /// Stop with <see cref="TrainStatus.Converged"/> once the full loss is ≤ this value. Default 0, which (like any
     /// value ≤ 0) disables the test. SGD checks it at log points only, where the full loss is evaluated.
     /// </summary>
@@ -96,6 +103,7 @@ public sealed record TrainerOptions
     {
         if (Steps < 0) throw Bad(nameof(Steps), "must be ≥ 0", Steps);
         if (LogEvery < 1) throw Bad(nameof(LogEvery), "must be ≥ 1", LogEvery);
+        if (LogFirst < 0) throw Bad(nameof(LogFirst), "must be ≥ 0", LogFirst);
         if (double.IsNaN(TargetLoss)) throw Bad(nameof(TargetLoss), "must not be NaN", TargetLoss);
         if (!(BlowUpFactor > 1)) throw Bad(nameof(BlowUpFactor), "must be > 1 (+∞ disables the test)", BlowUpFactor);
     }

@@ -131,7 +131,7 @@ internal sealed class TrainingSession
 
     public bool CancellationRequested => _options.Cancellation.IsCancellationRequested;
 
-    public bool IsLogStep(long step) => step % _options.LogEvery == 0;
+    public bool IsLogStep(long step) => step <= _options.LogFirst || step % _options.LogEvery == 0;
 
     /// <summary>Remembers the smallest finite loss (and, when tracked, its iterate).</summary>
     public void ObserveLoss(long step, double loss, ReadOnlySpan<double> theta)

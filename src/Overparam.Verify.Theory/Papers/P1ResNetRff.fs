@@ -1650,4 +1650,5 @@ let plugin: Theorem<Setup, Analysis> =
                 |> String.concat "; "
         Instance = fun a -> a.Setup.Data, ModelFile.Serialize a.Model0
         Trial = Some trial
+        Experiments = []
     }

@@ -1497,6 +1497,7 @@ let private certifyOnly: Theorem<Setup, Analysis> =
                 [ trivial; run; gd ] |> List.filter (fun t -> t <> "") |> String.concat "; "
         Instance = fun a -> a.Setup.Data, ModelFile.Serialize a.Model0
         Trial = None
+        Experiments = []
     }
 
 /// P2's sweep trial is its certificate (Contract.certifyTrial): success is P2.R4 (GD or the flow reached f ≤

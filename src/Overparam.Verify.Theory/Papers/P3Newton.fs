@@ -812,7 +812,7 @@ let theorem: TheoremDefinition<Analysis> =
         NotChecked =
             [
                 "P3.R4",
-                "uniform rates across frequencies against GD: a comparison over many runs (GD with a tuned rate), not a property of one certificate"
+                "uniform rates across frequencies against GD: a comparison over many runs (GD with a tuned rate), not a property of one certificate; measured by `overparam experiment newton-vs-gd`"
                 "P3.R5",
                 "finite-N trajectories approach the infinite-width one: an exponent fit over widths up to 10⁶, a sweep"
             ]
@@ -961,6 +961,7 @@ let private certifyOnly: Theorem<Setup, Analysis> =
                 |> String.concat "; "
         Instance = fun a -> a.Setup.Data, ModelFile.Serialize a.Model0
         Trial = None
+        Experiments = []
     }
 
 /// P3's sweep trial is its certificate (Contract.certifyTrial) — the experiments of papers.md §3.6 vary the width N,
@@ -1003,5 +1004,919 @@ let trial: TrialSpec =
          + "its seed derived from the run seed, n, N and the frequency): regularized Newton with λ_N = γN^(1−2β). "
          + "Success: P3.R2, the loss stays under the lazy per-mode envelope at every step.")
 
+// ---------------------------------------------------------------------------------------------------------------
+// Experiment: Newton vs GD across frequencies (papers.md §3.6, the paper's Figures 3 and 5)
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The GD/Adam learning-rate grid of the pilots: 9 points log-spaced over 10⁻⁵ … 10¹ (papers.md §3.6).
+let learningRateGrid =
+    Array.init 9 (fun j -> Math.Pow(10.0, -5.0 + 6.0 * float j / 8.0))
+
+/// The starting Levenberg–Marquardt damping of the Newton and Gauss–Newton runs (the repository's, papers.md §3.3).
+let experimentDamping = 1e-8
+
+/// Every step k ≤ this is logged besides the thinned grid, so that the first Newton steps are resolved.
+let logFirstSteps = 10L
+
+/// The band of the loss and error curves: the 5th and 95th percentiles over seeds (papers.md §3.6).
+let bandLow = 0.05
+
+/// Upper edge of the band.
+let bandHigh = 0.95
+
+/// The options of `experiment newton-vs-gd` (with the shared --seed).
+let experimentOptions: OptionSpec list =
+    [
+        OptionSpec("n", OptionKind.Integer, "128", "Equispaced x in [0, 1]")
+        OptionSpec(
+            "frequencies",
+            OptionKind.IntegerList,
+            "2,8,10,16",
+            "f_k of the target y = 4x + sin(f₁πx) + 0.8·Σ_{k>1} sin(f_kπx) (the paper's other set: 2,9,16,28)"
+        )
+        OptionSpec("width", OptionKind.Integer, "1000", "Hidden width N")
+        OptionSpec("beta", OptionKind.Real, "0.52", "Output scaling exponent β, in (1/2, 1) (P3.C1)")
+        OptionSpec(
+            "seeds",
+            OptionKind.Integer,
+            "4",
+            "Initializations per optimizer (the paper: 10, 100 in its figures)"
+        )
+        OptionSpec("gd-steps", OptionKind.Long, "3000", "Iterations of the long GD and Adam runs (the paper: 1e5)")
+        OptionSpec(
+            "newton-steps",
+            OptionKind.Long,
+            "60",
+            "Iterations of the Newton and Gauss–Newton runs (CG ≤ 10 products, LM damping from 1e-8; the paper: 1e4)"
+        )
+        OptionSpec(
+            "pilot-steps",
+            OptionKind.Long,
+            "300",
+            "Iterations of each learning-rate pilot (grid 1e-5 … 1e1, 9 points)"
+        )
+        OptionSpec("points", OptionKind.Integer, "100", "Logged points per long run (besides its first 10 steps)")
+        OptionSpec(
+            "modes",
+            OptionKind.Integer,
+            "8",
+            "Leading eigenvectors of K^N(θ₀) whose residual components are followed"
+        )
+        OptionSpec(
+            "error-level",
+            OptionKind.Real,
+            "0.1",
+            "A frequency's or mode's relative error below this counts as learned (speed-ups per frequency, P3.R4)"
+        )
+        OptionSpec("loss-reduction", OptionKind.Real, "1e-3", "Loss level of the speed-ups: this × the mean L(θ₀)")
+    ]
+    @ (sharedOptions |> List.filter (fun o -> o.Name = "seed"))
+
+/// One optimizer of the comparison.
+type Method =
+    | GD
+    | AdamMethod
+    | Newton
+    | GaussNewton
+
+    /// Its name in figures and quantities.
+    member m.Label =
+        match m with
+        | GD -> "GD"
+        | AdamMethod -> "Adam"
+        | Newton -> "Newton"
+        | GaussNewton -> "Gauss–Newton"
+
+/// A validated newton-vs-gd configuration.
+type ExperimentSetup =
+    {
+        Data: Dataset
+        Frequencies: int[]
+        /// The basis {x, sin f₁πx, …} as columns.
+        Basis: Matrix
+        /// The target's coefficients on the basis (4, 1, 0.8, …).
+        TargetCoefficients: float[]
+        Width: int
+        Beta: float
+        Seeds: int
+        GdSteps: int64
+        NewtonSteps: int64
+        PilotSteps: int64
+        Points: int
+        Modes: int
+        ErrorLevel: float
+        LossReduction: float
+        Seed: uint64
+        Monitor: IRunMonitor
+    }
+
+/// The names of the basis functions, in column order.
+let componentNames (freqs: int[]) =
+    Array.append [| "x" |] (freqs |> Array.map (sprintf "sin %dπx"))
+
+/// The target y = 4x + sin(f₁πx) + 0.8·Σ_{k>1} sin(f_kπx) on n equispaced points, and its basis (papers.md §3.6).
+let frequencyData (n: int) (freqs: int[]) =
+    let x = Matrix(n, 1)
+    let basis = Matrix(n, freqs.Length + 1)
+
+    let coeffs =
+        Array.append [| 4.0 |] (freqs |> Array.mapi (fun k _ -> if k = 0 then 1.0 else 0.8))
+
+    let y = Array.zeroCreate<float> n
+
+    for i in 0 .. n - 1 do
+        let t = float i / float (n - 1)
+        x[i, 0] <- t
+        basis[i, 0] <- t
+
+        for k in 0 .. freqs.Length - 1 do
+            basis[i, k + 1] <- sin (float freqs[k] * Math.PI * t)
+
+        y[i] <- Array.init coeffs.Length (fun c -> coeffs[c] * basis[i, c]) |> Array.sum
+
+    Dataset.Create(x, y), basis, coeffs
+
+/// Validates the options (every problem one InvalidInputException line) before any work.
+let experimentSetupOf (i: RunInput) : ExperimentSetup =
+    let n = Opt.intAtLeast i "n" 2
+    let freqs = Opt.intList i "frequencies"
+    let width = Opt.intAtLeast i "width" 1
+    let beta = Opt.float i "beta"
+    let seeds = Opt.intAtLeast i "seeds" 1
+    let gdSteps = Opt.int64AtLeast i "gd-steps" 1L
+    let newtonSteps = Opt.int64AtLeast i "newton-steps" 1L
+    let pilotSteps = Opt.int64AtLeast i "pilot-steps" 1L
+    let points = Opt.intAtLeast i "points" 2
+    let modes = Opt.intAtLeast i "modes" 1
+    let level = Opt.fraction i "error-level"
+    let reduction = Opt.fraction i "loss-reduction"
+
+    if not (beta > 0.5 && beta < 1.0) then
+        bad (sprintf "--beta %s is outside the window (1/2, 1) (P3.C1)" (r17 beta))
+
+    if (Array.distinct freqs).Length <> freqs.Length then
+        bad (
+            sprintf "--frequencies %s repeats a frequency: the basis would be rank deficient" (Opt.text i "frequencies")
+        )
+
+    if n < freqs.Length + 2 then
+        bad (
+            sprintf
+                "--n %d is too small: the basis {x, sin f_kπx} has %d functions and needs n > that"
+                n
+                (freqs.Length + 1)
+        )
+
+    if modes > n then
+        bad (sprintf "--modes %d exceeds n = %d (K^N has n eigenvectors)" modes n)
+
+    let p = float width * 3.0
+    // The n×p Jacobian rows of K^N(θ₀) and one CG solve's vectors are the largest arrays.
+    ProblemSize.Require(
+        sprintf "experiment newton-vs-gd with n = %d, N = %d (p = %.0f parameters)" n width p,
+        float n * p,
+        "the n×p Jacobian of K^N(θ₀)",
+        float n * p + 40.0 * p + 4.0 * float n * float n
+    )
+
+    let data, basis, coeffs = frequencyData n freqs
+
+    {
+        Data = data
+        Frequencies = freqs
+        Basis = basis
+        TargetCoefficients = coeffs
+        Width = width
+        Beta = beta
+        Seeds = seeds
+        GdSteps = gdSteps
+        NewtonSteps = newtonSteps
+        PilotSteps = pilotSteps
+        Points = points
+        Modes = modes
+        ErrorLevel = level
+        LossReduction = reduction
+        Seed = Opt.seed i
+        Monitor = i.Monitor
+    }
+
+/// At every logged θ: the relative error |a_k(f − y)|/|a_k(y)| of each basis component (least squares on the basis,
+/// a(f) − a(y) = a(f − y)), then |⟨r, v_j⟩|/|⟨r₀, v_j⟩| for each followed eigenvector v_j of K^N(θ₀) (NaN for a mode
+/// that carries too little of r₀ or sits at round-off, P3.C5).
+type ComponentObserver
+    (
+        objective: ModelLeastSquares,
+        ls: LeastSquares,
+        targetCoefficients: float[],
+        vectors: Matrix,
+        modes: int[],
+        r0Modes: float[]
+    ) =
+    let k = targetCoefficients.Length
+
+    interface ITraceObserver with
+        member _.Columns =
+            Array.append (Array.init k (sprintf "component%d")) (Array.init modes.Length (sprintf "mode%d"))
+
+        member _.Observe(_, _, theta, values) =
+            let r = objective.Residuals theta
+            let a = ls.Coefficients(ReadOnlySpan r)
+
+            for c in 0 .. k - 1 do
+                values[c] <- abs a[c] / abs targetCoefficients[c]
+
+            for j in 0 .. modes.Length - 1 do
+                if Double.IsNaN r0Modes[j] then
+                    values[k + j] <- nan
+                else
+                    let mutable dot = 0.0
+
+                    for i in 0 .. r.Length - 1 do
+                        dot <- dot + vectors[i, modes[j]] * r[i]
+
+                    values[k + j] <- abs dot / abs r0Modes[j]
+
+/// One seed's instance: the initial net, the followed modes of K^N(θ₀), their eigenvalues and r₀'s components.
+type SeedInstance =
+    {
+        Model0: Mlp
+        Vectors: Matrix
+        Modes: int[]
+        ModeValues: float[]
+        R0Modes: float[]
+        L0: float
+    }
+
+/// The initial net of seed index s (its own stream under the run seed) and the leading modes of its K^N(θ₀).
+let seedInstance (s: ExperimentSetup) (index: int) =
+    let seed =
+        Overparam.Verify.Engine.Random.RandomStreams
+            .For(s.Seed, sprintf "experiment/newton-vs-gd/seed=%d" index)
+            .NextUInt64()
+
+    let model0 = Initializers.P3Shallow(1, s.Width, s.Beta, seed)
+    let d = s.Data
+    let eig = SymmetricEigen.Decompose(NewtonKernels.EmpiricalGram(model0, d.X))
+    let n = d.N
+
+    let objective =
+        ModelLeastSquares(model0.Clone(), d.X, d.Y, LossNormalization.HalfMean)
+
+    let r0 = objective.Residuals(ReadOnlySpan(model0.GetParameters()))
+    let r0Norm2 = r0 |> Array.sumBy (fun v -> v * v)
+    let muMax = eig.Values[n - 1]
+    let modes = Array.init s.Modes (fun j -> n - 1 - j)
+    let components = projectOn eig.Vectors r0
+
+    {
+        Model0 = model0
+        Vectors = eig.Vectors
+        Modes = modes
+        ModeValues = modes |> Array.map (fun j -> eig.Values[j])
+        R0Modes =
+            modes
+            |> Array.map (fun j ->
+                let c = components[j]
+                // A mode at round-off (P3.C5) or carrying almost none of r₀ has no meaningful relative error.
+                if eig.Values[j] < resolvableRatio * muMax || c * c < modeShare * r0Norm2 then
+                    nan
+                else
+                    c)
+        L0 = 0.5 / float n * r0Norm2
+    }
+
+/// One run of a method from a seed's θ₀ (steps, η for GD/Adam), observed when `observer` is given.
+let runMethod
+    (s: ExperimentSetup)
+    (inst: SeedInstance)
+    (m: Method)
+    (lr: float)
+    (steps: int64)
+    (every: int64)
+    observers
+    =
+    let d = s.Data
+
+    let objective =
+        ModelLeastSquares(inst.Model0.Clone(), d.X, d.Y, LossNormalization.HalfMean)
+
+    let theta0 = inst.Model0.GetParameters()
+
+    let options =
+        (TrainerOptions(LearningRate = lr, Steps = steps, LogEvery = every, LogFirst = logFirstSteps))
+            .ObservedBy(observers)
+            .MonitoredBy
+            s.Monitor
+
+    let newton curvature =
+        NewtonOptions(
+            curvature,
+            NewtonSolver.ConjugateGradient,
+            DampingSchedule.LevenbergMarquardt,
+            Damping = experimentDamping
+        )
+
+    let result =
+        match m with
+        | GD -> GradientDescent.Run(objective, ReadOnlySpan theta0, options)
+        | AdamMethod -> Adam.Run(objective, ReadOnlySpan theta0, options)
+        | Newton -> RegularizedNewton.Run(objective, ReadOnlySpan theta0, options, newton NewtonCurvature.Hessian)
+        | GaussNewton ->
+            RegularizedNewton.Run(objective, ReadOnlySpan theta0, options, newton NewtonCurvature.GaussNewton)
+
+    if result.Status = TrainStatus.Cancelled then
+        s.Monitor.Cancellation.ThrowIfCancellationRequested()
+
+    result
+
+/// The q-quantile of sorted values by linear interpolation between order statistics (numpy's default); NaN when empty.
+let quantileSorted (sorted: float[]) (q: float) =
+    if sorted.Length = 0 then
+        nan
+    else
+        let h = q * float (sorted.Length - 1)
+        let lo = int (floor h)
+        let hi = min (lo + 1) (sorted.Length - 1)
+        sorted[lo] + (h - float lo) * (sorted[hi] - sorted[lo])
+
+/// Curves of several seeds on the union of their logged steps: mean and 5–95 percentiles over the seeds that logged
+/// each step (a run that diverged stops contributing after its last finite record).
+type Aggregate =
+    {
+        Steps: float[]
+        Mean: float[]
+        Low: float[]
+        High: float[]
+    }
+
+/// Aggregates (steps, values) pairs of several runs (non-finite values are left out).
+let aggregate (runs: (float[] * float[]) list) =
+    let steps =
+        runs
+        |> List.collect (fun (st, _) -> List.ofArray st)
+        |> List.distinct
+        |> List.sort
+        |> List.toArray
+
+    let lookups = runs |> List.map (fun (st, v) -> dict (Array.zip st v))
+
+    let at k =
+        lookups
+        |> List.choose (fun l ->
+            match l.TryGetValue k with
+            | true, v when Double.IsFinite v -> Some v
+            | _ -> None)
+        |> List.toArray
+        |> Array.sort
+
+    let per = steps |> Array.map at
+
+    {
+        Steps = steps
+        Mean = per |> Array.map (fun v -> if v.Length = 0 then nan else Array.average v)
+        Low = per |> Array.map (fun v -> quantileSorted v bandLow)
+        High = per |> Array.map (fun v -> quantileSorted v bandHigh)
+    }
+
+/// The first logged step at which the mean curve is ≤ level, and its index; (NaN, −1) when never.
+let firstBelow (a: Aggregate) (level: float) =
+    match a.Mean |> Array.tryFindIndex (fun v -> v <= level) with
+    | Some i -> a.Steps[i], i
+    | None -> nan, -1
+
+/// What one method produced over all seeds.
+type MethodRuns =
+    {
+        Method: Method
+        LearningRate: float
+        Steps: int64
+        Loss: Aggregate
+        /// Mean wall-clock seconds at each of Loss.Steps.
+        Wall: float[]
+        Components: Aggregate[]
+        ModeErrors: Aggregate[]
+        Diverged: int
+        Seconds: float
+    }
+
+/// Runs `m` on every seed and aggregates its curves.
+let runAll (s: ExperimentSetup) (instances: SeedInstance[]) (ls: LeastSquares) (m: Method) (lr: float) (steps: int64) =
+    let every = max 1L (steps / int64 s.Points)
+    let k = s.TargetCoefficients.Length
+
+    let results =
+        instances
+        |> Array.mapi (fun i inst ->
+            s.Monitor.Phase(
+                sprintf
+                    "%s%s: seed %d/%d, %d steps"
+                    m.Label
+                    (if Double.IsNaN lr then "" else sprintf " (η = %g)" lr)
+                    (i + 1)
+                    s.Seeds
+                    steps
+            )
+
+            let objective =
+                ModelLeastSquares(inst.Model0.Clone(), s.Data.X, s.Data.Y, LossNormalization.HalfMean)
+
+            let observer =
+                ComponentObserver(objective, ls, s.TargetCoefficients, inst.Vectors, inst.Modes, inst.R0Modes)
+
+            runMethod s inst m (if Double.IsNaN lr then 0.01 else lr) steps every [| observer :> ITraceObserver |])
+
+    let stepsOf (r: TrainResult) = r.Trace.Steps()
+
+    let col (name: string) =
+        results |> Array.map (fun r -> stepsOf r, r.Trace.Observed name) |> List.ofArray
+
+    let loss =
+        aggregate (results |> Array.map (fun r -> stepsOf r, r.Trace.Losses()) |> List.ofArray)
+
+    let wall =
+        aggregate (results |> Array.map (fun r -> stepsOf r, r.Trace.WallSeconds()) |> List.ofArray)
+
+    {
+        Method = m
+        LearningRate = lr
+        Steps = steps
+        Loss = loss
+        Wall = wall.Mean
+        Components = Array.init k (fun c -> aggregate (col (sprintf "component%d" c)))
+        ModeErrors = Array.init s.Modes (fun j -> aggregate (col (sprintf "mode%d" j)))
+        Diverged =
+            results
+            |> Array.filter (fun r -> r.Status = TrainStatus.Diverged)
+            |> Array.length
+        Seconds =
+            results
+            |> Array.averageBy (fun r -> let w = r.Trace.WallSeconds() in w[w.Length - 1])
+    }
+
+/// The pilot score of η for a method: the minimum loss of a pilot run averaged over seeds (papers.md §3.6); a pilot
+/// that diverged scores +∞ (its long run would diverge too).
+let pilotScore (s: ExperimentSetup) (instances: SeedInstance[]) (m: Method) (lr: float) =
+    s.Monitor.Phase(sprintf "%s pilot: η = %g, %d seeds × %d steps" m.Label lr s.Seeds s.PilotSteps)
+
+    instances
+    |> Array.averageBy (fun inst ->
+        let r = runMethod s inst m lr s.PilotSteps s.PilotSteps [||]
+
+        if r.Status = TrainStatus.Diverged || Double.IsNaN r.BestLoss then
+            infinity
+        else
+            r.BestLoss)
+
+/// Everything the newton-vs-gd experiment computed.
+type ExperimentAnalysis =
+    {
+        Setup: ExperimentSetup
+        Instances: SeedInstance[]
+        Pilots: (Method * float[]) list
+        Runs: MethodRuns list
+    }
+
+/// Runs the pilots, the long runs and the aggregation.
+let analyzeExperiment (s: ExperimentSetup) =
+    let ls = LeastSquares(s.Basis)
+    s.Monitor.Phase(sprintf "K^N(θ₀) of %d seeds" s.Seeds)
+
+    let instances =
+        Array.init s.Seeds (fun i ->
+            RunMonitor.ThrowIfStopped s.Monitor
+            seedInstance s i)
+
+    let tune m =
+        let scores = learningRateGrid |> Array.map (pilotScore s instances m)
+        let best = scores |> Array.indexed |> Array.minBy (fun (i, v) -> v, i) |> fst
+        scores, learningRateGrid[best]
+
+    let gdScores, gdLr = tune GD
+    let adamScores, adamLr = tune AdamMethod
+
+    let runs =
+        [
+            runAll s instances ls Newton nan s.NewtonSteps
+            runAll s instances ls GaussNewton nan s.NewtonSteps
+            runAll s instances ls GD gdLr s.GdSteps
+            runAll s instances ls AdamMethod adamLr s.GdSteps
+        ]
+
+    {
+        Setup = s
+        Instances = instances
+        Pilots = [ GD, gdScores; AdamMethod, adamScores ]
+        Runs = runs
+    }
+
+/// P3.R4 as a measurement: per followed mode j, the iterations k_j until its mean relative error falls below the
+/// error level; rate_j = ln(1/level)/k_j. Returns (spread max_j k_j / min_j k_j over the modes that reached it,
+/// number of modes that did not reach it within the run (censored: their rate is below ln(1/level)/steps), modes).
+let modeSpread (r: MethodRuns) (level: float) =
+    let followed =
+        r.ModeErrors |> Array.filter (fun a -> a.Mean |> Array.exists Double.IsFinite)
+
+    let crossings = followed |> Array.map (fun a -> fst (firstBelow a level))
+    let reached = crossings |> Array.filter Double.IsFinite
+    let censored = crossings.Length - reached.Length
+
+    let spread =
+        if reached.Length = 0 then nan
+        elif censored > 0 then float r.Steps / Array.min reached
+        else Array.max reached / Array.min reached
+
+    spread, censored, followed.Length, crossings
+
+/// The experiment as a result record: measurements, quantities, figures and findings.
+let experimentResult (a: ExperimentAnalysis) (values: Map<string, string>) : ExperimentResult =
+    let s = a.Setup
+    let names = componentNames s.Frequencies
+    let q = quantity
+
+    let byMethod m =
+        a.Runs |> List.find (fun r -> r.Method = m)
+
+    let newton, gn, gd, adam =
+        byMethod Newton, byMethod GaussNewton, byMethod GD, byMethod AdamMethod
+
+    let l0 = a.Instances |> Array.averageBy (fun i -> i.L0)
+    let lossLevel = s.LossReduction * l0
+    let est = NumberStatus.Estimated
+    let exact = NumberStatus.Exact
+
+    let toLevel (r: MethodRuns) =
+        let k, i = firstBelow r.Loss lossLevel
+        k, (if i >= 0 then r.Wall[i] else nan)
+
+    let ratio (x: float) (y: float) = x / y
+
+    let freqCross (r: MethodRuns) c =
+        let k, i = firstBelow r.Components[c] s.ErrorLevel
+        k, (if i >= 0 then r.Wall[i] else nan)
+
+    let modeMeans =
+        Array.init s.Modes (fun j -> a.Instances |> Array.averageBy (fun i -> i.ModeValues[j]))
+
+    let nSpread, nCensored, nFollowed, nCross = modeSpread newton s.ErrorLevel
+    let gSpread, gCensored, gFollowed, gCross = modeSpread gd s.ErrorLevel
+    // μ_max/μ_min over the followed modes (those with a finite mean error curve).
+    let followedIdx =
+        [| 0 .. s.Modes - 1 |]
+        |> Array.filter (fun j -> gd.ModeErrors[j].Mean |> Array.exists Double.IsFinite)
+
+    let muRatio =
+        if followedIdx.Length = 0 then
+            nan
+        else
+            modeMeans[followedIdx[0]] / modeMeans[followedIdx[followedIdx.Length - 1]]
+
+    let spreadText spread censored (steps: int64) =
+        if censored > 0 then
+            sprintf "≥ %.3g (%d mode(s) not below the level within %d steps)" spread censored steps
+        else
+            sprintf "%.3g" spread
+
+    let measurements =
+        [|
+            PredictionResult(
+                "P3.R4",
+                sprintf
+                    "No spectral bias: Newton's per-mode rates are uniform. Spread max_j k_j/min_j k_j of the iterations until each followed K^N(θ₀) mode's mean relative error is ≤ %g, Newton (observed) vs GD (bound)"
+                    s.ErrorLevel,
+                CheckRole.Measurement,
+                "at-most",
+                gSpread,
+                nSpread,
+                NumberStatusKind.Estimated,
+                (nSpread <= gSpread),
+                nSpread / gSpread,
+                -1L,
+                sprintf
+                    "Newton %s over %d modes, GD %s over %d modes (a censored spread is a lower bound); mean over %d seeds"
+                    (spreadText nSpread nCensored newton.Steps)
+                    nFollowed
+                    (spreadText gSpread gCensored gd.Steps)
+                    gFollowed
+                    s.Seeds
+            )
+            PredictionResult(
+                "P3.R4",
+                "GD's per-mode spread grows like μ_max/μ_min over the same modes (spectral bias): GD spread (observed) vs μ_max/μ_min of K^N(θ₀) (bound)",
+                CheckRole.Measurement,
+                "at-most",
+                muRatio,
+                gSpread,
+                NumberStatusKind.Estimated,
+                (gSpread <= muRatio),
+                gSpread / muRatio,
+                -1L,
+                sprintf
+                    "lazy GD contracts mode j by 1 − ημ_j/n per step, so k_j ∝ 1/μ_j and the spread is μ_max/μ_min when every mode is reached; %s"
+                    (if gCensored > 0 then
+                         "some modes were not reached, so the observed spread is a lower bound"
+                     else
+                         "every mode was reached")
+            )
+        |]
+
+    let methods = [ newton; gn; gd; adam ]
+
+    let lrText (r: MethodRuns) =
+        if Double.IsNaN r.LearningRate then
+            sprintf "%s (LM from λ = %g)" r.Method.Label experimentDamping
+        else
+            sprintf "%s (η = %g)" r.Method.Label r.LearningRate
+
+    let quantities =
+        [
+            QuantityGroup(
+                "instance",
+                "Instance",
+                true,
+                [|
+                    q "n" (float s.Data.N) exact "equispaced points in [0, 1]"
+                    q "N" (float s.Width) exact "hidden width"
+                    q "p" (float (3 * s.Width)) exact "trained parameters (c, w, η)"
+                    q "seeds" (float s.Seeds) exact "initializations per method"
+                    q "mean L0" l0 est "L(θ₀) averaged over the seeds"
+                    q "loss level" lossLevel est "loss-reduction × mean L(θ₀): the level of the speed-ups"
+                |]
+            )
+            QuantityGroup(
+                "learning-rates",
+                "Learning rates (pilots: minimum loss of a pilot run, averaged over seeds; +∞ = diverged)",
+                true,
+                [|
+                    q "GD eta" gd.LearningRate exact "the grid point with the lowest pilot score"
+                    q "Adam eta" adam.LearningRate exact "the grid point with the lowest pilot score"
+                    for (m, scores) in a.Pilots do
+                        for j in 0 .. learningRateGrid.Length - 1 do
+                            q
+                                (sprintf "%s pilot eta=%.3g" m.Label learningRateGrid[j])
+                                scores[j]
+                                est
+                                "mean min loss of the pilot"
+                |]
+            )
+            QuantityGroup(
+                "runs",
+                "Long runs (means over seeds; wall-clock measured on this machine)",
+                false,
+                [|
+                    for r in methods do
+                        q (sprintf "%s steps" r.Method.Label) (float r.Steps) exact (lrText r)
+
+                        q
+                            (sprintf "%s final L" r.Method.Label)
+                            r.Loss.Mean[r.Loss.Mean.Length - 1]
+                            est
+                            "mean loss at the last step"
+
+                        q (sprintf "%s seconds" r.Method.Label) r.Seconds est "mean wall-clock seconds of one run"
+                        q (sprintf "%s diverged" r.Method.Label) (float r.Diverged) exact "runs that diverged"
+                |]
+            )
+            QuantityGroup(
+                "frequency-errors",
+                "Final relative error per basis component |a_k(f) − a_k(y)|/|a_k(y)| (mean over seeds)",
+                false,
+                [|
+                    for r in methods do
+                        for c in 0 .. names.Length - 1 do
+                            let comp = r.Components[c]
+
+                            q
+                                (sprintf "%s %s" r.Method.Label names[c])
+                                comp.Mean[comp.Mean.Length - 1]
+                                est
+                                "least squares on the basis"
+                |]
+            )
+            QuantityGroup(
+                "speed-ups",
+                sprintf
+                    "Iterations and seconds to the loss level and to relative error ≤ %g per component (first logged step)"
+                    s.ErrorLevel,
+                false,
+                [|
+                    for r in methods do
+                        let k, sec = toLevel r
+                        q (sprintf "%s iterations to loss level" r.Method.Label) k est "NaN: not reached"
+                        q (sprintf "%s seconds to loss level" r.Method.Label) sec est "mean wall-clock at that step"
+                    let kn, sn = toLevel newton
+                    let kg, sg = toLevel gd
+                    q "GD/Newton iterations to loss level" (ratio kg kn) est "NaN: one of them did not reach it"
+                    q "GD/Newton seconds to loss level" (ratio sg sn) est "NaN: one of them did not reach it"
+
+                    for c in 0 .. names.Length - 1 do
+                        for r in methods do
+                            let k, sec = freqCross r c
+                            q (sprintf "%s %s iterations" r.Method.Label names[c]) k est "NaN: not reached"
+                            q (sprintf "%s %s seconds" r.Method.Label names[c]) sec est "NaN: not reached"
+
+                        let kn, sn = freqCross newton c
+                        let kg, sg = freqCross gd c
+
+                        q
+                            (sprintf "GD/Newton %s iterations" names[c])
+                            (ratio kg kn)
+                            est
+                            "NaN: one of them did not reach it"
+
+                        q
+                            (sprintf "GD/Newton %s seconds" names[c])
+                            (ratio sg sn)
+                            est
+                            "NaN: one of them did not reach it"
+                |]
+            )
+            QuantityGroup(
+                "modes",
+                sprintf
+                    "Leading eigenvalues of K^N(θ₀) and iterations until each mode's relative error ≤ %g"
+                    s.ErrorLevel,
+                false,
+                [|
+                    for j in 0 .. s.Modes - 1 do
+                        q (sprintf "mu%d" (j + 1)) modeMeans[j] est "mean over seeds"
+                        q (sprintf "Newton k%d" (j + 1)) nCross.[min j (nCross.Length - 1)] est "NaN: not reached"
+                        q (sprintf "GD k%d" (j + 1)) gCross.[min j (gCross.Length - 1)] est "NaN: not reached"
+                    q "mu_max/mu_min" muRatio est "over the followed modes"
+                |]
+            )
+        ]
+
+    let band (name: string) (x: float[]) (g: Aggregate) =
+        ExperimentSeries(name, x, g.Mean, g.Low, g.High)
+
+    let figures =
+        [|
+            ExperimentFigure(
+                "loss-vs-iteration",
+                "Loss against iteration: mean over seeds, 5–95 percentile band",
+                "iteration",
+                "L",
+                true,
+                true,
+                NumberStatusKind.Estimated,
+                methods
+                |> List.map (fun r -> band (lrText r) r.Loss.Steps r.Loss)
+                |> List.toArray
+            )
+            ExperimentFigure(
+                "loss-vs-seconds",
+                "Loss against wall-clock time (mean seconds at each logged iteration)",
+                "seconds",
+                "L",
+                true,
+                true,
+                NumberStatusKind.Estimated,
+                methods |> List.map (fun r -> band (lrText r) r.Wall r.Loss) |> List.toArray
+            )
+            for c in 0 .. names.Length - 1 do
+                ExperimentFigure(
+                    sprintf "component-%d" c,
+                    sprintf "Relative error of the %s component against iteration" names[c],
+                    "iteration",
+                    sprintf "|a(f) − a(y)|/|a(y)|, %s" names[c],
+                    true,
+                    true,
+                    NumberStatusKind.Estimated,
+                    methods
+                    |> List.map (fun r -> band (lrText r) r.Components[c].Steps r.Components[c])
+                    |> List.toArray
+                )
+            for r in methods do
+                ExperimentFigure(
+                    sprintf "modes-%s" (r.Method.Label.ToLowerInvariant().Replace("–", "-")),
+                    sprintf "%s: relative residual on the leading eigenvectors of K^N(θ₀) (mean over seeds)" (lrText r),
+                    "iteration",
+                    "|⟨r_k, v_j⟩|/|⟨r₀, v_j⟩|",
+                    true,
+                    true,
+                    NumberStatusKind.Estimated,
+                    [|
+                        for j in 0 .. s.Modes - 1 do
+                            let g = r.ModeErrors[j]
+
+                            if g.Mean |> Array.exists Double.IsFinite then
+                                ExperimentSeries(
+                                    sprintf "mode %d (μ = %.3g)" (j + 1) modeMeans[j],
+                                    g.Steps,
+                                    g.Mean,
+                                    [||],
+                                    [||]
+                                )
+                    |]
+                )
+        |]
+
+    let last (g: Aggregate) = g.Mean[g.Mean.Length - 1]
+    let hi = names.Length - 1
+
+    let findings =
+        [|
+            let kn, sn = toLevel newton
+            let kg, sg = toLevel gd
+
+            sprintf
+                "Loss ≤ %.3g (%g × mean L₀): Newton after %g iterations (%.3g s), Gauss–Newton %g, GD %g (%.3g s), Adam %g; NaN = not reached within the run."
+                lossLevel
+                s.LossReduction
+                kn
+                sn
+                (fst (toLevel gn))
+                kg
+                sg
+                (fst (toLevel adam))
+
+            for c in 0 .. names.Length - 1 do
+                let kn, sn = freqCross newton c
+                let kg, sg = freqCross gd c
+
+                sprintf
+                    "%s: relative error ≤ %g after %g Newton iterations (%.3g s) vs %g GD iterations (%.3g s); final errors Newton %.3g, Gauss–Newton %.3g, GD %.3g, Adam %.3g."
+                    names[c]
+                    s.ErrorLevel
+                    kn
+                    sn
+                    kg
+                    sg
+                    (last newton.Components[c])
+                    (last gn.Components[c])
+                    (last gd.Components[c])
+                    (last adam.Components[c])
+
+            let nh, gh = last newton.Components[hi], last gd.Components[hi]
+
+            sprintf
+                "Highest frequency (%s): Newton's final relative error %.3g is %s GD's %.3g after %d GD iterations — %s."
+                names[hi]
+                nh
+                (if nh < gh then "below" else "not below")
+                gh
+                gd.Steps
+                (if nh < s.ErrorLevel && not (gh < s.ErrorLevel) then
+                     "Newton removes the high-frequency component where GD stalls (the paper's qualitative claim)"
+                 elif nh < gh then
+                     "Newton is ahead on the high-frequency component"
+                 else
+                     "the paper's qualitative claim is not reproduced on this instance")
+
+            sprintf
+                "P3.R4: per-mode spread of the iterations to error ≤ %g: Newton %s, GD %s; μ_max/μ_min over the same modes %.3g."
+                s.ErrorLevel
+                (spreadText nSpread nCensored newton.Steps)
+                (spreadText gSpread gCensored gd.Steps)
+                muRatio
+        |]
+
+    let reproduce =
+        String.Join(
+            " ",
+            "overparam experiment newton-vs-gd"
+            :: [
+                for o in experimentOptions do
+                    let v = values[o.Name]
+
+                    if v <> o.Default then
+                        yield sprintf "--%s %s" o.Name (shellQuote v)
+            ]
+        )
+
+    ExperimentResult(
+        ExperimentResult.SchemaId,
+        "P3",
+        "newton-vs-gd",
+        "Newton vs GD across frequencies (Figures 3 and 5)",
+        s.Seed,
+        experimentOptions
+        |> List.map (fun o -> OptionValue(o.Name, values[o.Name]))
+        |> List.toArray,
+        reproduce,
+        provenance s.Data (ModelFile.Serialize a.Instances[0].Model0),
+        measurements,
+        quantities |> List.toArray,
+        figures,
+        findings
+    )
+
+/// `overparam experiment newton-vs-gd`: papers.md §3.6, Figures 3 and 5.
+let newtonVsGd: ExperimentSpec =
+    {
+        Info =
+            ExperimentInfo(
+                "newton-vs-gd",
+                "P3: Newton vs GD across frequencies (Figures 3 and 5)",
+                "n equispaced x in [0, 1], y = 4x + sin(f₁πx) + 0.8·Σ sin(f_kπx); GD and Adam with η tuned by 300-step pilots on the grid 1e-5 … 1e1, Newton and Gauss–Newton (CG on exact products, LM damping); mean loss with 5–95 percentile bands against iteration and wall-clock, per-frequency and per-NTK-mode errors, speed-ups, and P3.R4 (spectral bias) as a measurement",
+                experimentOptions |> List.toArray
+            )
+        Run = fun i -> experimentResult (analyzeExperiment (experimentSetupOf i)) i.Values
+    }
+
 /// P3 as a registered theorem.
-let plugin: Theorem<Setup, Analysis> = { certifyOnly with Trial = Some trial }
+let plugin: Theorem<Setup, Analysis> =
+    { certifyOnly with
+        Trial = Some trial
+        Experiments = [ newtonVsGd ]
+    }

@@ -1898,4 +1898,5 @@ let plugin: Theorem<Setup, Analysis> =
                     | first :: _ -> sprintf "%d of %d runs fell short (first: %s)" notes.Length runs.Length first
         Instance = fun a -> a.Setup.Data, ModelFile.Serialize a.Model0
         Trial = Some trial
+        Experiments = []
     }

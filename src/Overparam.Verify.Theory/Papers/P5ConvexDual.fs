@@ -1329,6 +1329,7 @@ let private certifyOnly: Theorem<Setup, Analysis> =
                 |> String.concat "; "
         Instance = fun a -> a.Setup.Data, ModelFile.Serialize(asMlp a.Model a.Theta0)
         Trial = None
+        Experiments = []
     }
 
 /// P5's sweep trial is its certificate (Contract.certifyTrial): success is P5.R1 (the run reached the independent
