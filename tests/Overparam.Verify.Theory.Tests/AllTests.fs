@@ -13,4 +13,5 @@ let all =
             BallTests.tests
             P3NewtonTests.tests
             P5ConvexDualTests.tests
+            P5VerdictRuleTests.tests
         ]
