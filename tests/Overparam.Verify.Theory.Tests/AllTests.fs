@@ -14,4 +14,5 @@ let all =
             P3NewtonTests.tests
             P5ConvexDualTests.tests
             P1ResNetRffTests.tests
+            P5VerdictRuleTests.tests
         ]
