@@ -28,7 +28,9 @@ public sealed record BenchResult(string Kernel, int Size, int Threads, double Me
 /// Sizes: gemm N×N·N×N; gemv N×N; syrk N×4N; chol N×N; eig/eigpairs N×N; ntk n = N samples of a d=64, widths 512,512 tanh MLP;
 /// gd one full-batch gradient step (loss ½‖f − y‖², value and gradient, then θ −= ηg) of that MLP on N samples;
 /// act-tanh, act-sigmoid, act-softplus σ and σ′ over an N × 512 array (vectorised and threaded), and the same with
-/// "-scalar" appended for the scalar single-threaded loop they replace.
+/// "-scalar" appended for the scalar single-threaded loop they replace;
+/// resnet-rff the value and adjoint gradient of P1's F for N samples (d = 20, M = 1024 random Fourier features, L = 16
+/// midpoint steps; benchmarks/reference/p1_reference.py is the PyTorch version).
 /// </summary>
 public static class BenchCommand
 {
@@ -36,7 +38,8 @@ public static class BenchCommand
     public static readonly string[] Kernels =
     [
         "gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "gd",
-        "act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar", "all",
+        "act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar",
+        "resnet-rff", "all",
     ];
 
     /// <summary>The "act" group: every activation kernel, vectorised and scalar.</summary>
@@ -146,6 +149,7 @@ public static class BenchCommand
             "syrk" => (4 * nn, 5 * nn),
             "chol" => (nn, 3 * nn),
             "eig" or "eigpairs" => (nn, 4 * nn),
+            "resnet-rff" => (1024.0 * n, 4 * 1024.0 * n + 40 * 20.0 * n), // N × M features; 2L + 1 stage states N × d
             _ => (Math.Max(nn, 512.0 * n), 4 * nn + 4 * 512.0 * n),
         };
         ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"bench {kernel} --size {n}"), largest, "its largest matrix", total);
@@ -173,6 +177,8 @@ public static class BenchCommand
             return TimeActivation(kernel, sizeOrDefault, repeats, rng);
         if (kernel == "gd")
             return TimeGradientStep(sizeOrDefault, repeats, rng);
+        if (kernel == "resnet-rff")
+            return TimeResNetRff(sizeOrDefault, repeats, rng);
         if (kernel != "ntk")
             throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
         int n = sizeOrDefault ?? 1000;
@@ -221,6 +227,26 @@ public static class BenchCommand
             objective.ValueAndGradient(theta, grad);
             Blas.Axpy(-eta, grad, theta);
         }, repeats);
+    }
+
+    // P1 (issue 13, "Speed"): F(U) and its gradient by the discrete adjoint, one forward and one backward pass, for
+    // the ResNet over M = 1024 Gaussian random Fourier features in d = 20, L = 16 midpoint steps, A = I, B (1 × d),
+    // U entries N(0, 0.1²) so the flow is not the identity: the shape of benchmarks/reference/p1_reference.py.
+    private static BenchResult TimeResNetRff(int? sizeOrDefault, int repeats, RandomStream rng)
+    {
+        int n = sizeOrDefault ?? 500;
+        const int d = 20, features = 1024, depth = 16;
+        const double bandwidth = 1.0, residualScale = 0.1;
+        var fm = FeatureMap.Gaussian(d, features, bandwidth, seed: 0);
+        var model = ResNetRff.Create(d, 1, fm, depth, seed: 0);
+        var x = Random(n, d, rng);
+        foreach (ref double v in x.Data.AsSpan()) v /= Math.Sqrt(d);
+        var y = Random(n, 1, rng);
+        var objective = new Overparam.Verify.Engine.Training.ResNetRffLeastSquares(model, x, y);
+        var theta = new double[objective.ParameterCount];
+        rng.FillGaussian(theta, 0.0, residualScale);
+        var grad = new double[theta.Length];
+        return Measure("resnet-rff", n, null, () => objective.ValueAndGradient(theta, grad), repeats);
     }
 
     /// <summary>The machine the figures come from: CPU model, cores, the engine's SIMD path and thread budget.</summary>
