@@ -4,7 +4,7 @@ median over rounds of (our median ÷ reference median) with the min–max of tho
 
   python3 benchmarks/reference/compare.py [--rounds 5] [--repeats 7] [--ours "dotnet path/to/overparam.dll"] [workloads...]
 
-Default workloads: act-tanh act-sigmoid act-softplus gd ntk. The reference runs with OPENBLAS_CORETYPE and
+Default workloads: act-tanh act-sigmoid act-softplus gd ntk; resnet-rff (P1) runs against p1_reference.py. The reference runs with OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE removed from its environment (the machine may pin Haswell kernels); the BLAS core it loaded is printed.
 Not part of the test suite. Build first: dotnet build -c Release src/Overparam.Verify.Cli.
 """
@@ -38,7 +38,8 @@ def main():
     args = ap.parse_args()
     ours = shlex.split(args.ours)
     ref_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    ref_cmd = [args.python, os.path.join(HERE, "torch_reference.py")]
+    # resnet-rff (P1) has its own reference script; the others share torch_reference.py.
+    ref_script = {"resnet-rff": "p1_reference.py"}
     machine = subprocess.run(ours + ["bench", "act-tanh", "--size", "8", "--repeats", "1"], capture_output=True, text=True).stdout.splitlines()
     print(machine[0] if machine else f"# {platform.processor()}")
     ratios = {w: [] for w in args.workloads}
@@ -46,6 +47,7 @@ def main():
     for r in range(args.rounds):
         for w in args.workloads:
             a = run_json(ours + ["bench", w, "--repeats", str(args.repeats), "--json"])[0]
+            ref_cmd = [args.python, os.path.join(HERE, ref_script.get(w, "torch_reference.py"))]
             b = run_json(ref_cmd + [w, "--repeats", str(args.repeats)], env=ref_env)[0]
             blas = b["blas"]
             ratios[w].append((a["medianSeconds"] / b["medianSeconds"], a["medianSeconds"], b["medianSeconds"]))
