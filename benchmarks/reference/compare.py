@@ -9,7 +9,8 @@ convex-cert run p5_reference.py (numpy, or torch for the -torch variant) against
 `overparam bench convex-cert`:
 
   python3 benchmarks/reference/compare.py --rounds 3 --repeats 3 relu-sgd relu-sgd-torch convex-cert
- The reference runs with OPENBLAS_CORETYPE and
+
+resnet-rff (P1, issue 13) runs p1_reference.py (torch autograd through the integrator). The reference runs with OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE removed from its environment (the machine may pin Haswell kernels); the BLAS core it loaded is printed.
 Not part of the test suite. Build first: dotnet build -c Release src/Overparam.Verify.Cli.
 """
@@ -47,6 +48,7 @@ def main():
     ref_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     ref_cmd = [args.python, os.path.join(HERE, "torch_reference.py")]
     p5_cmd = [args.python, os.path.join(HERE, "p5_reference.py")]
+    p1_cmd = [args.python, os.path.join(HERE, "p1_reference.py")]
     machine = subprocess.run(ours + ["bench", "act-tanh", "--size", "8", "--repeats", "1"], capture_output=True, text=True).stdout.splitlines()
     print(machine[0] if machine else f"# {platform.processor()}")
     ratios = {w: [] for w in args.workloads}
@@ -54,8 +56,9 @@ def main():
     for r in range(args.rounds):
         for w in args.workloads:
             a = run_json(ours + ["bench", P5.get(w, w), "--repeats", str(args.repeats), "--json"])[0]
-            b = run_json((p5_cmd if w in P5 else ref_cmd) + [w, "--repeats", str(args.repeats)], env=ref_env)[0]
-            blas = b["blas"] if w not in P5 else blas
+            cmd = p5_cmd if w in P5 else p1_cmd if w == "resnet-rff" else ref_cmd
+            b = run_json(cmd + [w, "--repeats", str(args.repeats)], env=ref_env)[0]
+            blas = b["blas"] if cmd is ref_cmd else blas
             ratios[w].append((a["medianSeconds"] / b["medianSeconds"], a["medianSeconds"], b["medianSeconds"],
                               a["minSeconds"], b["minSeconds"]))
             print(f"  round {r + 1} {w:13s} ours {a['medianSeconds'] * 1e3:9.3f} ms  ref {b['medianSeconds'] * 1e3:9.3f} ms", file=sys.stderr)

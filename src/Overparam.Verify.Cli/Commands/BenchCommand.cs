@@ -35,6 +35,8 @@ public sealed record BenchResult(string Kernel, int Size, int Threads, double Me
 /// pattern) for the multipliers λᵢ = 1/N. benchmarks/reference/p5_reference.py runs the same two loops in numpy/torch.
 /// p3-gd, p3-newton, p3-gauss-newton one GD step, and one regularized Newton / Gauss–Newton step (10 CG iterations
 /// on exact products), of the P3 net of width N on n = 128 points (papers.md §3.6).
+/// resnet-rff the value and adjoint gradient of P1's F for N samples (d = 20, M = 1024 random Fourier features, L = 16
+/// midpoint steps; benchmarks/reference/p1_reference.py is the PyTorch version).
 /// </summary>
 public static class BenchCommand
 {
@@ -43,7 +45,7 @@ public static class BenchCommand
     [
         "gemm", "gemv", "syrk", "chol", "eig", "eigpairs", "ntk", "gd", "p3-gd", "p3-newton", "p3-gauss-newton",
         "act-tanh", "act-sigmoid", "act-softplus", "act-tanh-scalar", "act-sigmoid-scalar", "act-softplus-scalar",
-        "relu-sgd", "convex-cert", "all",
+        "relu-sgd", "convex-cert", "resnet-rff", "all",
     ];
 
     /// <summary>Steps of the relu-sgd benchmark: the issue's 10⁵.</summary>
@@ -159,6 +161,7 @@ public static class BenchCommand
             "syrk" => (4 * nn, 5 * nn),
             "chol" => (nn, 3 * nn),
             "eig" or "eigpairs" => (nn, 4 * nn),
+            "resnet-rff" => (1024.0 * n, 4 * 1024.0 * n + 40 * 20.0 * n), // N × M features; 2L + 1 stage states N × d
             _ => (Math.Max(nn, 512.0 * n), 4 * nn + 4 * 512.0 * n),
         };
         ProblemSize.Require(string.Create(CultureInfo.InvariantCulture, $"bench {kernel} --size {n}"), largest, "its largest matrix", total);
@@ -192,6 +195,8 @@ public static class BenchCommand
             return TimeConvexCertificate(sizeOrDefault, repeats);
         if (kernel.StartsWith("p3-", StringComparison.Ordinal))
             return TimeShallowStep(kernel, sizeOrDefault, repeats);
+        if (kernel == "resnet-rff")
+            return TimeResNetRff(sizeOrDefault, repeats, rng);
         if (kernel != "ntk")
             throw new InvalidInputException($"unknown kernel '{kernel}'; expected one of {string.Join(", ", Kernels)}");
         int n = sizeOrDefault ?? 1000;
@@ -327,6 +332,26 @@ public static class BenchCommand
             for (int i = 0; i < theta.Length; i++) candidate[i] = theta[i] - solve.Direction[i];
             objective.ValueAndGradient(candidate, candidateGrad);
         }, repeats);
+    }
+
+    // P1 (issue 13, "Speed"): F(U) and its gradient by the discrete adjoint, one forward and one backward pass, for
+    // the ResNet over M = 1024 Gaussian random Fourier features in d = 20, L = 16 midpoint steps, A = I, B (1 × d),
+    // U entries N(0, 0.1²) so the flow is not the identity: the shape of benchmarks/reference/p1_reference.py.
+    private static BenchResult TimeResNetRff(int? sizeOrDefault, int repeats, RandomStream rng)
+    {
+        int n = sizeOrDefault ?? 500;
+        const int d = 20, features = 1024, depth = 16;
+        const double bandwidth = 1.0, residualScale = 0.1;
+        var fm = FeatureMap.Gaussian(d, features, bandwidth, seed: 0);
+        var model = ResNetRff.Create(d, 1, fm, depth, seed: 0);
+        var x = Random(n, d, rng);
+        foreach (ref double v in x.Data.AsSpan()) v /= Math.Sqrt(d);
+        var y = Random(n, 1, rng);
+        var objective = new Overparam.Verify.Engine.Training.ResNetRffLeastSquares(model, x, y);
+        var theta = new double[objective.ParameterCount];
+        rng.FillGaussian(theta, 0.0, residualScale);
+        var grad = new double[theta.Length];
+        return Measure("resnet-rff", n, null, () => objective.ValueAndGradient(theta, grad), repeats);
     }
 
     /// <summary>The machine the figures come from: CPU model, cores, the engine's SIMD path and thread budget.</summary>

@@ -155,8 +155,12 @@ public sealed class FeatureMap
     /// Φ(Z) for the rows of <paramref name="z"/> (N × d) into <paramref name="phi"/> (N × M), and when
     /// <paramref name="slope"/> is given, c·g′(Wz + b) into it (N × M), so that J_Φ(z)ᵀv = Wᵀ(slope ⊙ v).
     /// relu′(0) is taken as 0 (any value in [0, 1] is a subgradient; the ties have probability zero).
+    /// cos and sin come from the vectorised, threaded <see cref="FeatureKernels"/> (within 1 ulp of Math.SinCos).
     /// </summary>
-    public void Evaluate(Matrix z, Matrix phi, Matrix? slope = null)
+    public void Evaluate(Matrix z, Matrix phi, Matrix? slope = null) => Evaluate(z, phi, slope, Simd.Best, Blas.MaxThreads);
+
+    /// <summary><see cref="Evaluate(Matrix, Matrix, Matrix?)"/> on an explicit SIMD path and thread budget (tests force both).</summary>
+    internal void Evaluate(Matrix z, Matrix phi, Matrix? slope, SimdPath path, int threads)
     {
         ArgumentNullException.ThrowIfNull(z);
         ArgumentNullException.ThrowIfNull(phi);
@@ -167,28 +171,20 @@ public sealed class FeatureMap
             throw new ArgumentException($"slope is {slope.Rows}×{slope.Cols}, expected {n}×{m}", nameof(slope));
         Blas.Gemm(Op.None, Op.Transpose, n, m, d, 1.0, z.Data, Weights.Data, 0.0, phi.Data);
         double c = Scale;
-        var b = _offsets;
+        if (Kind != FeatureKind.Relu)
+        {
+            FeatureKernels.CosFeatures(path, phi.Data, slope is null ? default : slope.Data, _offsets, c, threads);
+            return;
+        }
         for (int i = 0; i < n; i++)
         {
             var row = phi.Row(i);
             var srow = slope is null ? default : slope.Row(i);
-            if (Kind == FeatureKind.Relu)
+            for (int k = 0; k < m; k++)
             {
-                for (int k = 0; k < m; k++)
-                {
-                    double pre = row[k];
-                    row[k] = pre > 0 ? c * pre : 0.0;
-                    if (slope is not null) srow[k] = pre > 0 ? c : 0.0;
-                }
-            }
-            else
-            {
-                for (int k = 0; k < m; k++)
-                {
-                    var (sin, cos) = Math.SinCos(row[k] + b[k]);
-                    row[k] = c * cos;
-                    if (slope is not null) srow[k] = -c * sin;
-                }
+                double pre = row[k];
+                row[k] = pre > 0 ? c * pre : 0.0;
+                if (slope is not null) srow[k] = pre > 0 ? c : 0.0;
             }
         }
     }

@@ -402,7 +402,7 @@ public sealed class ResNetRff : IDifferentiableModel
                 // μ_i = ((κ_i U_i) ⊙ slope) W
                 InterpolatedNode(_theta, tau, u);
                 Blas.Gemm(Op.None, Op.None, n, m, d, 1.0, kappa.Data, u, 0.0, t.Data);
-                for (int q = 0; q < t.Data.Length; q++) t.Data[q] *= slope.Data[q];
+                FeatureKernels.MultiplyInPlace(t.Data, slope.Data);
                 Blas.Gemm(Op.None, Op.None, n, d, m, 1.0, t.Data, Features.Weights.Data, 0.0, mu[i].Data);
             }
             for (int i = 0; i < s; i++) Blas.Axpy(1.0, mu[i].Data, lambda.Data);
@@ -444,7 +444,7 @@ public sealed class ResNetRff : IDifferentiableModel
                 InterpolatedNode(u, tau, du);
                 Blas.Gemm(Op.None, Op.Transpose, n, d, m, 1.0, phi.Data, du, 0.0, dk[i].Data);
                 Blas.Gemm(Op.None, Op.Transpose, n, m, d, 1.0, dz.Data, Features.Weights.Data, 0.0, t.Data);
-                for (int q = 0; q < t.Data.Length; q++) t.Data[q] *= slope.Data[q];
+                FeatureKernels.MultiplyInPlace(t.Data, slope.Data);
                 Blas.Gemm(Op.None, Op.Transpose, n, d, m, 1.0, t.Data, un, 1.0, dk[i].Data);
             }
             for (int i = 0; i < s; i++)
