@@ -114,8 +114,8 @@ public static class SvgBandChart
             sb.Append(Inv, $"<text x=\"{Width / 2}\" y=\"{F((y0 + y1) / 2)}\" text-anchor=\"middle\">no finite points to plot</text>\n</svg>\n");
             return sb.ToString();
         }
-        var (xLo, xHi) = Range(xs.Min(), xs.Max(), f.LogX);
-        var (yLo, yHi) = Range(ys.Min(), ys.Max(), f.LogY);
+        var (xLo, xHi) = SvgLineChart.Range(xs.Min(), xs.Max(), f.LogX);
+        var (yLo, yHi) = SvgLineChart.Range(ys.Min(), ys.Max(), f.LogY);
         var sx = new SvgScale(xLo, xHi, x0, x1, f.LogX);
         var sy = new SvgScale(yLo, yHi, y1, y0, f.LogY);
         var xTicks = f.LogX ? SvgAxes.LogTicks(xLo, xHi) : SvgAxes.LinearTicks(xLo, xHi, 8);
@@ -183,23 +183,7 @@ public static class SvgBandChart
 
     private static double At(double[] a, int i) => i < a.Length ? a[i] : double.NaN;
 
-    // Whole decades on a log axis; 4% padding on a linear one; a degenerate range widened.
-    private static (double Lo, double Hi) Range(double lo, double hi, bool log)
-    {
-        if (log)
-        {
-            double a = Math.Floor(Math.Log10(lo) + 1e-9), b = Math.Ceiling(Math.Log10(hi) - 1e-9);
-            if (b <= a) { a -= 1; b += 1; }
-            return (Math.Pow(10, a), Math.Pow(10, b));
-        }
-        if (!(hi > lo))
-        {
-            double d = lo == 0 ? 1 : Math.Abs(lo) * 0.1;
-            return (lo - d, hi + d);
-        }
-        double pad = 0.04 * (hi - lo);
-        return (lo - pad, hi + pad);
-    }
+
 
     private static string F(double v) => SvgAxes.F(v);
 

@@ -105,8 +105,12 @@ public static class SvgLineChart
         Flush();
     }
 
-    // Whole decades on a log axis; 4% padding on a linear one; a degenerate range widened so the line sits mid-plot.
-    private static (double Lo, double Hi) Range(double lo, double hi, bool log)
+    /// <summary>
+    /// The plotted range of data spanning [lo, hi]: whole decades on a log axis; 4% padding on a linear one, from zero
+    /// when a positive quantity starts near it; a degenerate range widened so the line sits mid-plot. Shared by the
+    /// experiment band charts so both kinds of plot frame data the same way.
+    /// </summary>
+    internal static (double Lo, double Hi) Range(double lo, double hi, bool log)
     {
         if (log)
         {

@@ -1084,6 +1084,34 @@ let c7 =
 let private integratedCurve =
     "the loss is an integrated curve (Dormand–Prince), an estimate of the flow; the envelope uses κ_L·μ_F(R)"
 
+/// The loss against its envelope (P1.R1 on the flow, P1.R2 on GD), evaluated only for the run's own optimizer and
+/// only when there is an envelope to hold it against. Estimated either way (an integrated curve, or the sampled β̂).
+let private envelopeCheck (flow: bool) (note: string) (a: Analysis) =
+    if
+        isFlow a <> flow
+        || not (Tolerances.resolvable a.F0)
+        || a.Losses.Length < 2
+        || not (a.MuPredict > 0.0)
+    then
+        None
+    else
+        let holds, worst, slack =
+            Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
+
+        let w = max worst 0
+
+        Some
+            {
+                Bound = a.Envelope[w]
+                Observed = a.Losses[w]
+                Sense = Sense.AtMost
+                Status = NumberStatus.Estimated
+                Holds = holds
+                Slack = slack
+                WorstStep = a.Steps[w]
+                Note = note
+            }
+
 /// P1.R1 (flow): F(U_t) ≤ e^{−κ_Lμ_F t}F(U₀). Estimated (an integrated curve): it can make the verdict inconclusive,
 /// never refute.
 let r1 =
@@ -1093,30 +1121,7 @@ let r1 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if
-                    not (isFlow a)
-                    || not (Tolerances.resolvable a.F0)
-                    || a.Losses.Length < 2
-                    || not (a.MuPredict > 0.0)
-                then
-                    None
-                else
-                    let holds, worst, slack =
-                        Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
-
-                    let w = max worst 0
-
-                    Some
-                        {
-                            Bound = a.Envelope[w]
-                            Observed = a.Losses[w]
-                            Sense = Sense.AtMost
-                            Status = NumberStatus.Estimated
-                            Holds = holds
-                            Slack = slack
-                            WorstStep = a.Steps[w]
-                            Note = sprintf "μ_F(R) = %g certified, κ_L = %g; %s" a.Ball.MuF a.Kappa integratedCurve
-                        }
+                envelopeCheck true (sprintf "μ_F(R) = %g certified, κ_L = %g; %s" a.Ball.MuF a.Kappa integratedCurve) a
     }
 
 /// P1.R2 (GD): F_k ≤ q^k·F₀, q = 1 − ημ(1 − ηβ̂/2). Estimated (β̂ sampled).
@@ -1127,30 +1132,7 @@ let r2 =
         Kind = PredictionKind.Bound
         Evaluate =
             fun a ->
-                if
-                    isFlow a
-                    || not (Tolerances.resolvable a.F0)
-                    || a.Losses.Length < 2
-                    || not (a.MuPredict > 0.0)
-                then
-                    None
-                else
-                    let holds, worst, slack =
-                        Envelope.atMost (Tolerances.rateAt a.F0) a.Envelope a.Losses
-
-                    let w = max worst 0
-
-                    Some
-                        {
-                            Bound = a.Envelope[w]
-                            Observed = a.Losses[w]
-                            Sense = Sense.AtMost
-                            Status = NumberStatus.Estimated
-                            Holds = holds
-                            Slack = slack
-                            WorstStep = a.Steps[w]
-                            Note = sprintf "η = %g, sampled β̂ = %g, κ_L·μ_F(R) = %g" a.Eta a.BetaHat a.MuPredict
-                        }
+                envelopeCheck false (sprintf "η = %g, sampled β̂ = %g, κ_L·μ_F(R) = %g" a.Eta a.BetaHat a.MuPredict) a
     }
 
 /// P1.R3: max_t ‖U_t − U₀‖_L² ≤ 2√(F₀/μ) (GD: /(1 − β̂η/2)) and ≤ R. Estimated.
