@@ -124,37 +124,15 @@ public static class InspectCommand
         return (new InspectResult(outputs, loss, gradNorm, ntk, eig, model.ParameterCount), lambdaG);
     }
 
-    private static string ResNetJson(ResNetRff model, Dataset data, (InspectResult R, double[] LambdaG) x)
-    {
-        var r = x.R;
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+    private static string ResNetJson(ResNetRff model, Dataset data, (InspectResult R, double[] LambdaG) x) =>
+        ToJson(w =>
         {
-            w.WriteStartObject();
             w.WriteString("architecture", ModelFile.ResNetArchitecture);
             w.WriteString("features", ModelFile.FeatureKindName(model.Features.Kind));
             w.WriteNumber("featureCount", model.FeatureCount);
             w.WriteNumber("depth", model.Depth);
             w.WriteString("integrator", ModelFile.IntegratorName(model.Integrator));
-            w.WriteNumber("n", data.N);
-            w.WriteNumber("d", data.D);
-            w.WriteNumber("parameterCount", r.ParameterCount);
-            Json.WriteArray(w, "outputs", r.Outputs);
-            Json.WriteNumber(w, "loss", r.Loss);
-            Json.WriteNumber(w, "gradientNorm", r.GradientNorm);
-            w.WriteStartArray("ntk");
-            for (int i = 0; i < r.Ntk.Rows; i++) Json.WriteArray(w, null, r.Ntk.Row(i));
-            w.WriteEndArray();
-            Json.WriteArray(w, "ntkEigenvalues", r.NtkEigenvalues);
-            Json.WriteArray(w, "featureGramMinEigenvalues", x.LambdaG);
-            w.WriteStartObject("numberStatus");
-            foreach (var key in new[] { "outputs", "loss", "gradientNorm", "ntk", "ntkEigenvalues", "featureGramMinEigenvalues" }) w.WriteString(key, "exact");
-            w.WriteEndObject();
-            w.WriteString("loss_normalization", "half-sum: 0.5*||f - y||^2");
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
-    }
+        }, data, x.R, ("featureGramMinEigenvalues", x.LambdaG));
 
     private static void WriteResNetSummary(TextWriter o, ResNetRff model, Dataset data, (InspectResult R, double[] LambdaG) x)
     {
@@ -187,13 +165,18 @@ public static class InspectCommand
         return scale * Math.Sqrt(s);
     }
 
-    private static string ToJson(Mlp model, Dataset data, InspectResult r)
+    private static string ToJson(Mlp model, Dataset data, InspectResult r) =>
+        ToJson(w => w.WriteString("activation", Activations.Name(model.Activation)), data, r, null);
+
+    // One layout for every architecture: its own fields first, then the quantities inspect computes for any model,
+    // then the architecture's extra array (if any), and the status of each.
+    private static string ToJson(Action<Utf8JsonWriter> head, Dataset data, InspectResult r, (string Name, double[] Values)? extra)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
         {
             w.WriteStartObject();
-            w.WriteString("activation", Activations.Name(model.Activation));
+            head(w);
             w.WriteNumber("n", data.N);
             w.WriteNumber("d", data.D);
             w.WriteNumber("parameterCount", r.ParameterCount);
@@ -204,15 +187,18 @@ public static class InspectCommand
             for (int i = 0; i < r.Ntk.Rows; i++) Json.WriteArray(w, null, r.Ntk.Row(i));
             w.WriteEndArray();
             Json.WriteArray(w, "ntkEigenvalues", r.NtkEigenvalues);
+            if (extra is { } e) Json.WriteArray(w, e.Name, e.Values);
             // Every number above is computed directly (no sampling, no bound): exact up to float64 round-off.
             w.WriteStartObject("numberStatus");
             foreach (var key in new[] { "outputs", "loss", "gradientNorm", "ntk", "ntkEigenvalues" }) w.WriteString(key, "exact");
+            if (extra is { } x) w.WriteString(x.Name, "exact");
             w.WriteEndObject();
             w.WriteString("loss_normalization", "half-sum: 0.5*||f - y||^2");
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
+
 
     private static void WriteSummary(TextWriter o, Mlp model, Dataset data, InspectResult r)
     {

@@ -275,7 +275,11 @@ public sealed class RunStore : IDisposable
     {
         if (host == Environment.MachineName)
         {
-            if (pid == Environment.ProcessId) return StartedBefore(System.Diagnostics.Process.GetCurrentProcess(), startedAt);
+            if (pid == Environment.ProcessId)
+            {
+                using var self = System.Diagnostics.Process.GetCurrentProcess();
+                return StartedBefore(self, startedAt);
+            }
             try
             {
                 using var p = System.Diagnostics.Process.GetProcessById(pid);
